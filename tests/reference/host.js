@@ -20,6 +20,8 @@ const HOST_TIMEOUT_MS = 150;
 // Requests the official SDK makes that are not part of the protocol under test. Each is
 // recognised by path (and method), answered plausibly, and excluded from the comparison.
 // Documented in README.md and in tests/vectors/README.md.
+const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding']);
+
 const SIDE_REQUESTS = [
   {
     name: 'current-user fetch after password/SMS/anonymous login (and loginWithWechat with a live session)',
@@ -141,17 +143,23 @@ async function runCase(vec, opts = {}) {
         body: body.length ? body.toString('utf8') : null,
       };
       serverSeen.push(seen);
-      const side = sideRequestFor(req.method, req.url);
+      // pair the wire request with the wx.request call that produced it: same method, path, body
+      // and the same SDK headers in the same order (transport headers aside)
+      const sdkHeaders = seen.rawHeaders.filter(([k]) => !TRANSPORT_HEADERS.has(k.toLowerCase()));
       const k = pendingForServer.findIndex(
-        (p) => p.method === seen.method && p.path === seen.path && p.body === seen.body,
+        (p) =>
+          p.method === seen.method &&
+          p.path === seen.path &&
+          p.body === seen.body &&
+          JSON.stringify(p.rec.headers) === JSON.stringify(sdkHeaders),
       );
       let plan;
       if (k >= 0) {
-        plan = pendingForServer.splice(k, 1)[0].plan;
-      } else if (side) {
-        plan = { response: side.side.answer(side.m, storage) };
+        const p = pendingForServer.splice(k, 1)[0];
+        seen.rec = p.rec;
+        plan = p.plan;
       } else {
-        plan = { response: { status: 599, body: JSON.stringify({ error_msg: 'reference harness: unexpected request' }) } };
+        plan = { response: { status: 599, body: JSON.stringify({ error_msg: 'reference harness: wire request matches no wx.request call' }) } };
       }
       seen.plan = plan;
       if (plan.failure === 'reset') {
@@ -294,12 +302,15 @@ async function runCase(vec, opts = {}) {
         return takeExchange(rec);
       })();
       if (x === 'side') {
+        const side = sideRequestFor(method, urlPath);
+        pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: side.side.answer(side.m, storage) } });
         doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
         return { abort() {} };
       }
       requests.push(rec);
       if (!x) {
         rec.unexpected = true;
+        pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: { status: 599, body: JSON.stringify({ error_msg: 'reference harness: unexpected request' }) } } });
         doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
         return { abort() {} };
       }
@@ -315,7 +326,7 @@ async function runCase(vec, opts = {}) {
         doHttp({ url: fullUrl, method, headers: header, body, dataType, port: refusedPort }, (r) => finish('success', r), (r) => finish('fail', r));
         return { abort() {} };
       }
-      pendingForServer.push({ method, path: urlPath, body, plan: x.failure ? { failure: x.failure } : { response: x.response } });
+      pendingForServer.push({ method, path: urlPath, body, rec, plan: x.failure ? { failure: x.failure } : { response: x.response } });
       doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
       return { abort() {} };
     },
