@@ -432,8 +432,8 @@ fn json_result(response: HttpResponse) -> Result<Value, HError> {
     }
     serde_json::from_slice(&response.body).map_err(|e| {
         let preview: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
-        HError::with_text(601, ErrorKind::InvalidResponse, format!("response body is not valid JSON ({e})"))
-            .with_details(Value::String(preview))
+        HError::with_text(601, ErrorKind::InvalidResponse, "response body is not valid JSON")
+            .with_details(serde_json::json!({ "cause": e.to_string(), "body": preview }))
             .with_status(response.status)
             .with_request_id(response.request_id())
     })

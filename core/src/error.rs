@@ -104,8 +104,12 @@ impl fmt::Display for ErrorKind {
 /// `message` is `"{code}: {text}"` exactly as the official SDK words it. `details` never holds a token,
 /// password or secret: it is redacted when the error is made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct HError {
+#[error("{}", .0.message)]
+pub struct HError(Box<Fields>);
+
+/// The fields behind an [`HError`], boxed so a `Result<_, HError>` stays one pointer wide.
+#[derive(Debug, Clone, PartialEq)]
+struct Fields {
     code: u32,
     message: String,
     kind: ErrorKind,
@@ -123,7 +127,7 @@ impl HError {
 
     /// An error with an explicit text: the message becomes `"{code}: {text}"`.
     pub fn with_text(code: u32, kind: ErrorKind, text: impl fmt::Display) -> Self {
-        HError {
+        HError(Box::new(Fields {
             code,
             message: format!("{code}: {text}"),
             kind,
@@ -134,12 +138,18 @@ impl HError {
                 ErrorKind::Network | ErrorKind::Timeout | ErrorKind::Server | ErrorKind::RateLimited
             ),
             details: None,
-        }
+        }))
     }
 
     /// HError 605 naming the bad argument, e.g. `"605: function name must be a non-empty string"`.
     pub fn invalid_argument(text: impl fmt::Display) -> Self {
         Self::with_text(605, ErrorKind::InvalidArgument, text)
+    }
+
+    /// HError 605 with the official SDK's message (`"605: incorrect parameter type"`), for the checks the
+    /// official SDK also makes; `problem` names what was wrong and goes to `details`.
+    pub fn incorrect_parameter(problem: impl fmt::Display) -> Self {
+        Self::new(605, ErrorKind::InvalidArgument).with_details(Value::String(problem.to_string()))
     }
 
     /// HError 602: used before `init`.
@@ -179,64 +189,64 @@ impl HError {
         };
         let details = parsed.unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into_owned()));
         let mut error = Self::with_text(status.into(), kind, text).with_details(details);
-        error.status = Some(status);
-        error.request_id = request_id;
-        error.retryable = matches!(status, 408 | 429 | 500..=599);
+        error.0.status = Some(status);
+        error.0.request_id = request_id;
+        error.0.retryable = matches!(status, 408 | 429 | 500..=599);
         error
     }
 
     /// Attaches details (the raw error body or the transport's cause). Secrets are removed here.
     pub fn with_details(mut self, mut details: Value) -> Self {
         redact_value(&mut details);
-        self.details = Some(details);
+        self.0.details = Some(details);
         self
     }
 
     /// Sets the HTTP status the error came with.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Sets the server's request id.
     pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
-        self.request_id = request_id;
+        self.0.request_id = request_id;
         self
     }
 
     /// The official SDK's code: an HTTP status, or one of the 6xx codes of the table.
     pub fn code(&self) -> u32 {
-        self.code
+        self.0.code
     }
 
     /// `"{code}: {text}"`, as the official SDK words it.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// Which path produced the error.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// The server's request id (`x-request-id`), when it sent one.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// Whether sending the same call again may succeed (network failures, timeouts, 408, 429, 5xx).
     pub fn retryable(&self) -> bool {
-        self.retryable
+        self.0.retryable
     }
 
     /// The raw error body or the transport's cause, with secrets removed.
     pub fn details(&self) -> Option<&Value> {
-        self.details.as_ref()
+        self.0.details.as_ref()
     }
 }
 

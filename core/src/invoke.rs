@@ -47,6 +47,30 @@ impl Invocation {
         self
     }
 
+    /// A call from dynamically typed arguments, as a JS or JSON caller passes them: `name` must be a
+    /// non-empty string (else HError 605 with the official message), `params` is `None` when absent, and
+    /// `sync`, when present, must be a boolean (605 naming the problem).
+    pub fn from_args(name: &Value, params: Option<Value>, sync: Option<&Value>) -> Result<Self, HError> {
+        let name = match name {
+            Value::String(s) if !s.is_empty() => s.clone(),
+            Value::String(_) => return Err(HError::incorrect_parameter("function name must be a non-empty string")),
+            other => {
+                return Err(HError::incorrect_parameter(format!(
+                    "function name must be a string, got {}",
+                    type_name(other)
+                )))
+            }
+        };
+        let sync = match sync {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => {
+                return Err(HError::invalid_argument(format!("sync must be a boolean, got {}", type_name(other))))
+            }
+        };
+        Ok(Invocation { function_name: name, params, sync, timeout: None })
+    }
+
     /// Parses params given as JSON text (the uniffi and CLI path); bad JSON is HError 605 naming the problem.
     pub fn params_json(self, json: &str) -> Result<Self, HError> {
         let params = serde_json::from_str(json)
@@ -64,7 +88,7 @@ impl Invocation {
     /// (kind `payload_too_large`) naming both sizes.
     pub fn body(&self, max_bytes: usize) -> Result<Vec<u8>, HError> {
         if self.function_name.is_empty() {
-            return Err(HError::invalid_argument("function name must be a non-empty string"));
+            return Err(HError::incorrect_parameter("function name must be a non-empty string"));
         }
         let mut body = Map::with_capacity(3);
         body.insert("function_name".into(), Value::String(self.function_name.clone()));
@@ -75,6 +99,18 @@ impl Invocation {
         let bytes = serde_json::to_vec(&body)
             .map_err(|e| HError::invalid_argument(format!("params cannot be encoded as JSON: {e}")))?;
         check_size(bytes, max_bytes)
+    }
+}
+
+/// The JSON type name of a value, for error messages.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -134,6 +134,11 @@ impl TransportError {
         TransportError { kind, message: redact_text(&message.to_string()) }
     }
 
+    /// The answer is larger than `limit` bytes (every transport words it the same).
+    pub fn body_too_large(limit: usize) -> Self {
+        TransportError::new(TransportErrorKind::BodyTooLarge, format!("response body exceeds the {limit}-byte limit"))
+    }
+
     /// The HError a caller sees: 600 when offline, else 601 (PROTOCOL.md §1.5), the official texts.
     pub fn into_herror(self) -> HError {
         let (code, kind) = match self.kind {

@@ -51,22 +51,18 @@ impl ReqwestTransport {
         let limit = request.max_response_bytes;
         if let Some(length) = response.content_length() {
             if length > limit as u64 {
-                return Err(too_large(limit));
+                return Err(TransportError::body_too_large(limit));
             }
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > limit {
-                return Err(too_large(limit));
+                return Err(TransportError::body_too_large(limit));
             }
             body.extend_from_slice(&chunk);
         }
         Ok(HttpResponse { status, headers, body })
     }
-}
-
-fn too_large(limit: usize) -> TransportError {
-    TransportError::new(TransportErrorKind::BodyTooLarge, format!("response body exceeds the {limit}-byte limit"))
 }
 
 fn classify(error: reqwest::Error) -> TransportError {
