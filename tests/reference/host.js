@@ -281,8 +281,11 @@ async function runCase(vec, opts = {}) {
         const cb = kind === 'success' ? o.success : o.fail;
         try {
           if (typeof cb === 'function') cb(res);
-        } finally {
           if (typeof o.complete === 'function') o.complete(res);
+        } catch (e) {
+          // an exception thrown by the SDK inside a wx callback; a real host would swallow it too
+          log.push(`exception in wx.request ${kind} callback: ${e && e.stack}`);
+          rec.callbackThrew = String(e);
         }
       };
       const fullUrl = base + urlPath;
