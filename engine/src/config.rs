@@ -1,0 +1,131 @@
+//! Engine configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Configuration of one engine instance.
+///
+/// Every field is public; the builder-style setters are a convenience:
+///
+/// ```
+/// use minicloud_engine::EngineConfig;
+/// let cfg = EngineConfig::new("functions").client_id("my-app").allow_anonymous(true);
+/// assert_eq!(cfg.client_id, "my-app");
+/// ```
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Directory holding one sub-directory per function (`<dir>/<name>/index.js`).
+    pub functions_dir: PathBuf,
+    /// The client ID callers must send in `X-Hydrogen-Client-ID`. Default `"minicloud-local"`.
+    pub client_id: String,
+    /// Address to listen on. Default `127.0.0.1:0` (a free port).
+    pub bind: SocketAddr,
+    /// Whether anonymous users may invoke cloud functions. Default `false` (as 知晓云).
+    pub allow_anonymous: bool,
+    /// Bearer token of the management API (`/oserve/...`). `None` (default) disables it.
+    pub admin_token: Option<String>,
+    /// Lifetime of a session token, in seconds. Default 2592000 (30 days).
+    pub session_expires_in: u64,
+    /// The SMS verification code accepted by `/hserve/v2.1/login/sms/`. Default `"123456"`.
+    pub sms_dev_code: String,
+    /// Warm workers per function, which is also the per-function concurrency. Default 4.
+    pub pool_size: usize,
+    /// Time limit of a synchronous invocation. Default 5 s.
+    pub sync_time_limit: Duration,
+    /// Time limit of an asynchronous (`sync: false`) invocation. Default 300 s.
+    pub async_time_limit: Duration,
+    /// Largest accepted request body, in bytes. Default 6 MiB (6291456).
+    pub max_body_bytes: usize,
+    /// The Node executable. Default `"node"`, or the value of `MINICLOUD_NODE` when set.
+    pub node: PathBuf,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            functions_dir: PathBuf::from("functions"),
+            client_id: "minicloud-local".to_string(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_anonymous: false,
+            admin_token: None,
+            session_expires_in: 2_592_000,
+            sms_dev_code: "123456".to_string(),
+            pool_size: 4,
+            sync_time_limit: Duration::from_secs(5),
+            async_time_limit: Duration::from_secs(300),
+            max_body_bytes: 6 * 1024 * 1024,
+            node: std::env::var_os("MINICLOUD_NODE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("node")),
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The default configuration serving functions from `functions_dir`.
+    pub fn new(functions_dir: impl Into<PathBuf>) -> Self {
+        EngineConfig { functions_dir: functions_dir.into(), ..Default::default() }
+    }
+    /// Sets [`EngineConfig::functions_dir`].
+    pub fn functions_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.functions_dir = dir.into();
+        self
+    }
+    /// Sets [`EngineConfig::client_id`].
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = id.into();
+        self
+    }
+    /// Sets [`EngineConfig::bind`].
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+    /// Sets [`EngineConfig::allow_anonymous`].
+    pub fn allow_anonymous(mut self, allow: bool) -> Self {
+        self.allow_anonymous = allow;
+        self
+    }
+    /// Sets [`EngineConfig::admin_token`].
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+    /// Sets [`EngineConfig::session_expires_in`] (seconds).
+    pub fn session_expires_in(mut self, secs: u64) -> Self {
+        self.session_expires_in = secs;
+        self
+    }
+    /// Sets [`EngineConfig::sms_dev_code`].
+    pub fn sms_dev_code(mut self, code: impl Into<String>) -> Self {
+        self.sms_dev_code = code.into();
+        self
+    }
+    /// Sets [`EngineConfig::pool_size`] (at least 1 is used).
+    pub fn pool_size(mut self, n: usize) -> Self {
+        self.pool_size = n;
+        self
+    }
+    /// Sets [`EngineConfig::sync_time_limit`].
+    pub fn sync_time_limit(mut self, d: Duration) -> Self {
+        self.sync_time_limit = d;
+        self
+    }
+    /// Sets [`EngineConfig::async_time_limit`].
+    pub fn async_time_limit(mut self, d: Duration) -> Self {
+        self.async_time_limit = d;
+        self
+    }
+    /// Sets [`EngineConfig::max_body_bytes`].
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+    /// Sets [`EngineConfig::node`].
+    pub fn node(mut self, node: impl Into<PathBuf>) -> Self {
+        self.node = node.into();
+        self
+    }
+}

@@ -1,0 +1,257 @@
+//! The minicloud local cloud engine.
+//!
+//! A real local server that runs real cloud functions (Node child processes, a warm
+//! pool per function) behind the 知晓云 protocol (`/hserve/...`) plus the 知晓云
+//! management API (`/oserve/v1.3/cloud-function/...`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), minicloud_engine::EngineError> {
+//! use minicloud_engine::{Engine, EngineConfig};
+//! let engine = Engine::start(EngineConfig::new("examples/functions")).await?;
+//! println!("listening on {} (client id {})", engine.url(), engine.client_id());
+//! engine.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Decisions where the real service is not observable:
+//! - Invalid function names answer HTTP 400; unknown functions 404.
+//! - A wrong or missing `X-Hydrogen-Client-ID` answers 400 (not 401, so that clients
+//!   with auto-login do not log in again for a configuration error).
+//! - Anonymous callers are refused with 403 unless anonymous invocation is allowed.
+//! - Wrong password answers 400 `invalid username or password`.
+//! - Session-issuing answers (register, every login) are 201 and carry `token`,
+//!   `expires_in`, `user_id`, `openid`, `unionid` and `user_info`.
+
+#![warn(missing_docs)]
+
+mod config;
+mod http;
+mod invoke;
+mod jobs;
+mod pool;
+mod sessions;
+mod util;
+
+pub use config::EngineConfig;
+pub use jobs::{JobRecord, JobStatus, MAX_JOBS};
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The functions directory does not exist or is not a directory.
+    #[error("functions directory {0} does not exist or is not a directory")]
+    FunctionsDir(PathBuf),
+    /// Node could not be run.
+    #[error("cannot run node ({path}): {reason}; install Node.js or set MINICLOUD_NODE")]
+    Node {
+        /// The executable tried.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address tried.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Another I/O failure (e.g. creating the runtime directory).
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// State shared by the server, the pools and [`RunningEngine`].
+pub(crate) struct Shared {
+    pub(crate) config: EngineConfig,
+    pub(crate) allow_anonymous: AtomicBool,
+    pub(crate) sessions: Mutex<sessions::Sessions>,
+    pub(crate) jobs: jobs::JobStore,
+    pub(crate) pools: pool::Pools,
+    pub(crate) runtime: pool::Runtime,
+    pub(crate) remarks: Mutex<HashMap<String, String>>,
+    pub(crate) login_count: AtomicU64,
+}
+
+/// Entry point: starts engines.
+pub struct Engine;
+
+impl Engine {
+    /// Checks the configuration (functions directory, Node), binds the listener and
+    /// starts serving in the background on the current Tokio runtime.
+    pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
+        if !config.functions_dir.is_dir() {
+            return Err(EngineError::FunctionsDir(config.functions_dir.clone()));
+        }
+        check_node(&config.node).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
+        let addr = listener.local_addr()?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let runtime = pool::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
+        let shared = Arc::new(Shared {
+            allow_anonymous: AtomicBool::new(config.allow_anonymous),
+            sessions: Mutex::new(sessions::Sessions::new(config.session_expires_in)),
+            jobs: jobs::JobStore::default(),
+            pools: pool::Pools::default(),
+            runtime,
+            remarks: Mutex::new(HashMap::new()),
+            login_count: AtomicU64::new(0),
+            config,
+        });
+        let app = http::router(shared.clone());
+        let mut rx = shutdown_rx;
+        let server = tokio::spawn(async move {
+            let result = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!("server error: {e}");
+            }
+        });
+        tracing::debug!(%addr, "engine started");
+        Ok(RunningEngine { shared, addr, shutdown_tx, server: Mutex::new(Some(server)) })
+    }
+}
+
+async fn check_node(node: &PathBuf) -> Result<(), EngineError> {
+    let fail = |reason: String| EngineError::Node { path: node.clone(), reason };
+    let out = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::process::Command::new(node)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .map_err(|_| fail("`node --version` did not answer".into()))?
+    .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!("`node --version` failed ({})", out.status)));
+    }
+    Ok(())
+}
+
+/// A started engine. Dropping it stops the server and kills idle workers; prefer
+/// [`RunningEngine::shutdown`], which also waits for the server to stop.
+pub struct RunningEngine {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown_tx: watch::Sender<bool>,
+    server: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl RunningEngine {
+    /// Base URL, e.g. `http://127.0.0.1:39123` (loopback when bound to an unspecified address).
+    pub fn url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The client ID callers must send.
+    pub fn client_id(&self) -> &str {
+        &self.shared.config.client_id
+    }
+
+    /// The configuration the engine runs with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.shared.config
+    }
+
+    /// Invalidates every session token (later calls answer 401 `invalid token`).
+    pub fn revoke_sessions(&self) {
+        self.shared.sessions.lock().unwrap().revoke_all();
+    }
+
+    /// Makes every current session token expired (later calls answer 401 `token expired`).
+    pub fn expire_sessions(&self) {
+        self.shared.sessions.lock().unwrap().expire_all();
+    }
+
+    /// All kept job records, oldest first.
+    pub fn jobs(&self) -> Vec<JobRecord> {
+        self.shared.jobs.all()
+    }
+
+    /// One job record by id (the `x-request-id` of an invocation).
+    pub fn job(&self, id: &str) -> Option<JobRecord> {
+        self.shared.jobs.get(id)
+    }
+
+    /// Waits until job `id` has finished (polling), up to `timeout`; returns its record
+    /// then, or `None` if it is unknown or still running at the timeout.
+    pub async fn wait_for_job(&self, id: &str, timeout: Duration) -> Option<JobRecord> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match self.job(id) {
+                Some(j) if j.status.is_final() => return Some(j),
+                None => return None,
+                Some(_) if tokio::time::Instant::now() >= deadline => return None,
+                Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    /// Number of successful session-issuing answers so far (register, password, SMS,
+    /// anonymous and silent logins).
+    pub fn login_count(&self) -> u64 {
+        self.shared.login_count.load(Ordering::SeqCst)
+    }
+
+    /// Allows or refuses invocations by anonymous users from now on.
+    pub fn set_allow_anonymous(&self, allow: bool) {
+        self.shared.allow_anonymous.store(allow, Ordering::SeqCst);
+    }
+
+    /// Stops the server, kills all workers (running jobs fail) and waits for the server
+    /// task to end. Idempotent.
+    pub async fn shutdown(&self) {
+        self.signal_shutdown();
+        let handle = self.server.lock().unwrap().take();
+        if let Some(mut h) = handle {
+            if tokio::time::timeout(Duration::from_secs(5), &mut h).await.is_err() {
+                h.abort();
+            }
+        }
+        self.shared.pools.retire_all();
+    }
+
+    fn signal_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
+        self.shared.pools.retire_all();
+    }
+}
+
+impl Drop for RunningEngine {
+    fn drop(&mut self) {
+        self.signal_shutdown();
+    }
+}
+
+impl std::fmt::Debug for RunningEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEngine").field("url", &self.url()).field("client_id", &self.client_id()).finish()
+    }
+}

@@ -1,0 +1,577 @@
+//! Node worker processes and the warm pool of each function.
+//!
+//! Each worker is `node runner.js <socket> <function dir>`: jobs and results travel as
+//! JSON lines over a Unix socket private to that worker, while the function's own
+//! stdout/stderr are read line by line, logged (tagged with function name and job id)
+//! and captured for the job. A worker runs one job at a time; a pool keeps up to
+//! `pool_size` workers per function and queues further jobs.
+
+use crate::jobs::JobStatus;
+use crate::sessions::Caller;
+use crate::util::now_ms;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixListener;
+use tokio::process::{Child, Command};
+use tokio::sync::{watch, Semaphore};
+
+const MAX_CAPTURE: usize = 1024 * 1024;
+const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The runner script, embedded in the engine.
+const RUNNER_JS: &str = include_str!("runner.js");
+
+/// Which calling convention a function uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Contract {
+    /// 知晓云: `main(event, callback)` or `async main(event)`.
+    #[default]
+    Minapp,
+    /// WeChat cloud: `async main(event, context)`.
+    Wechat,
+}
+
+/// What a function's `config.json` says.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunctionMeta {
+    pub contract: Contract,
+    pub time_limit: Option<Duration>,
+}
+
+fn load_meta(dir: &Path) -> FunctionMeta {
+    let mut meta = FunctionMeta::default();
+    let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
+        return meta;
+    };
+    let cfg: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), "ignoring unreadable config.json: {e}");
+            return meta;
+        }
+    };
+    if cfg.get("contract").and_then(Value::as_str) == Some("wechat") {
+        meta.contract = Contract::Wechat;
+    }
+    if let Some(ms) = cfg.get("timeLimitInMS").and_then(Value::as_f64) {
+        if ms > 0.0 {
+            meta.time_limit = Some(Duration::from_millis(ms as u64));
+        }
+    } else if let Some(s) = cfg.get("timeout").and_then(Value::as_f64) {
+        if s > 0.0 {
+            meta.time_limit = Some(Duration::from_secs_f64(s));
+        }
+    }
+    meta
+}
+
+/// Fingerprint of a function directory (paths, sizes and mtimes, `node_modules` excluded);
+/// `None` when `index.js` is missing.
+fn fingerprint(dir: &Path) -> Option<u64> {
+    if !dir.join("index.js").is_file() {
+        return None;
+    }
+    let mut entries = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            if entries.len() > 5000 {
+                break;
+            }
+            let name = e.file_name();
+            if name == "node_modules" {
+                continue;
+            }
+            let Ok(md) = e.metadata() else { continue };
+            if md.is_dir() {
+                stack.push(e.path());
+            } else {
+                let mtime = md
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
+                entries.push((e.path(), md.len(), mtime));
+            }
+        }
+    }
+    entries.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    entries.hash(&mut h);
+    Some(h.finish())
+}
+
+/// Shared process-level settings for spawning workers.
+pub(crate) struct Runtime {
+    dir: PathBuf,
+    runner: PathBuf,
+    node: PathBuf,
+    counter: AtomicU64,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Runtime {
+    /// Creates the private runtime directory and writes the runner script there.
+    pub(crate) fn new(node: PathBuf, shutdown: watch::Receiver<bool>) -> std::io::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("minicloud-{}-{}", std::process::id(), crate::util::random_hex(4)));
+        std::fs::create_dir_all(&dir)?;
+        let runner = dir.join("runner.js");
+        std::fs::write(&runner, RUNNER_JS)?;
+        Ok(Runtime { dir, runner, node, counter: AtomicU64::new(0), shutdown })
+    }
+
+    /// Removes the runtime directory.
+    pub(crate) fn cleanup(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    async fn spawn(&self, name: &str, fn_dir: &Path, generation: u64) -> Result<Worker, String> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let sock = self.dir.join(format!("w{n}.sock"));
+        let _ = std::fs::remove_file(&sock);
+        let listener = UnixListener::bind(&sock).map_err(|e| format!("cannot create worker socket: {e}"))?;
+        let fn_dir = std::fs::canonicalize(fn_dir).unwrap_or_else(|_| fn_dir.to_path_buf());
+        let mut child = Command::new(&self.node)
+            .arg(&self.runner)
+            .arg(&sock)
+            .arg(&fn_dir)
+            .current_dir(&fn_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&sock);
+                format!("cannot start node ({}): {e}", self.node.display())
+            })?;
+        let output = Arc::new(Mutex::new(OutputState::default()));
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone()));
+        }
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone()));
+        }
+        let accepted = tokio::select! {
+            r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
+                Ok(Ok((stream, _))) => Ok(stream),
+                Ok(Err(e)) => Err(format!("worker did not connect: {e}")),
+                Err(_) => Err("worker did not start in time".to_string()),
+            },
+            st = child.wait() => Err(format!("worker exited during start-up ({})", describe_status(st.ok()))),
+        };
+        let _ = std::fs::remove_file(&sock);
+        let stream = accepted?;
+        let (r, w) = stream.into_split();
+        tracing::debug!(function = %name, pid = ?child.id(), "worker started");
+        Ok(Worker { child, reader: BufReader::new(r), writer: w, output, generation, retire: false })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+#[derive(Default)]
+struct OutputState {
+    job: Option<String>,
+    capturing: bool,
+    buf: String,
+}
+
+async fn pump(stream: impl AsyncRead + Unpin, name: String, which: &'static str, output: Arc<Mutex<OutputState>>) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        let job = {
+            let mut o = output.lock().unwrap();
+            if o.capturing && o.buf.len() < MAX_CAPTURE {
+                o.buf.push_str(text);
+                o.buf.push('\n');
+            }
+            o.job.clone().unwrap_or_else(|| "-".to_string())
+        };
+        tracing::info!(target: "minicloud::function", function = %name, job_id = %job, stream = which, "{text}");
+    }
+}
+
+fn describe_status(st: Option<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match st {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit code {c}"),
+            (None, Some(sig)) => format!("signal {sig}"),
+            _ => "unknown status".to_string(),
+        },
+        None => "unknown status".to_string(),
+    }
+}
+
+struct Worker {
+    child: Child,
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    output: Arc<Mutex<OutputState>>,
+    generation: u64,
+    retire: bool,
+}
+
+enum RunOutcome {
+    Done(Value),
+    Timeout,
+    Exited(String),
+    Shutdown,
+}
+
+impl Worker {
+    async fn run(
+        &mut self,
+        msg: &Value,
+        job_id: &str,
+        limit: Duration,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> RunOutcome {
+        {
+            let mut o = self.output.lock().unwrap();
+            o.job = Some(job_id.to_string());
+            o.capturing = true;
+            o.buf.clear();
+        }
+        let mut line = serde_json::to_string(msg).unwrap_or_default();
+        line.push('\n');
+        if self.writer.write_all(line.as_bytes()).await.is_err() {
+            return RunOutcome::Exited(self.exit_description().await);
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let mut buf = String::new();
+            let read = tokio::select! {
+                r = tokio::time::timeout_at(deadline, self.reader.read_line(&mut buf)) => r,
+                _ = shutdown.wait_for(|s| *s) => return RunOutcome::Shutdown,
+            };
+            match read {
+                Err(_) => return RunOutcome::Timeout,
+                Ok(Ok(0)) | Ok(Err(_)) => return RunOutcome::Exited(self.exit_description().await),
+                Ok(Ok(_)) => {}
+            }
+            let Ok(v) = serde_json::from_str::<Value>(&buf) else {
+                continue;
+            };
+            if v.get("retire").and_then(Value::as_bool) == Some(true) {
+                self.retire = true;
+            }
+            if v.get("id").and_then(Value::as_str) == Some(job_id) {
+                return RunOutcome::Done(v);
+            }
+        }
+    }
+
+    fn stop_capture(&self) -> String {
+        let mut o = self.output.lock().unwrap();
+        o.capturing = false;
+        std::mem::take(&mut o.buf)
+    }
+
+    async fn exit_description(&mut self) -> String {
+        match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
+            Ok(st) => describe_status(st.ok()),
+            Err(_) => {
+                self.kill();
+                "closed its result channel".to_string()
+            }
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What to run.
+pub(crate) struct JobInput {
+    pub job_id: String,
+    pub data: Option<Value>,
+    pub caller: Option<Caller>,
+    pub sync: bool,
+}
+
+/// Engine-wide limits and identity passed to a pool.
+pub(crate) struct RunSettings<'a> {
+    pub client_id: &'a str,
+    pub sync_limit: Duration,
+    pub async_limit: Duration,
+}
+
+/// The result of running a job.
+pub(crate) struct Outcome {
+    pub status: JobStatus,
+    /// The invoke body; `None` for `schedule_failed`.
+    pub body: Option<Value>,
+    /// Why scheduling failed.
+    pub error_msg: Option<String>,
+    pub log: String,
+    pub mem: u64,
+    pub started_at: Option<u64>,
+    pub exec_ms: u64,
+}
+
+impl Outcome {
+    fn schedule_failed(msg: String) -> Self {
+        Outcome {
+            status: JobStatus::ScheduleFailed,
+            body: None,
+            error_msg: Some(msg),
+            log: String::new(),
+            mem: 0,
+            started_at: None,
+            exec_ms: 0,
+        }
+    }
+}
+
+fn failure_body(message: &str, kind: &str, stack: &str) -> Value {
+    json!({"code": 1, "data": null, "error": {"message": message, "type": kind, "stack": stack}})
+}
+
+struct PoolInner {
+    fingerprint: Option<u64>,
+    generation: u64,
+    idle: Vec<Worker>,
+    meta: FunctionMeta,
+}
+
+/// The warm pool of one function.
+pub(crate) struct Pool {
+    name: String,
+    dir: PathBuf,
+    sem: Arc<Semaphore>,
+    inner: Mutex<PoolInner>,
+}
+
+impl Pool {
+    fn new(name: &str, dir: PathBuf, size: usize) -> Self {
+        Pool {
+            name: name.to_string(),
+            dir,
+            sem: Arc::new(Semaphore::new(size.max(1))),
+            inner: Mutex::new(PoolInner {
+                fingerprint: None,
+                generation: 0,
+                idle: Vec::new(),
+                meta: FunctionMeta::default(),
+            }),
+        }
+    }
+
+    fn retire_all(&self) {
+        let drained: Vec<Worker> = {
+            let mut inner = self.inner.lock().unwrap();
+            inner.generation += 1;
+            inner.fingerprint = None;
+            std::mem::take(&mut inner.idle)
+        };
+        drop(drained);
+    }
+
+    /// Runs one job: waits for a slot, reloads the function if its files changed, takes
+    /// or starts a worker, and enforces the time limit. `on_start` is called when the
+    /// job starts executing.
+    pub(crate) async fn run(
+        &self,
+        rt: &Runtime,
+        settings: &RunSettings<'_>,
+        job: JobInput,
+        on_start: impl FnOnce(),
+    ) -> Outcome {
+        let mut shutdown = rt.shutdown.clone();
+        if *shutdown.borrow() {
+            return Outcome::schedule_failed("engine is shutting down".to_string());
+        }
+        let _permit = tokio::select! {
+            p = self.sem.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return Outcome::schedule_failed("pool closed".to_string()),
+            },
+            _ = shutdown.wait_for(|s| *s) => return Outcome::schedule_failed("engine is shutting down".to_string()),
+        };
+        let dir = self.dir.clone();
+        let scan = tokio::task::spawn_blocking(move || (fingerprint(&dir), load_meta(&dir))).await;
+        let Ok((fp, fresh_meta)) = scan else {
+            return Outcome::schedule_failed("cannot read the function directory".to_string());
+        };
+        let Some(fp) = fp else {
+            return Outcome::schedule_failed(format!("function {} not found", self.name));
+        };
+        let (idle, generation, meta, drained) = {
+            let mut inner = self.inner.lock().unwrap();
+            let mut drained = Vec::new();
+            if inner.fingerprint != Some(fp) {
+                if inner.fingerprint.is_some() {
+                    tracing::info!(function = %self.name, "function files changed; reloading");
+                }
+                inner.generation += 1;
+                inner.fingerprint = Some(fp);
+                inner.meta = fresh_meta;
+                drained = std::mem::take(&mut inner.idle);
+            }
+            (inner.idle.pop(), inner.generation, inner.meta.clone(), drained)
+        };
+        drop(drained);
+        let mut worker = match idle {
+            Some(w) => w,
+            None => match rt.spawn(&self.name, &self.dir, generation).await {
+                Ok(w) => w,
+                Err(e) => return Outcome::schedule_failed(e),
+            },
+        };
+        let limit = meta.time_limit.unwrap_or(if job.sync { settings.sync_limit } else { settings.async_limit });
+        let limit_ms = limit.as_millis() as u64;
+        let msg = match meta.contract {
+            Contract::Minapp => {
+                let mut event = serde_json::Map::new();
+                if let Some(d) = &job.data {
+                    event.insert("data".into(), d.clone());
+                }
+                let request = match &job.caller {
+                    Some(c) => json!({"user": c.to_json()}),
+                    None => json!({}),
+                };
+                event.insert("request".into(), request);
+                event.insert("eventType".into(), json!("invoke_cloud_function"));
+                event.insert("jobId".into(), json!(job.job_id));
+                event.insert("timeLimitInMS".into(), json!(limit_ms));
+                json!({"type": "job", "id": job.job_id, "contract": "minapp", "event": event})
+            }
+            Contract::Wechat => {
+                let mut event = match &job.data {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => serde_json::Map::new(),
+                };
+                let user_info = match &job.caller {
+                    Some(c) => json!({"appId": settings.client_id, "openId": c.openid}),
+                    None => json!({"appId": settings.client_id}),
+                };
+                event.insert("userInfo".into(), user_info);
+                let context = json!({
+                    "function_name": self.name,
+                    "request_id": job.job_id,
+                    "time_limit_in_ms": limit_ms,
+                });
+                json!({"type": "job", "id": job.job_id, "contract": "wechat", "event": event, "context": context})
+            }
+        };
+        on_start();
+        let started_at = now_ms();
+        let t0 = Instant::now();
+        let outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+        let exec_ms = t0.elapsed().as_millis() as u64;
+        let engine_log = worker.stop_capture();
+        let mut out = Outcome {
+            status: JobStatus::Fulfilled,
+            body: None,
+            error_msg: None,
+            log: engine_log,
+            mem: 0,
+            started_at: Some(started_at),
+            exec_ms,
+        };
+        match outcome {
+            RunOutcome::Done(v) => {
+                out.mem = v.get("mem").and_then(Value::as_u64).unwrap_or(0);
+                if let Some(log) = v.get("log").and_then(Value::as_str) {
+                    out.log = log.to_string();
+                }
+                if v.get("ok").and_then(Value::as_bool) == Some(true) {
+                    let data = v.get("data").cloned().unwrap_or(Value::Null);
+                    out.body = Some(json!({"code": 0, "data": data, "error": {}}));
+                } else {
+                    let err = v.get("error").cloned().unwrap_or(Value::Null);
+                    let s = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    let kind = s("type");
+                    out.status = JobStatus::ExecutionFailed;
+                    out.body =
+                        Some(failure_body(&s("message"), if kind.is_empty() { "Error" } else { &kind }, &s("stack")));
+                }
+                let mut inner = self.inner.lock().unwrap();
+                if !worker.retire && worker.generation == inner.generation && !*shutdown.borrow() {
+                    inner.idle.push(worker);
+                }
+            }
+            RunOutcome::Timeout => {
+                worker.kill();
+                out.status = JobStatus::DeadlineExceeded;
+                let msg = format!("function {} exceeded its {} ms time limit", self.name, limit_ms);
+                out.body = Some(failure_body(&msg, "DeadlineExceeded", ""));
+            }
+            RunOutcome::Exited(desc) => {
+                out.status = JobStatus::ExecutionFailed;
+                let msg =
+                    format!("the process running function {} exited ({desc}) before the job completed", self.name);
+                out.body = Some(failure_body(&msg, "ProcessExit", ""));
+            }
+            RunOutcome::Shutdown => {
+                worker.kill();
+                out.status = JobStatus::ExecutionFailed;
+                out.body = Some(failure_body("the engine shut down while the function was running", "ProcessExit", ""));
+            }
+        }
+        out
+    }
+}
+
+/// All pools, by function name.
+#[derive(Default)]
+pub(crate) struct Pools {
+    map: Mutex<HashMap<String, Arc<Pool>>>,
+}
+
+impl Pools {
+    /// The pool of `name` (created on first use).
+    pub(crate) fn get(&self, name: &str, dir: PathBuf, size: usize) -> Arc<Pool> {
+        let mut map = self.map.lock().unwrap();
+        map.entry(name.to_string()).or_insert_with(|| Arc::new(Pool::new(name, dir, size))).clone()
+    }
+
+    /// Kills the idle workers of `name` and forgets its pool.
+    pub(crate) fn remove(&self, name: &str) {
+        let pool = self.map.lock().unwrap().remove(name);
+        if let Some(p) = pool {
+            p.retire_all();
+        }
+    }
+
+    /// Kills every idle worker (busy ones stop via the shutdown signal).
+    pub(crate) fn retire_all(&self) {
+        let pools: Vec<Arc<Pool>> = self.map.lock().unwrap().values().cloned().collect();
+        for p in pools {
+            p.retire_all();
+        }
+    }
+}

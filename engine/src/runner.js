@@ -1,0 +1,152 @@
+// minicloud worker runner: loads one cloud function and runs its jobs one at a time.
+//
+// Usage: node runner.js <socket path> <function dir>
+//
+// Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
+// same socket, one JSON line per job. The function's own stdout/stderr stay plain
+// output (the engine logs them, tagged with the function name and the job id), and
+// the runner also captures what the function writes during a job so the result
+// carries it as `log`.
+'use strict'
+
+const net = require('net')
+const path = require('path')
+
+const sockPath = process.argv[2]
+const fnDir = process.argv[3]
+const MAX_LOG = 1024 * 1024
+
+let current = null // {id, log: [], logLen, done}
+
+function capture (chunk) {
+  const job = current
+  if (!job || job.done || job.logLen >= MAX_LOG) return
+  let s
+  if (typeof chunk === 'string') s = chunk
+  else if (chunk instanceof Uint8Array) s = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
+  else return
+  if (job.logLen + s.length > MAX_LOG) s = s.slice(0, MAX_LOG - job.logLen)
+  job.log.push(s)
+  job.logLen += s.length
+}
+
+for (const stream of [process.stdout, process.stderr]) {
+  const original = stream.write.bind(stream)
+  stream.write = function (chunk, encoding, cb) {
+    try { capture(chunk) } catch (_) {}
+    return original(chunk, encoding, cb)
+  }
+}
+
+function serializeError (err) {
+  try {
+    if (err instanceof Error || (err !== null && typeof err === 'object' && typeof err.message === 'string')) {
+      const type = err.name || (err.constructor && err.constructor.name) || 'Error'
+      return { message: String(err.message), type: String(type), stack: String(err.stack || '') }
+    }
+    return { message: String(err), type: 'Error', stack: '' }
+  } catch (_) {
+    return { message: 'unprintable error value', type: 'Error', stack: '' }
+  }
+}
+
+let mod = null
+let loadError = null
+function load () {
+  if (mod || loadError) return
+  try {
+    const m = require(path.join(fnDir, 'index.js'))
+    if (!m || typeof m.main !== 'function') {
+      const e = new TypeError('exports.main is not a function in ' + path.join(fnDir, 'index.js'))
+      loadError = e
+    } else {
+      mod = m
+    }
+  } catch (e) {
+    loadError = e
+  }
+}
+
+const sock = net.connect(sockPath)
+sock.setEncoding('utf8')
+sock.on('error', () => process.exit(0))
+sock.on('close', () => process.exit(0))
+
+function send (obj) {
+  sock.write(JSON.stringify(obj) + '\n')
+}
+
+function finish (job, ok, value, retire) {
+  if (job.done) return
+  const log = job.log.join('')
+  job.done = true
+  if (current === job) current = null
+  const mem = process.memoryUsage().rss
+  if (ok) {
+    let line
+    try {
+      line = JSON.stringify({ id: job.id, ok: true, data: value === undefined ? null : value, mem, log })
+    } catch (e) {
+      const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: String((e && e.stack) || '') }
+      line = JSON.stringify({ id: job.id, ok: false, error: err, mem, log })
+    }
+    sock.write(line + '\n')
+  } else {
+    send({ id: job.id, ok: false, error: serializeError(value), mem, log, retire: !!retire })
+  }
+}
+
+function isThenable (v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
+}
+
+function runJob (msg) {
+  const job = { id: msg.id, log: [], logLen: 0, done: false }
+  current = job
+  load()
+  if (loadError) return finish(job, false, loadError)
+  try {
+    if (msg.contract === 'wechat') {
+      Promise.resolve(mod.main(msg.event, msg.context)).then(
+        (v) => finish(job, true, v),
+        (e) => finish(job, false, e))
+    } else {
+      const callback = function (err, data) {
+        if (err) finish(job, false, err)
+        else finish(job, true, data)
+      }
+      const ret = mod.main(msg.event, callback)
+      if (isThenable(ret)) {
+        ret.then((v) => finish(job, true, v), (e) => finish(job, false, e))
+      }
+    }
+  } catch (e) {
+    finish(job, false, e)
+  }
+}
+
+function onUncaught (err) {
+  const job = current
+  if (job && !job.done) {
+    finish(job, false, err, true)
+  } else {
+    try { process.stderr.write('uncaught error outside a job: ' + String((err && err.stack) || err) + '\n') } catch (_) {}
+    send({ id: null, retire: true })
+  }
+}
+process.on('uncaughtException', onUncaught)
+process.on('unhandledRejection', onUncaught)
+
+let buffered = ''
+sock.on('data', (chunk) => {
+  buffered += chunk
+  let nl
+  while ((nl = buffered.indexOf('\n')) >= 0) {
+    const line = buffered.slice(0, nl)
+    buffered = buffered.slice(nl + 1)
+    if (!line.trim()) continue
+    let msg
+    try { msg = JSON.parse(line) } catch (_) { continue }
+    if (msg && msg.type === 'job') runJob(msg)
+  }
+})

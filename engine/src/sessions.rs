@@ -1,0 +1,336 @@
+//! Users and session tokens (in memory).
+//!
+//! Decisions (the real 知晓云 server is not observable here):
+//! - Tokens are 40 random hex characters; a token lives `session_expires_in` seconds.
+//! - Only users who logged in through a platform (`silent-login`) have an `openid` /
+//!   `unionid`; password, SMS and anonymous users have `null` there.
+//! - Silent login maps `(provider, code)` to one stable user: the same code always
+//!   yields the same user and openid.
+//! - Passwords are stored as salted, iterated SHA-256 and never logged.
+
+use crate::util::{hex, now_s, random_hex};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The caller of an invocation, as handed to functions.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub id: i64,
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    pub nickname: String,
+    pub is_anonymous: bool,
+}
+
+impl Caller {
+    /// `event.request.user`.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "openid": self.openid,
+            "unionid": self.unionid,
+            "nickname": self.nickname,
+            "is_anonymous": self.is_anonymous,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub id: i64,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    password: Option<(String, String)>, // (salt, hash)
+    pub openid: Option<String>,
+    pub unionid: Option<String>,
+    pub nickname: String,
+    pub is_anonymous: bool,
+    pub provider: Option<String>,
+    pub created_at: u64,
+}
+
+impl User {
+    fn caller(&self) -> Caller {
+        Caller {
+            id: self.id,
+            openid: self.openid.clone(),
+            unionid: self.unionid.clone(),
+            nickname: self.nickname.clone(),
+            is_anonymous: self.is_anonymous,
+        }
+    }
+
+    /// The user's profile, as `user_info` in login answers and `GET /hserve/v2.5/user/info/{id}/`.
+    pub(crate) fn profile(&self) -> Value {
+        let mut provider = serde_json::Map::new();
+        if let (Some(p), Some(o)) = (&self.provider, &self.openid) {
+            provider.insert(p.clone(), json!({ "openid": o }));
+        }
+        json!({
+            "id": self.id,
+            "openid": self.openid,
+            "unionid": self.unionid,
+            "nickname": self.nickname,
+            "avatar": "",
+            "gender": 0,
+            "is_authorized": self.provider.is_some(),
+            "_anonymous": self.is_anonymous,
+            "_username": self.username,
+            "_email": self.email,
+            "_phone": self.phone,
+            "_email_verified": false,
+            "_phone_verified": self.phone.is_some(),
+            "_provider": provider,
+            "created_at": self.created_at,
+            "updated_at": self.created_at,
+        })
+    }
+}
+
+/// Which identifier a password account uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ident {
+    Username,
+    Email,
+    Phone,
+}
+
+impl Ident {
+    pub(crate) fn parse(s: &str) -> Option<Ident> {
+        match s {
+            "username" => Some(Ident::Username),
+            "email" => Some(Ident::Email),
+            "phone" => Some(Ident::Phone),
+            _ => None,
+        }
+    }
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            Ident::Username => "username",
+            Ident::Email => "email",
+            Ident::Phone => "phone",
+        }
+    }
+}
+
+struct Session {
+    user_id: i64,
+    expires_at: u64,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenError {
+    Missing,
+    Invalid,
+    Expired,
+}
+
+impl TokenError {
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            TokenError::Missing => "missing token",
+            TokenError::Invalid => "invalid token",
+            TokenError::Expired => "token expired",
+        }
+    }
+}
+
+/// Result of a failed account operation: (HTTP status, message).
+pub(crate) type AccountError = (u16, String);
+
+pub(crate) struct Sessions {
+    users: HashMap<i64, User>,
+    by_ident: HashMap<(u8, String), i64>,
+    by_idp: HashMap<(String, String), i64>,
+    tokens: HashMap<String, Session>,
+    next_id: i64,
+    expires_in: u64,
+}
+
+fn hash_password(salt: &str, password: &str) -> String {
+    let mut digest = Sha256::digest(format!("{salt}:{password}").as_bytes());
+    for _ in 0..1000 {
+        let mut h = Sha256::new();
+        h.update(salt.as_bytes());
+        h.update(digest);
+        digest = h.finalize();
+    }
+    hex(&digest)
+}
+
+fn ident_key(ident: Ident, value: &str) -> (u8, String) {
+    let v = if ident == Ident::Email { value.to_ascii_lowercase() } else { value.to_string() };
+    (ident as u8, v)
+}
+
+impl Sessions {
+    pub(crate) fn new(expires_in: u64) -> Self {
+        Sessions {
+            users: HashMap::new(),
+            by_ident: HashMap::new(),
+            by_idp: HashMap::new(),
+            tokens: HashMap::new(),
+            next_id: 1,
+            expires_in,
+        }
+    }
+
+    fn new_user(&mut self) -> User {
+        let id = self.next_id;
+        self.next_id += 1;
+        User {
+            id,
+            username: None,
+            email: None,
+            phone: None,
+            password: None,
+            openid: None,
+            unionid: None,
+            nickname: format!("user{id}"),
+            is_anonymous: false,
+            provider: None,
+            created_at: now_s(),
+        }
+    }
+
+    /// Issues a token for `uid` and returns the login answer body.
+    fn issue(&mut self, uid: i64) -> Value {
+        let token = random_hex(20);
+        self.tokens.insert(token.clone(), Session { user_id: uid, expires_at: now_s() + self.expires_in });
+        let user = &self.users[&uid];
+        json!({
+            "token": token,
+            "expires_in": self.expires_in,
+            "user_id": uid,
+            "openid": user.openid,
+            "unionid": user.unionid,
+            "user_info": user.profile(),
+        })
+    }
+
+    pub(crate) fn register(&mut self, ident: Ident, value: &str, password: &str) -> Result<Value, AccountError> {
+        let key = ident_key(ident, value);
+        if self.by_ident.contains_key(&key) {
+            return Err((400, format!("{} already exists", ident.field())));
+        }
+        let mut user = self.new_user();
+        match ident {
+            Ident::Username => user.username = Some(value.to_string()),
+            Ident::Email => user.email = Some(value.to_string()),
+            Ident::Phone => user.phone = Some(value.to_string()),
+        }
+        if ident == Ident::Username {
+            user.nickname = value.to_string();
+        }
+        let salt = random_hex(16);
+        user.password = Some((salt.clone(), hash_password(&salt, password)));
+        let uid = user.id;
+        self.users.insert(uid, user);
+        self.by_ident.insert(key, uid);
+        Ok(self.issue(uid))
+    }
+
+    pub(crate) fn login(&mut self, ident: Ident, value: &str, password: &str) -> Result<Value, AccountError> {
+        let bad = || (400, format!("invalid {} or password", ident.field()));
+        let uid = *self.by_ident.get(&ident_key(ident, value)).ok_or_else(bad)?;
+        let ok = match &self.users[&uid].password {
+            Some((salt, hash)) => &hash_password(salt, password) == hash,
+            None => false,
+        };
+        if !ok {
+            return Err(bad());
+        }
+        Ok(self.issue(uid))
+    }
+
+    pub(crate) fn login_sms(&mut self, phone: &str, create_user: bool) -> Result<Value, AccountError> {
+        let key = ident_key(Ident::Phone, phone);
+        let uid = match self.by_ident.get(&key) {
+            Some(uid) => *uid,
+            None if create_user => {
+                let mut user = self.new_user();
+                user.phone = Some(phone.to_string());
+                let uid = user.id;
+                self.users.insert(uid, user);
+                self.by_ident.insert(key, uid);
+                uid
+            }
+            None => return Err((404, "user not found (create_user is false)".to_string())),
+        };
+        Ok(self.issue(uid))
+    }
+
+    pub(crate) fn login_anonymous(&mut self) -> Value {
+        let mut user = self.new_user();
+        user.is_anonymous = true;
+        user.nickname = format!("anonymous{}", user.id);
+        let uid = user.id;
+        self.users.insert(uid, user);
+        self.issue(uid)
+    }
+
+    pub(crate) fn silent_login(
+        &mut self,
+        provider: &str,
+        code: &str,
+        create_user: bool,
+    ) -> Result<Value, AccountError> {
+        let key = (provider.to_string(), code.to_string());
+        let uid = match self.by_idp.get(&key) {
+            Some(uid) => *uid,
+            None if create_user => {
+                let digest = hex(&Sha256::digest(format!("{provider}:{code}").as_bytes()));
+                let mut user = self.new_user();
+                user.openid = Some(format!("o{}", &digest[..27]));
+                user.unionid = Some(format!("u{}", &digest[32..59]));
+                user.provider = Some(provider.to_string());
+                let uid = user.id;
+                self.users.insert(uid, user);
+                self.by_idp.insert(key, uid);
+                uid
+            }
+            None => return Err((404, "user not found (create_user is false)".to_string())),
+        };
+        Ok(self.issue(uid))
+    }
+
+    /// Resolves an `Authorization` header value to the caller.
+    pub(crate) fn authenticate(&self, header: Option<&str>) -> Result<Caller, TokenError> {
+        let header = header.map(str::trim).filter(|h| !h.is_empty());
+        let header = header.ok_or(TokenError::Missing)?;
+        let token =
+            header.strip_prefix("Hydrogen-r1 ").map(str::trim).filter(|t| !t.is_empty()).ok_or(TokenError::Invalid)?;
+        let session = self.tokens.get(token).ok_or(TokenError::Invalid)?;
+        if now_s() >= session.expires_at {
+            return Err(TokenError::Expired);
+        }
+        let user = self.users.get(&session.user_id).ok_or(TokenError::Invalid)?;
+        Ok(user.caller())
+    }
+
+    /// Revokes the token in the `Authorization` header; returns whether it was live.
+    pub(crate) fn destroy(&mut self, header: Option<&str>) -> Result<(), TokenError> {
+        self.authenticate(header)?;
+        let token = header.and_then(|h| h.trim().strip_prefix("Hydrogen-r1 ")).map(str::trim).unwrap_or_default();
+        self.tokens.remove(token);
+        Ok(())
+    }
+
+    pub(crate) fn user(&self, id: i64) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    pub(crate) fn revoke_all(&mut self) {
+        self.tokens.clear();
+    }
+
+    pub(crate) fn expire_all(&mut self) {
+        let now = now_s();
+        for s in self.tokens.values_mut() {
+            s.expires_at = s.expires_at.min(now);
+        }
+    }
+}

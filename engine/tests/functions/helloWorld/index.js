@@ -1,0 +1,4 @@
+exports.main = function helloWorld(event, callback) {
+  console.log(event)
+  callback(null, `hello ${event.data.name}`)
+}

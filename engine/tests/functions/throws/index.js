@@ -1,0 +1,3 @@
+exports.main = function (event, callback) {
+  throw new Error('boom')
+}

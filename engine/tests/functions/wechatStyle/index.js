@@ -1,0 +1,3 @@
+exports.main = async (event, context) => {
+  return { event, context }
+}
