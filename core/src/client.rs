@@ -217,7 +217,7 @@ impl Client {
     /// Anonymous login: a temporary user.
     pub async fn anonymous_login(&self) -> Result<LoginResult, HError> {
         let _single = self.inner.login_lock.lock().await;
-        self.login_request(paths::ANONYMOUS_LOGIN, None, true, self.inner.config.auth_timeout).await
+        self.login_request(paths::ANONYMOUS_LOGIN, Some(empty_object()), true, self.inner.config.auth_timeout).await
     }
 
     /// Silent login with the host's one-time login code (PROTOCOL.md §1.6 table). HError 611 on hosts
@@ -230,7 +230,8 @@ impl Client {
     /// Logout: destroys the session on the server, then clears it locally.
     pub async fn logout(&self) -> Result<(), HError> {
         let _single = self.inner.login_lock.lock().await;
-        let response = self.request(Method::Post, paths::LOGOUT, None, self.inner.config.auth_timeout).await?;
+        let body = Some(b"{}".to_vec());
+        let response = self.request(Method::Post, paths::LOGOUT, body, self.inner.config.auth_timeout).await?;
         if !is_success(response.status) {
             return Err(http_error(&response));
         }
@@ -295,7 +296,9 @@ impl Client {
         match &self.inner.config.auto_login {
             AutoLogin::Disabled => Ok(()),
             AutoLogin::Silent => self.silent(true, timeout).await.map(drop),
-            AutoLogin::Anonymous => self.login_request(paths::ANONYMOUS_LOGIN, None, true, timeout).await.map(drop),
+            AutoLogin::Anonymous => {
+                self.login_request(paths::ANONYMOUS_LOGIN, Some(empty_object()), true, timeout).await.map(drop)
+            }
             AutoLogin::Password(credentials) => self.password_login(credentials, timeout).await.map(drop),
         }
     }
@@ -415,6 +418,11 @@ fn account_body(credentials: &Credentials) -> Value {
     body.insert(credentials.kind.as_str().into(), credentials.account.clone().into());
     body.insert("password".into(), credentials.password.clone().into());
     Value::Object(body)
+}
+
+/// The `{}` body the official SDK sends with requests that carry no data (anonymous login, logout).
+fn empty_object() -> Value {
+    Value::Object(Map::new())
 }
 
 fn is_success(status: u16) -> bool {

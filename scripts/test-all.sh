@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of minicloud, installing what it needs first. This is the README's test command and
+# what CI (.ci/run) calls. Fails loudly at the first failing step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: rustfmt, clippy, wasm32 target"
+rustup component add rustfmt clippy >/dev/null
+rustup target add wasm32-unknown-unknown >/dev/null
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (core vectors, transport faults, engine, CLI)"
+cargo test --workspace
+
+step "core builds for wasm32-unknown-unknown"
+cargo check -p minicloud-core --target wasm32-unknown-unknown
+
+step "official minapp-sdk 3.23.6 against the shared vectors (tests/reference)"
+(cd tests/reference && npm ci --no-audit --no-fund --loglevel=error && node --test)
+
+printf '\nall minicloud tests passed\n'
