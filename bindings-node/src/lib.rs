@@ -1,0 +1,1 @@
+//! minicloud binding (work in progress).
