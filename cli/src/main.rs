@@ -1,1 +1,54 @@
-fn main() {}
+//! `minicloud`: run a local 知晓云-compatible cloud engine and deploy functions to it.
+//!
+//! Subcommands:
+//! - `serve [DIR]` runs the engine in the foreground;
+//! - `deploy NAME PATH --url URL --admin-token T` uploads a function through the
+//!   management API.
+
+mod deploy;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The minicloud command line.
+#[derive(Debug, Parser)]
+#[command(name = "minicloud", version, about = "Run and deploy 知晓云-compatible cloud functions locally")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands. Each has its own module with an `Args` struct and a `run` function.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local engine (until Ctrl-C / SIGTERM).
+    Serve(serve::ServeArgs),
+    /// Upload a function (a directory with index.js, or a .js file) through the management API.
+    Deploy(deploy::DeployArgs),
+    // `invoke` goes here: it calls a function with the core client against an embedded engine.
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("minicloud: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Deploy(args) => deploy::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("minicloud: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -401,3 +401,51 @@ async fn shutdown_stops_serving() {
     let after = reqwest::Client::new().post(url).send().await;
     assert!(after.is_err(), "no longer listening");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warm_worker_is_reused_between_jobs() {
+    let h = start(EngineConfig::new(fixtures()).pool_size(1)).await;
+    let t = h.user_token().await;
+    for expected in 1..=3 {
+        let r = h.invoke(&t, json!({"function_name": "counter"})).await;
+        assert_eq!(r.body["data"], expected, "{}", r.text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_completion_wins() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "twice"})).await;
+    assert_eq!(r.text, r#"{"code":0,"data":"first","error":{}}"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncaught_async_error_fails_the_job_and_worker_is_replaced() {
+    let h = start(EngineConfig::new(fixtures()).pool_size(1)).await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "asyncThrow"})).await;
+    assert_eq!(r.body["code"], 1, "{}", r.text);
+    assert_eq!(r.body["error"]["message"], "thrown later");
+    let r = h.invoke(&t, json!({"function_name": "asyncThrow", "data": {"ok": true}})).await;
+    assert_eq!(r.body["data"], "fine", "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_that_cannot_start_is_schedule_failed_400() {
+    let node = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bin/broken-node");
+    let h = start(EngineConfig::new(fixtures()).node(node)).await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.error_msg().starts_with("schedule failed: "), "{}", r.text);
+    let job = h.engine.job(&r.request_id()).unwrap();
+    assert_eq!(job.status, JobStatus::ScheduleFailed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_refuses_a_missing_functions_dir() {
+    let err = minicloud_engine::Engine::start(EngineConfig::new("/definitely/not/here")).await.unwrap_err();
+    assert!(matches!(err, minicloud_engine::EngineError::FunctionsDir(_)));
+    assert!(err.to_string().contains("/definitely/not/here"));
+}
