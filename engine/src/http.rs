@@ -94,6 +94,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/hserve/v2.5/idp/{provider}/silent-login/", post(silent_login))
         .route("/hserve/v2.0/session/destroy/", post(destroy_session))
         .route("/hserve/v2.5/user/info/{uid}/", get(user_info))
+        .route("/hserve/v1/latest-sdk-version/", get(latest_sdk_version))
+        .route("/hserve/v2.0/template-message/event-report/", post(template_message_report))
         .route("/oserve/v1.3/cloud-function/", get(admin_list).post(admin_create))
         .route("/oserve/v1.3/cloud-function/job/", get(admin_jobs))
         .route("/oserve/v1.3/cloud-function/job/{id}/", get(admin_job))
@@ -364,6 +366,17 @@ async fn user_info(State(s): S, Path(uid): Path<String>, headers: HeaderMap) -> 
     let sessions = s.sessions.lock().unwrap();
     let user = sessions.user(id).ok_or_else(not_found)?;
     Ok(respond(200, &user.profile(), None))
+}
+
+/// Side request of the official SDK (devtools only): answered so it does not fail.
+async fn latest_sdk_version() -> Response {
+    respond(200, &json!({"wechat_miniapp": "3.23.6"}), None)
+}
+
+/// Side request of the official SDK (template-message statistics): accepted and ignored.
+async fn template_message_report(State(s): S, headers: HeaderMap, body: Body) -> Response {
+    let _ = read_body(&headers, body, s.config.max_body_bytes).await;
+    respond(201, &json!({}), None)
 }
 
 // ---------- management API ----------

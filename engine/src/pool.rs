@@ -441,7 +441,16 @@ impl Pool {
                 inner.meta = fresh_meta;
                 drained = std::mem::take(&mut inner.idle);
             }
-            (inner.idle.pop(), inner.generation, inner.meta.clone(), drained)
+            // Skip idle workers that have exited since their last job.
+            let mut idle = None;
+            while let Some(mut w) = inner.idle.pop() {
+                if matches!(w.child.try_wait(), Ok(None)) {
+                    idle = Some(w);
+                    break;
+                }
+                drained.push(w);
+            }
+            (idle, inner.generation, inner.meta.clone(), drained)
         };
         drop(drained);
         let mut worker = match idle {
@@ -484,7 +493,14 @@ impl Pool {
                     "request_id": job.job_id,
                     "time_limit_in_ms": limit_ms,
                 });
-                json!({"type": "job", "id": job.job_id, "contract": "wechat", "event": event, "context": context})
+                let wx_context = json!({
+                    "OPENID": job.caller.as_ref().and_then(|c| c.openid.clone()),
+                    "APPID": settings.client_id,
+                    "UNIONID": job.caller.as_ref().and_then(|c| c.unionid.clone()),
+                    "ENV": "minicloud-local",
+                    "SOURCE": if job.caller.is_some() { "wx_client" } else { "wx_http" },
+                });
+                json!({"type": "job", "id": job.job_id, "contract": "wechat", "event": event, "context": context, "wxContext": wx_context})
             }
         };
         on_start();

@@ -50,6 +50,28 @@ function serializeError (err) {
   }
 }
 
+// A minimal stand-in for `wx-server-sdk` (used only when the function does not ship its
+// own): init() and getWXContext() for the job being run. Other APIs are not emulated.
+const Module = require('module')
+let wxContext = {}
+const wxServerSdk = {
+  DYNAMIC_CURRENT_ENV: Symbol.for('DYNAMIC_CURRENT_ENV'),
+  SYMBOL_CURRENT_ENV: Symbol.for('SYMBOL_CURRENT_ENV'),
+  init () {},
+  getWXContext () { return Object.assign({}, wxContext) },
+}
+const originalLoad = Module._load
+Module._load = function (request, parent, isMain) {
+  if (request === 'wx-server-sdk') {
+    try {
+      Module._resolveFilename(request, parent, isMain)
+    } catch (_) {
+      return wxServerSdk
+    }
+  }
+  return originalLoad.apply(this, arguments)
+}
+
 let mod = null
 let loadError = null
 function load () {
@@ -103,6 +125,7 @@ function isThenable (v) {
 function runJob (msg) {
   const job = { id: msg.id, log: [], logLen: 0, done: false }
   current = job
+  wxContext = msg.wxContext || {}
   load()
   if (loadError) return finish(job, false, loadError)
   try {

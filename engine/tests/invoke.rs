@@ -449,3 +449,29 @@ async fn start_refuses_a_missing_functions_dir() {
     assert!(matches!(err, minicloud_engine::EngineError::FunctionsDir(_)));
     assert!(err.to_string().contains("/definitely/not/here"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wx_server_sdk_stand_in_gives_wx_context() {
+    let h = start_default().await;
+    let r = h.post_client("/hserve/v2.5/idp/wechat/silent-login/", None, json!({"code": "ctx"})).await;
+    let t = r.body["token"].as_str().unwrap().to_string();
+    let r2 = h.invoke(&t, json!({"function_name": "wxContext"})).await;
+    assert_eq!(r2.body["code"], 0, "{}", r2.text);
+    let d = &r2.body["data"];
+    assert_eq!(d["OPENID"], r.body["user_info"]["openid"]);
+    assert_eq!(d["UNIONID"], r.body["user_info"]["unionid"]);
+    assert_eq!(d["APPID"], h.engine.client_id());
+    assert_eq!(d["SOURCE"], "wx_client");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_exiting_while_idle_is_not_reused() {
+    let h = start(EngineConfig::new(fixtures()).pool_size(1)).await;
+    let t = h.user_token().await;
+    for _ in 0..3 {
+        let r = h.invoke(&t, json!({"function_name": "exitsAfterAnswer"})).await;
+        assert_eq!(r.body["data"], "answered", "{}", r.text);
+        // Give the idle worker's exit time to be observable (not a timing assertion).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
