@@ -105,6 +105,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id))
+        // Browsers (the web SDK build) call a local engine cross-origin.
+        .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(shared)
 }
 

@@ -22,6 +22,44 @@
 //! - Session-issuing answers (register, every login) are 201 and carry `token`,
 //!   `expires_in`, `user_id`, `openid`, `unionid` and `user_info`.
 
+//!
+//! # HTTP API
+//!
+//! Every answer carries `x-request-id` (the job id for invocations). Errors are
+//! `{"status":"error","error_msg":"..."}`. `/hserve/` calls need `X-Hydrogen-Client-ID`
+//! equal to the engine's client id (else 400); `/oserve/` calls need
+//! `Authorization: Bearer <admin token>` (401 otherwise; 404 when no admin token is set).
+//!
+//! | method, path | success | failures |
+//! | --- | --- | --- |
+//! | `POST /hserve/v1/cloud-function/job/` `{function_name, sync?, data?}` + `Authorization: Hydrogen-r1 <token>` | 200 `{"code":0,"data":..,"error":{}}`; function failed: 200 `{"code":1,"data":null,"error":{"message","type","stack"}}`; `sync:false`: 200 `{"status":"ok"}` | 400 bad body/name/client id or schedule failed, 401 missing/invalid/expired token, 403 anonymous, 404 unknown function, 413 body over `max_body_bytes` |
+//! | `POST /hserve/v2.1/register/{username,email,phone}/` `{<kind>, password}` | 201 session answer | 400 exists / missing fields |
+//! | `POST /hserve/v2.1/login/{username,email,phone}/` `{<kind>, password}` | 201 session answer | 400 `invalid <kind> or password` |
+//! | `POST /hserve/v2.1/login/sms/` `{phone, code, create_user}` | 201 session answer | 400 wrong code, 404 unknown phone without `create_user` |
+//! | `POST /hserve/v2.0/login/anonymous/` | 201 session answer (`user_info._anonymous: true`) | |
+//! | `POST /hserve/v2.5/idp/{wechat,qq,baidu,bytedance,jd,kuaishou,alipay}/silent-login/` `{code, create_user?}` | 201 session answer; same (provider, code) → same user and openid | 400 empty code, 404 unknown provider |
+//! | `POST /hserve/v2.0/session/destroy/` | 204, token revoked | 401 |
+//! | `GET /hserve/v2.5/user/info/{id}/` | 200 profile `{id, openid, unionid, nickname, avatar, ...}` | 401, 404 |
+//! | `GET /oserve/v1.3/cloud-function/` | 200 `{"meta":{limit,offset,next,previous,total_count},"objects":[{name,remark,function_code,created_at,updated_at}]}` | |
+//! | `POST /oserve/v1.3/cloud-function/` `{name, function_code, remark?}` | 201 function object | 400 bad name / exists |
+//! | `GET` / `PATCH {function_code?, remark?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object / 204 | 400 bad name, 404 missing |
+//! | `POST /oserve/v1.3/cloud-function/{name}/job/` `{data?, sync?}` | as the client invoke (no `request.user`) | |
+//! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
+//! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first | |
+//! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] | 404 |
+//!
+//! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
+//! "user_info": {profile}}`.
+//!
+//! # Functions
+//!
+//! `<functions_dir>/<name>/index.js` (name `^[A-Za-z0-9_-]{1,64}$`), optional own
+//! `package.json`/`node_modules`, optional `config.json`: `{"contract": "wechat"}` selects
+//! the WeChat calling convention (`async main(event, context)`, with a `wx-server-sdk`
+//! stand-in offering `init()` and `getWXContext()`), `{"timeLimitInMS": N}` or
+//! `{"timeout": seconds}` sets the function's time limit. Edits take effect on the next
+//! invocation.
+
 #![warn(missing_docs)]
 
 mod config;

@@ -475,3 +475,19 @@ async fn worker_exiting_while_idle_is_not_reused() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_preflight_is_answered_for_browser_clients() {
+    let h = start_default().await;
+    let r = h
+        .send(
+            h.http
+                .request(reqwest::Method::OPTIONS, h.url("/hserve/v1/cloud-function/job/"))
+                .header("Origin", "http://localhost:3000")
+                .header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "authorization,content-type,x-hydrogen-client-id"),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.status);
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+}
