@@ -28,7 +28,9 @@ pub mod invoke;
 pub mod platform;
 pub mod redact;
 pub mod session;
+pub mod timer;
 pub mod transport;
+pub mod wechat;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +43,7 @@ pub use host::{Host, NoHost};
 pub use invoke::{params_from, Invocation};
 pub use platform::Platform;
 pub use session::{FileStore, MemoryStore, Session, SessionStore};
+pub use timer::Timer;
 #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest-transport"))]
 pub use transport::ReqwestTransport;
 pub use transport::{HttpRequest, HttpResponse, Method, Transport, TransportError, TransportErrorKind};
@@ -74,18 +77,36 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[cfg(target_arch = "wasm32")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// Errors that can say "the caller cancelled this call".
+pub trait CancelledError {
+    /// The error of a cancelled call.
+    fn cancelled() -> Self;
+}
+
+impl CancelledError for HError {
+    fn cancelled() -> Self {
+        HError::cancelled()
+    }
+}
+
+impl CancelledError for wechat::WeChatError {
+    fn cancelled() -> Self {
+        wechat::WeChatError::cancelled()
+    }
+}
+
 /// Runs a call until it ends or `cancel` fires, whichever is first. A cancelled call is dropped (its
 /// connection closed) and reported as [`HError::cancelled`] (kind `cancelled`), never as a timeout. Bindings
 /// use this for `AbortSignal`, coroutine and task cancellation.
-pub async fn cancellable<T>(
-    call: impl Future<Output = Result<T, HError>>,
+pub async fn cancellable<T, E: CancelledError>(
+    call: impl Future<Output = Result<T, E>>,
     cancel: impl Future<Output = ()>,
-) -> Result<T, HError> {
+) -> Result<T, E> {
     use futures::future::{select, Either};
     let call = std::pin::pin!(call);
     let cancel = std::pin::pin!(cancel);
     match select(cancel, call).await {
-        Either::Left(((), _dropped_call)) => Err(HError::cancelled()),
+        Either::Left(((), _dropped_call)) => Err(E::cancelled()),
         Either::Right((result, _)) => result,
     }
 }

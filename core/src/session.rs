@@ -234,6 +234,8 @@ pub struct LoginAnswer {
     pub uid: Option<Value>,
     /// The user's profile, when the answer carries one (`user_info`).
     pub user_info: Option<Value>,
+    /// The answer's own top-level `openid`/`unionid`, which win over `user_info`'s.
+    pub top_level: serde_json::Map<String, Value>,
 }
 
 impl fmt::Debug for LoginAnswer {
@@ -259,23 +261,48 @@ impl LoginAnswer {
             .filter(|v| !v.is_null())
             .or_else(|| user_info.as_ref().and_then(|u| u.get("id")).filter(|v| !v.is_null()))
             .cloned();
-        Ok(LoginAnswer { token: token.to_owned(), expires_in: body.get("expires_in").and_then(as_i64), uid, user_info })
+        let top_level =
+            ["openid", "unionid"].into_iter().filter_map(|k| body.get(k).map(|v| (k.to_owned(), v.clone()))).collect();
+        Ok(LoginAnswer {
+            token: token.to_owned(),
+            expires_in: body.get("expires_in").and_then(as_i64),
+            uid,
+            user_info,
+            top_level,
+        })
     }
 }
 
-/// Writes a successful login to the store: `uid`, `auth_token`, `session_expires_at = floor(now) +
-/// expires_in - 30`, `is_anonymous_user` (1/0), and `openid`/`unionid` when the answer's profile has them.
+/// Writes a successful login to the store as the official SDK does: `uid`, `auth_token`, `openid` and
+/// `unionid` (the answer's top-level field, else its `user_info` field, else `""`), `userinfo`
+/// (`{id, openid, unionid}` merged into the stored object, only when there is an openid),
+/// `session_expires_at = floor(now) + expires_in - 30`, and `is_anonymous_user` (1/0).
 pub fn save_login(store: &dyn SessionStore, answer: &LoginAnswer, now_secs: i64, anonymous: bool) {
     if let Some(uid) = &answer.uid {
         store.set(keys::UID, uid.clone());
     }
     store.set(keys::AUTH_TOKEN, Value::String(answer.token.clone()));
-    if let Some(profile) = &answer.user_info {
-        for (field, key) in [("openid", keys::OPENID), ("unionid", keys::UNIONID)] {
-            if let Some(v) = profile.get(field).filter(|v| !v.is_null()) {
-                store.set(key, v.clone());
-            }
-        }
+    let field = |name: &str| {
+        answer
+            .top_level
+            .get(name)
+            .filter(|v| !v.is_null())
+            .or_else(|| answer.user_info.as_ref().and_then(|u| u.get(name)).filter(|v| !v.is_null()))
+            .cloned()
+    };
+    let openid = field("openid");
+    let unionid = field("unionid");
+    store.set(keys::OPENID, openid.clone().unwrap_or_else(|| Value::String(String::new())));
+    store.set(keys::UNIONID, unionid.clone().unwrap_or_else(|| Value::String(String::new())));
+    if let Some(openid) = openid.filter(|v| v.as_str() != Some("")) {
+        let mut info = match store.get(keys::USERINFO) {
+            Some(Value::Object(existing)) => existing,
+            _ => serde_json::Map::new(),
+        };
+        info.insert("id".into(), answer.uid.clone().unwrap_or(Value::Null));
+        info.insert("openid".into(), openid);
+        info.insert("unionid".into(), unionid.unwrap_or(Value::Null));
+        store.set(keys::USERINFO, Value::Object(info));
     }
     if let Some(expires_in) = answer.expires_in {
         store.set(keys::SESSION_EXPIRES_AT, Value::from(now_secs + expires_in - EXPIRY_MARGIN_SECS));
