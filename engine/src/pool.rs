@@ -240,7 +240,8 @@ struct Worker {
 enum RunOutcome {
     Done(Value),
     Timeout,
-    Exited(String),
+    /// The process exited; `bool`: whether it had acknowledged the job (started it).
+    Exited(String, bool),
     Shutdown,
 }
 
@@ -261,8 +262,9 @@ impl Worker {
         let mut line = serde_json::to_string(msg).unwrap_or_default();
         line.push('\n');
         if self.writer.write_all(line.as_bytes()).await.is_err() {
-            return RunOutcome::Exited(self.exit_description().await);
+            return RunOutcome::Exited(self.exit_description().await, false);
         }
+        let mut acked = false;
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let mut buf = String::new();
@@ -272,12 +274,16 @@ impl Worker {
             };
             match read {
                 Err(_) => return RunOutcome::Timeout,
-                Ok(Ok(0)) | Ok(Err(_)) => return RunOutcome::Exited(self.exit_description().await),
+                Ok(Ok(0)) | Ok(Err(_)) => return RunOutcome::Exited(self.exit_description().await, acked),
                 Ok(Ok(_)) => {}
             }
             let Ok(v) = serde_json::from_str::<Value>(&buf) else {
                 continue;
             };
+            if v.get("ack").and_then(Value::as_str) == Some(job_id) {
+                acked = true;
+                continue;
+            }
             if v.get("retire").and_then(Value::as_bool) == Some(true) {
                 self.retire = true;
             }
@@ -506,7 +512,17 @@ impl Pool {
         on_start();
         let started_at = now_ms();
         let t0 = Instant::now();
-        let outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+        let mut outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+        if let RunOutcome::Exited(_, false) = outcome {
+            // The worker died before it started the job (e.g. it was exiting while idle):
+            // the job never ran, so run it once more on a fresh worker.
+            tracing::debug!(function = %self.name, job_id = %job.job_id, "worker gone before the job started; retrying on a fresh worker");
+            worker = match rt.spawn(&self.name, &self.dir, generation).await {
+                Ok(w) => w,
+                Err(e) => return Outcome::schedule_failed(e),
+            };
+            outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+        }
         let exec_ms = t0.elapsed().as_millis() as u64;
         let engine_log = worker.stop_capture();
         let mut out = Outcome {
@@ -546,7 +562,7 @@ impl Pool {
                 let msg = format!("function {} exceeded its {} ms time limit", self.name, limit_ms);
                 out.body = Some(failure_body(&msg, "DeadlineExceeded", ""));
             }
-            RunOutcome::Exited(desc) => {
+            RunOutcome::Exited(desc, _) => {
                 out.status = JobStatus::ExecutionFailed;
                 let msg =
                     format!("the process running function {} exited ({desc}) before the job completed", self.name);

@@ -170,6 +170,9 @@ sock.on('data', (chunk) => {
     if (!line.trim()) continue
     let msg
     try { msg = JSON.parse(line) } catch (_) { continue }
-    if (msg && msg.type === 'job') runJob(msg)
+    if (msg && msg.type === 'job') {
+      send({ ack: msg.id })
+      runJob(msg)
+    }
   }
 })
