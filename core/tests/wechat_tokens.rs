@@ -9,12 +9,15 @@ use std::time::Duration;
 use minicloud_core::wechat::{TokenMode, WeChatCloud, WeChatConfig, WeChatErrorKind};
 use minicloud_core::{BoxFuture, Clock, HttpRequest, HttpResponse, Timer, Transport, TransportError};
 
+/// How the scripted WeChat answers business call `n` made with `token`.
+type Business = Box<dyn Fn(usize, &str) -> String + Send + Sync>;
+
 /// A scripted WeChat: answers token requests with `tok-N` and business calls through `business`.
 struct FakeWeChat {
     token_fetches: AtomicUsize,
     calls: AtomicUsize,
     token_answer: Mutex<Option<String>>,
-    business: Box<dyn Fn(usize, &str) -> String + Send + Sync>,
+    business: Business,
     seen: Mutex<Vec<HttpRequest>>,
 }
 
