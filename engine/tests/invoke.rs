@@ -491,3 +491,14 @@ async fn cors_preflight_is_answered_for_browser_clients() {
     assert!(r.status < 300, "{}", r.status);
     assert_eq!(r.headers["access-control-allow-origin"], "*");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_job_past_its_limit_is_recorded_deadline_exceeded() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "slow", "sync": false, "data": {"hang": true}})).await;
+    assert_eq!(r.text, r#"{"status":"ok"}"#);
+    let job = h.engine.wait_for_job(&r.request_id(), Duration::from_secs(20)).await.expect("job finishes");
+    assert_eq!(job.status, JobStatus::DeadlineExceeded);
+    assert_eq!(job.result.unwrap()["error"]["type"], "DeadlineExceeded");
+}
