@@ -102,6 +102,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/oserve/v1.3/cloud-function/{name}/", get(admin_get).patch(admin_patch).delete(admin_delete))
         .route("/oserve/v1.3/cloud-function/{name}/job/", post(admin_invoke))
         .route("/oserve/v1.3/cloud-function/{name}/debug/", post(admin_debug))
+        .route("/dev/v1/stats", get(dev_stats))
+        .route("/dev/v1/sessions/revoke", post(dev_revoke_sessions))
+        .route("/dev/v1/sessions/expire", post(dev_expire_sessions))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id))
@@ -576,4 +579,27 @@ async fn admin_job(State(s): S, Path(id): Path<String>, headers: HeaderMap) -> R
     check_admin(&s, &headers)?;
     let job = s.jobs.get(&id).ok_or_else(|| err(404, format!("job {id} not found")))?;
     Ok(respond(200, &serde_json::to_value(job).unwrap_or(Value::Null), None))
+}
+
+// --- Test controls (admin token): what the bindings' end-to-end tests need from outside the process. ---
+
+/// `GET /dev/v1/stats`: `{"login_count": N, "job_count": N}`.
+async fn dev_stats(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    let body = json!({"login_count": s.login_count.load(Ordering::SeqCst), "job_count": s.jobs.all().len()});
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// `POST /dev/v1/sessions/revoke`: every token becomes invalid (204).
+async fn dev_revoke_sessions(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    s.sessions.lock().unwrap().revoke_all();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /dev/v1/sessions/expire`: every token expires now (204).
+async fn dev_expire_sessions(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    s.sessions.lock().unwrap().expire_all();
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

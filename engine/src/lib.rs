@@ -47,6 +47,8 @@
 //! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
 //! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first | |
 //! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] | 404 |
+//! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count"}` | 401, 404 |
+//! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
 //!
 //! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
 //! "user_info": {profile}}`.

@@ -197,3 +197,31 @@ async fn job_queries_list_newest_first_filter_and_get() {
     let r = h.send(h.admin(Method::GET, "/oserve/v1.3/cloud-function/job/nope/")).await;
     assert_eq!(r.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_controls_count_logins_and_revoke_sessions_over_http() {
+    let h = start_default().await;
+    let before = h.send(h.admin(Method::GET, "/dev/v1/stats")).await.body["login_count"].as_u64().unwrap();
+    let token = h.user_token().await;
+    let after = h.send(h.admin(Method::GET, "/dev/v1/stats")).await.body["login_count"].as_u64().unwrap();
+    assert_eq!(after, before + 1);
+    assert_eq!(h.send(h.admin(Method::POST, "/dev/v1/sessions/revoke")).await.status, 204);
+    let r = h.invoke(&token, json!({"function_name": "helloWorld", "data": {"name": "x"}})).await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_expire_makes_tokens_expired() {
+    let h = start_default().await;
+    let token = h.user_token().await;
+    assert_eq!(h.send(h.admin(Method::POST, "/dev/v1/sessions/expire")).await.status, 204);
+    let r = h.invoke(&token, json!({"function_name": "helloWorld", "data": {"name": "x"}})).await;
+    assert_eq!((r.status, r.error_msg()), (401, "token expired".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_controls_need_the_admin_token() {
+    let h = start_default().await;
+    let r = h.send(h.http.post(h.url("/dev/v1/sessions/expire"))).await;
+    assert_eq!(r.status, 401);
+}
