@@ -98,6 +98,7 @@ function autoLoginConfig(autoLogin, hasLoginCode) {
 
 function nativeConfig(options) {
   if (!isPlainObject(options)) throw invalid(`Client options must be an object, got ${describe(options)}`)
+  if (typeof options.clientId !== 'string') throw invalid(`clientID must be a string, got ${describe(options.clientId)}`)
   const config = {}
   for (const [key, value] of Object.entries(options)) {
     const type = CLIENT_OPTIONS[key]
@@ -106,7 +107,6 @@ function nativeConfig(options) {
     if (typeof value !== type) throw invalid(`${key} must be a ${type}, got ${describe(value)}`)
     config[key] = value
   }
-  if (typeof options.clientId !== 'string') throw invalid(`clientID must be a string, got ${describe(options.clientId)}`)
   Object.assign(config, autoLoginConfig(options.autoLogin, typeof options.loginCode === 'function'))
   if (config.loginCode) {
     const hook = config.loginCode
