@@ -2,10 +2,12 @@
 //!
 //! Subcommands:
 //! - `serve [DIR]` runs the engine in the foreground;
+//! - `invoke NAME [PARAMS]` calls a function through the core (on an embedded engine unless `--url`);
 //! - `deploy NAME PATH --url URL --admin-token T` uploads a function through the
 //!   management API.
 
 mod deploy;
+mod invoke;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -26,7 +28,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Upload a function (a directory with index.js, or a .js file) through the management API.
     Deploy(deploy::DeployArgs),
-    // `invoke` goes here: it calls a function with the core client against an embedded engine.
+    /// Call a cloud function through the core and print the result JSON. Without --url, an engine runs
+    /// in-process on ./functions (or the bundled examples) and a local user is signed in.
+    Invoke(invoke::InvokeArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Deploy(args) => deploy::run(args).await,
+            Command::Invoke(args) => invoke::run(args).await,
         }
     });
     match result {

@@ -40,7 +40,7 @@ pub struct ServeArgs {
 }
 
 /// Where functions are served from when no DIR is given.
-fn default_dir() -> PathBuf {
+pub(crate) fn default_dir() -> PathBuf {
     let candidates = [
         PathBuf::from("functions"),
         PathBuf::from("examples/functions"),

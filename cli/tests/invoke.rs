@@ -1,0 +1,84 @@
+//! `minicloud invoke`: the README's main job, and calls to a running engine.
+
+use minicloud_engine::{Engine, EngineConfig};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_minicloud");
+
+fn run(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
+    Command::new(BIN).args(args).current_dir(cwd).output().unwrap()
+}
+
+#[test]
+fn invoke_on_the_embedded_engine_prints_the_seed_result() {
+    let cwd = tempfile::tempdir().unwrap(); // no ./functions: the bundled examples are used
+    let out = run(&["invoke", "helloWorld", r#"{"name":"allen"}"#], cwd.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"code\":0,\"data\":\"hello allen\",\"error\":{}}\n");
+}
+
+#[test]
+fn invoke_uses_a_functions_directory_in_the_working_directory() {
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("functions/local");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.js"), "exports.main = async (event) => event.data.n * 2").unwrap();
+    let out = run(&["invoke", "local", r#"{"n":21}"#], cwd.path());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"code":0,"data":42,"error":{}}"#);
+}
+
+#[test]
+fn invoke_async_prints_the_acknowledgement_and_lets_the_job_finish() {
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("functions/writeFile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = cwd.path().join("done.txt");
+    let code = format!(
+        "exports.main = async () => {{ await new Promise(r => setTimeout(r, 200)); require('fs').writeFileSync({:?}, 'done') }}",
+        marker.to_str().unwrap()
+    );
+    std::fs::write(dir.join("index.js"), code).unwrap();
+    let out = run(&["invoke", "writeFile", "--async"], cwd.path());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"status":"ok"}"#);
+    assert_eq!(std::fs::read_to_string(marker).unwrap(), "done");
+}
+
+#[test]
+fn invoke_of_an_unknown_function_fails_with_the_herror() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = run(&["invoke", "noSuchFunction"], cwd.path());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("404: not found (kind not_found"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn invoke_refuses_params_that_are_not_json() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = run(&["invoke", "helloWorld", "{name: allen}"], cwd.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PARAMS is not valid JSON"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_with_url_signs_in_anonymously_and_keeps_the_session_file() {
+    let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/functions");
+    let engine = Engine::start(EngineConfig::new(functions).client_id("cli-url").allow_anonymous(true)).await.unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let session = cwd.path().join("session.json");
+    let args = ["invoke", "helloWorld", r#"{"name":"url"}"#, "--url", &engine.url(), "--client-id", "cli-url"];
+    let with_login = [&args[..], &["--anonymous", "--session", session.to_str().unwrap()]].concat();
+    let out = tokio::task::spawn_blocking({
+        let cwd = cwd.path().to_owned();
+        let args: Vec<String> = with_login.iter().map(|s| s.to_string()).collect();
+        move || Command::new(BIN).args(&args).current_dir(cwd).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"code":0,"data":"hello url","error":{}}"#);
+    let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&session).unwrap()).unwrap();
+    assert!(stored["ifx_baas_auth_token"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(engine.login_count(), 1);
+    engine.shutdown().await;
+}
