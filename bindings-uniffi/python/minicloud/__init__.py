@@ -1,0 +1,252 @@
+"""minicloud for Python: call 知晓云 (ifanr minapp) cloud functions through the minicloud Rust core.
+
+A thin idiomatic layer over the uniffi-generated module ``minicloud._ffi``: asyncio coroutines that take and
+return plain dicts, and errors raised as :class:`MinicloudError` subclasses. Every protocol rule (headers,
+HError codes and messages, sessions, auto-login, the 401 resend) lives in the core.
+
+    import asyncio, minicloud
+
+    async def main():
+        client = minicloud.Client(minicloud.ClientConfig(
+            client_id="a4d2d62965ddb57fa4d6", platform=minicloud.Platform.DESKTOP, host="http://127.0.0.1:8000"))
+        await client.anonymous_login()
+        print(await client.invoke("helloWorld", {"name": "allen"}))  # {'code': 0, 'data': 'hello allen', ...}
+
+    asyncio.run(main())
+
+Cancelling the task that awaits a call stops the call and closes its connection.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+
+from . import _ffi
+from ._ffi import (  # noqa: F401  (re-exported)
+    AccountKind,
+    AutoLogin,
+    CallbackError,
+    ClientConfig,
+    Clock,
+    Credentials,
+    HostApis,
+    Platform,
+    SessionStore,
+    StoreChoice,
+    client_version,
+)
+
+__all__ = [
+    "AccountKind", "AutoLogin", "CallbackError", "Client", "ClientConfig", "Clock", "Credentials", "HostApis",
+    "Platform", "SessionStore", "StoreChoice", "client_version", "DictStore", "custom_store",
+    "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
+    "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
+]
+
+
+class MinicloudError(Exception):
+    """A failed minicloud call. ``str(e)`` and ``message`` are exactly the core's HError message
+    (``"404: not found"``); ``code``, ``kind``, ``status``, ``request_id``, ``retryable`` and ``details``
+    (a dict/str parsed from JSON, secrets removed) come from the core unchanged."""
+
+    def __init__(self, code: int, message: str, kind: str, status: typing.Optional[int],
+                 request_id: typing.Optional[str], retryable: bool, details: typing.Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.kind = kind
+        self.status = status
+        self.request_id = request_id
+        self.retryable = retryable
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code}, message={self.message!r}, kind={self.kind!r})"
+
+
+class NetworkError(MinicloudError):
+    """No network (600), or the connection failed (601, kind ``network``)."""
+
+
+class RequestTimeoutError(MinicloudError):
+    """The call ran past its time limit (601, kind ``timeout``)."""
+
+
+class CancelledError(MinicloudError):
+    """The core reports the call as cancelled (601, kind ``cancelled``)."""
+
+
+class InvalidArgumentError(MinicloudError):
+    """A bad argument or config, or a body over the payload limit (605), or used uninitialized (602)."""
+
+
+class UnsupportedError(MinicloudError):
+    """The platform cannot do this, e.g. silent login without a host login code (611)."""
+
+
+class UnauthenticatedError(MinicloudError):
+    """HTTP 401."""
+
+
+class NotFoundError(MinicloudError):
+    """HTTP 404, e.g. no cloud function by that name."""
+
+
+class HttpError(MinicloudError):
+    """Any other non-2xx answer (403, 429, 5xx, ...)."""
+
+
+class InvalidResponseError(MinicloudError):
+    """An answer that is not what the protocol promises (not JSON, truncated, over the size limit)."""
+
+
+_BY_KIND: typing.Dict[str, typing.Type[MinicloudError]] = {
+    "network": NetworkError,
+    "timeout": RequestTimeoutError,
+    "cancelled": CancelledError,
+    "invalid_argument": InvalidArgumentError,
+    "payload_too_large": InvalidArgumentError,
+    "uninitialized": InvalidArgumentError,
+    "unsupported": UnsupportedError,
+    "unauthenticated": UnauthenticatedError,
+    "not_found": NotFoundError,
+    "invalid_response": InvalidResponseError,
+    "response_too_large": InvalidResponseError,
+}
+
+
+def _convert(error: _ffi.MinicloudError) -> MinicloudError:
+    details = error.details()
+    cls = _BY_KIND.get(error.kind(), HttpError)
+    return cls(error.code(), error.message(), error.kind(), error.status(), error.request_id(), error.retryable(),
+               json.loads(details) if details is not None else None)
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: typing.Any = _Absent()
+"""Marks absent params: ``invoke(name)`` omits ``data``; ``invoke(name, None)`` sends ``"data": null``."""
+
+
+def _login_result(r: _ffi.LoginResult) -> dict:
+    return {
+        "user_id": json.loads(r.user_id_json) if r.user_id_json is not None else None,
+        "is_anonymous": r.is_anonymous,
+        "expires_at": r.expires_at,
+        "profile": json.loads(r.profile_json),
+    }
+
+
+class DictStore:
+    """A plain in-process store of decoded values, usable as a custom store (handy in tests)."""
+
+    def __init__(self, values: typing.Optional[dict] = None) -> None:
+        self.values: dict = dict(values or {})
+
+    def get(self, key: str) -> typing.Any:
+        return self.values.get(key)
+
+    def set(self, key: str, value: typing.Any) -> None:
+        self.values[key] = value
+
+
+class _JsonStore(SessionStore):
+    """Adapts an object with ``get(key) -> value | None`` / ``set(key, value)`` of plain Python values to the
+    core's JSON-text store. Exceptions become :class:`CallbackError` (the core logs them and carries on)."""
+
+    def __init__(self, store: typing.Any) -> None:
+        self._store = store
+
+    def get(self, key: str) -> typing.Optional[str]:
+        try:
+            value = self._store.get(key)
+        except Exception as e:  # an app store failing must not fail the call
+            raise CallbackError.Failed(f"get failed: {type(e).__name__}") from None
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def set(self, key: str, value_json: str) -> None:
+        try:
+            self._store.set(key, json.loads(value_json))
+        except Exception as e:
+            raise CallbackError.Failed(f"set failed: {type(e).__name__}") from None
+
+
+def custom_store(store: typing.Any) -> StoreChoice:
+    """A :class:`StoreChoice` keeping the session in ``store`` (any object with ``get(key)``/``set(key, value)``
+    of plain Python values, e.g. a Keychain wrapper or :class:`DictStore`)."""
+    return StoreChoice.CUSTOM(_JsonStore(store))
+
+
+class Client:
+    """A 知晓云 client. Every call is a coroutine; errors are :class:`MinicloudError` subclasses."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        try:
+            self.ffi = _ffi.Client(config)
+        except _ffi.MinicloudError as e:
+            raise _convert(e) from None
+
+    async def invoke(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,
+                     timeout_ms: typing.Optional[int] = None) -> typing.Any:
+        """``BaaS.invoke``: the server's body as a dict (``{"code": 0, "data": ..., "error": {}}``; a failed
+        function is ``code: 1``, not an exception). Params must be JSON-serializable."""
+        return await self._invoke(self.ffi.invoke, name, params, sync, timeout_ms)
+
+    async def invoke_function(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,
+                              timeout_ms: typing.Optional[int] = None) -> typing.Any:
+        """``invokeFunction``, the deprecated name of :meth:`invoke`."""
+        return await self._invoke(self.ffi.invoke_function, name, params, sync, timeout_ms)
+
+    async def _invoke(self, method, name, params, sync, timeout_ms):
+        try:
+            params_json = None if params is ABSENT else json.dumps(params, ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(605, f"605: params cannot be encoded as JSON: {e}", "invalid_argument",
+                                       None, None, False, None) from None
+        try:
+            return json.loads(await method(name, params_json, sync, timeout_ms))
+        except _ffi.MinicloudError as e:
+            raise _convert(e) from None
+
+    async def _call(self, coroutine):
+        try:
+            return await coroutine
+        except _ffi.MinicloudError as e:
+            raise _convert(e) from None
+
+    async def login(self, kind: AccountKind, account: str, password: str) -> dict:
+        """Password login; returns ``{user_id, is_anonymous, expires_at, profile}`` (never the token)."""
+        return _login_result(await self._call(self.ffi.login(Credentials(kind, account, password))))
+
+    async def register(self, kind: AccountKind, account: str, password: str) -> dict:
+        """Registration; signs the new user in."""
+        return _login_result(await self._call(self.ffi.register(Credentials(kind, account, password))))
+
+    async def login_with_sms(self, phone: str, code: str, create_user: bool = True) -> dict:
+        """SMS login with a verification code."""
+        return _login_result(await self._call(self.ffi.login_with_sms(phone, code, create_user)))
+
+    async def anonymous_login(self) -> dict:
+        """Anonymous login: a temporary user."""
+        return _login_result(await self._call(self.ffi.anonymous_login()))
+
+    async def silent_login(self, create_user: bool = True) -> dict:
+        """Silent login with the host's login code (``HostApis.login_code``)."""
+        return _login_result(await self._call(self.ffi.silent_login(create_user)))
+
+    async def logout(self) -> None:
+        """Destroys the session on the server, then clears it locally."""
+        await self._call(self.ffi.logout())
+
+    def clear_session(self) -> None:
+        """Forgets the session locally."""
+        self.ffi.clear_session()
+
+    def session(self) -> typing.Optional[dict]:
+        """The stored session without its token: ``{expires_at, is_anonymous}``, or ``None``."""
+        s = self.ffi.session()
+        return None if s is None else {"expires_at": s.expires_at, "is_anonymous": s.is_anonymous}

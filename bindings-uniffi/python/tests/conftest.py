@@ -1,0 +1,63 @@
+"""Shared fixtures: the repository paths and a local minicloud engine started through the CLI binary."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+ADMIN_TOKEN = "uniffi-python-admin"
+CLIENT_ID = "uniffi-python-e2e"
+
+
+class Engine:
+    """A running `minicloud serve` process."""
+
+    def __init__(self, url: str, process: subprocess.Popen) -> None:
+        self.url = url
+        self.process = process
+
+    def admin(self, method: str, path: str) -> tuple:
+        """Calls the engine's test controls; returns (status, parsed body or None)."""
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            return e.code, None
+
+    def login_count(self) -> int:
+        status, body = self.admin("GET", "/dev/v1/stats")
+        if status != 200:
+            pytest.skip(f"engine has no /dev/v1/stats test control yet (HTTP {status})")
+        return body["login_count"]
+
+
+@pytest.fixture(scope="session")
+def engine():
+    cli = os.environ.get("MINICLOUD_CLI", str(REPO / "target" / "debug" / "minicloud"))
+    if not pathlib.Path(cli).exists():
+        pytest.fail(f"the minicloud CLI binary is missing at {cli}: build it with `cargo build -p minicloud-cli`")
+    process = subprocess.Popen(
+        [cli, "serve", str(REPO / "engine" / "tests" / "functions"), "--port", "0", "--client-id", CLIENT_ID,
+         "--allow-anonymous", "--admin-token", ADMIN_TOKEN],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()
+    prefix = "minicloud engine listening on "
+    if not line.startswith(prefix):
+        process.kill()
+        pytest.fail(f"engine did not start: {line!r}")
+    # Keep reading stdout so a chatty engine never blocks on a full pipe.
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    yield Engine(line[len(prefix):].strip(), process)
+    process.terminate()
+    process.wait(timeout=30)
