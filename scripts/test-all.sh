@@ -26,6 +26,7 @@ step "official minapp-sdk 3.23.6 against the shared vectors (tests/reference)"
 (cd tests/reference && npm ci --no-audit --no-fund --loglevel=error && node --test)
 
 # --- bindings: each binding adds one step below, calling its own script (scripts/test-<binding>.sh) ---
+step "Node binding (bindings-node)"; bash scripts/test-node.sh
 # (end of bindings)
 
 printf '\nall minicloud tests passed\n'

@@ -124,12 +124,16 @@ async function startEngine({ dir = path.join(REPO, 'engine', 'tests', 'functions
     clientId,
     adminToken,
     stderr: () => stderr,
-    /** `GET /dev/v1/stats` → login_count, or null when the engine has no such endpoint. */
+    /** `GET /dev/v1/stats` → login_count (successful logins since start). */
     async loginCount() {
       const res = await fetch(`${url}/dev/v1/stats`, { headers: { Authorization: `Bearer ${adminToken}` } })
-      if (res.status === 404) return null
       if (!res.ok) throw new Error(`GET /dev/v1/stats: ${res.status} ${await res.text()}`)
       return (await res.json()).login_count
+    },
+    /** `POST /dev/v1/{what}` (sessions/revoke, sessions/expire): expects 204. */
+    async control(what) {
+      const res = await fetch(`${url}/dev/v1/${what}`, { method: 'POST', headers: { Authorization: `Bearer ${adminToken}` } })
+      if (res.status !== 204) throw new Error(`POST /dev/v1/${what}: ${res.status} ${await res.text()}`)
     },
     async close() {
       child.kill('SIGTERM')

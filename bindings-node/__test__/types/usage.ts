@@ -1,0 +1,52 @@
+// Compiled with `tsc --noEmit --strict` by scripts/test-node.sh: the package's types accept real usage and
+// reject misuse (the @ts-expect-error lines fail the check if they ever type-check).
+import { BaaS, Client, HError, type InvokeResult, type LoginResult } from 'minicloud'
+import * as native from 'minicloud/native'
+
+async function main(): Promise<void> {
+  BaaS.init('a4d2d62965ddb57fa4d6', { host: 'http://127.0.0.1:8000', env: 'f1eb0a', autoLogin: 'anonymous' })
+  const r: InvokeResult = await BaaS.invoke('helloWorld', { name: 'allen' })
+  const code: number | undefined = r.code
+  await BaaS.invoke('f', undefined, false)
+  await BaaS.invokeFunction('f', null)
+  const user: LoginResult = await BaaS.auth.login({ username: 'allen', password: 'pw' })
+  const anon: boolean = user.isAnonymous
+  await BaaS.auth.loginWithSmsVerificationCode('13800000000', '123456', { createUser: false })
+  await BaaS.auth.logout()
+  BaaS.clearSession()
+
+  const controller = new AbortController()
+  const client = new Client({
+    clientId: 'app',
+    host: 'http://127.0.0.1:8000',
+    platform: 'node',
+    autoLogin: { email: 'a@b.c', password: 'pw' },
+    sessionFile: '/tmp/session.json',
+    loginCode: async () => 'code',
+    syncTimeoutMs: 6000,
+  })
+  const version: string = client.clientVersion
+  try {
+    await client.invoke('slow', { hang: true }, { sync: true, timeoutMs: 100, signal: controller.signal })
+  } catch (e) {
+    if (e instanceof HError) {
+      const c: number = e.code
+      const kind: string = e.kind
+      const status: number | null = e.status
+      const retry: boolean = e.retryable
+      void [c, kind, status, retry]
+    }
+  }
+  // @ts-expect-error: options are an object, not a boolean
+  await client.invoke('f', {}, true)
+  // @ts-expect-error: a Client needs a clientId
+  new Client({ host: 'http://x' })
+  // @ts-expect-error: credentials need a password
+  await client.login({ username: 'allen' })
+
+  const nativeClient = new native.NativeClient({ clientId: 'app' })
+  const outcome: native.Outcome = await nativeClient.invoke('f', '{}', null, undefined)
+  void [code, anon, version, outcome]
+}
+
+void main

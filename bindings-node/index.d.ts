@@ -1,0 +1,153 @@
+// Types of the `minicloud` package (the JS wrapper in index.js; the addon's own types are in native.d.ts).
+
+/** The kinds of failure the core tells apart (`HError.kind`). */
+export type HErrorKind =
+  | 'network'
+  | 'timeout'
+  | 'cancelled'
+  | 'invalid_argument'
+  | 'payload_too_large'
+  | 'uninitialized'
+  | 'unsupported'
+  | 'unauthenticated'
+  | 'permission_denied'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server'
+  | 'http'
+  | 'invalid_response'
+  | 'response_too_large'
+
+/** The error of every minicloud call: the official SDK's `code` and `message` plus what minicloud adds. */
+export declare class HError extends Error {
+  /** The official SDK's code: an HTTP status or a 6xx code (605 bad argument, 601 network/timeout, ...). */
+  readonly code: number
+  /** `"{code}: {text}"`, exactly as the official SDK words it. */
+  readonly message: string
+  /** Which path produced the error; a cancelled call is `cancelled`, never `timeout`. */
+  readonly kind: HErrorKind | (string & {})
+  /** The HTTP status when the server answered, else null. */
+  readonly status: number | null
+  /** The server's `x-request-id`, if it sent one. */
+  readonly requestId: string | null
+  /** Whether sending the same call again may succeed. */
+  readonly retryable: boolean
+  /** The raw error body or the transport's cause, secrets removed. */
+  readonly details: unknown
+}
+
+/** A sync invoke's answer; `code: 1` means the function failed (it does not reject). */
+export interface InvokeResult {
+  code?: number
+  data?: any
+  error?: any
+  /** `'ok'` for an async (`sync: false`) call. */
+  status?: string
+  [key: string]: any
+}
+
+/** `{username | email | phone, password}`, as the official `BaaS.auth.login` takes it. */
+export type Credentials =
+  | { username: string; password: string }
+  | { email: string; password: string }
+  | { phone: string; password: string }
+
+/** What a login resolves to; the token stays in the session store. */
+export interface LoginResult {
+  userId: number | string | null
+  isAnonymous: boolean
+  /** Session expiry, epoch seconds (30 s early). */
+  expiresAt: number | null
+  /** The server's answer without the token. */
+  profile: any
+}
+
+/**
+ * How calls log in by themselves in Node (there is no host login API):
+ * - `false` (default): never; a 401 goes to the caller.
+ * - `'anonymous'`: an anonymous temporary user.
+ * - `{username|email|phone, password}`: that account (kept in memory only).
+ * - `'silent'` / `true`: the host's silent login with the `loginCode` hook's code (`true` requires the hook).
+ */
+export type AutoLogin = boolean | 'silent' | 'anonymous' | Credentials
+
+/** Options of `BaaS.init` (the official ones plus every `ClientOptions` but `clientId`). */
+export interface InitOptions {
+  /** API base URL; default `https://{clientID}.myminapp.com`. */
+  host?: string
+  /** `X-Hydrogen-Env-ID`. */
+  env?: string
+  autoLogin?: AutoLogin
+  /** Accepted for compatibility with the official SDK; ignored. */
+  logLevel?: string
+  /** `X-Hydrogen-Client-Platform` by host short name; default `'node'` (header `NODE`). */
+  platform?: 'node' | 'wx' | 'qq' | 'my' | 'swan' | 'tt' | 'jd' | 'ks' | 'web' | 'ios' | 'android' | 'desktop'
+  /** Keep the session in this JSON file (official `ifx_baas_*` keys); default: in memory. */
+  sessionFile?: string
+  /** Time limit of a sync invoke (default 6000). */
+  syncTimeoutMs?: number
+  /** Time limit of an async invoke (default 305000). */
+  asyncTimeoutMs?: number
+  /** Time limit of login and session requests (default 10000). */
+  authTimeoutMs?: number
+  /** Largest request body sent (default 6 MiB); larger is HError 605 before sending. */
+  maxRequestBytes?: number
+  /** Largest response body read (default 16 MiB); larger is HError 601. */
+  maxResponseBytes?: number
+  /** Fixes the session clock at this epoch second (tests). */
+  nowSecs?: number
+  /** ByteDance `appName`, sent lower-cased with `tt` silent login. */
+  appName?: string
+  /** The host's one-time login code for silent login. */
+  loginCode?: () => string | Promise<string>
+}
+
+/** Options of `new Client(...)`. */
+export interface ClientOptions extends InitOptions {
+  /** The 知晓云 client ID. */
+  clientId: string
+}
+
+/** Options of one invoke. */
+export interface InvokeOptions {
+  /** `true` (default): wait for the function's result; `false`: answer at once with `{status: 'ok'}`. */
+  sync?: boolean
+  /** This call's time limit; past it the call rejects with kind `timeout`. */
+  timeoutMs?: number
+  /** Aborting cancels the call (the connection is closed); it rejects with kind `cancelled`. */
+  signal?: AbortSignal
+}
+
+/** A 知晓云 client; several can live in one process, each with its own session and connection pool. */
+export declare class Client {
+  constructor(options: ClientOptions)
+  /** The `X-Hydrogen-Client-Version` header value this client sends. */
+  readonly clientVersion: string
+  invoke(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
+  /** @deprecated use `invoke` */
+  invokeFunction(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
+  login(credentials: Credentials): Promise<LoginResult>
+  register(credentials: Credentials): Promise<LoginResult>
+  loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<LoginResult>
+  anonymousLogin(): Promise<LoginResult>
+  silentLogin(options?: { createUser?: boolean }): Promise<LoginResult>
+  logout(): Promise<void>
+  clearSession(): void
+}
+
+/** Drop-in for the official SDK's `BaaS` object. */
+export declare const BaaS: {
+  init(clientID: string, options?: InitOptions): void
+  invoke(functionName: string, params?: unknown, sync?: boolean): Promise<InvokeResult>
+  /** @deprecated use `invoke` */
+  invokeFunction(functionName: string, params?: unknown, sync?: boolean): Promise<InvokeResult>
+  auth: {
+    login(credentials: Credentials): Promise<LoginResult>
+    register(credentials: Credentials): Promise<LoginResult>
+    loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<LoginResult>
+    anonymousLogin(): Promise<LoginResult>
+    silentLogin(options?: { createUser?: boolean }): Promise<LoginResult>
+    logout(): Promise<void>
+  }
+  clearSession(): void
+}
