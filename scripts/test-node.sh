@@ -11,7 +11,15 @@ command -v node >/dev/null || { echo "node is required (Node 18+)" >&2; exit 1; 
 command -v cargo >/dev/null || { echo "cargo is required" >&2; exit 1; }
 
 step "npm ci (bindings-node)"
-(cd bindings-node && npm ci --no-audit --no-fund --loglevel=error)
+# npm ci first. @napi-rs/cli's own native dependencies list one optional package per platform; a registry
+# mirror holding only this platform's makes `npm ci` call the lock "out of sync", so then install from the
+# same lock without rewriting it (loudly: the message says so).
+(cd bindings-node && {
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || {
+    echo "npm ci refused the lock (other platforms' optional packages are not on this registry); npm install --no-save from the lock instead"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  }
+})
 
 step "build the addon (napi build, debug)"
 (cd bindings-node && npx napi build --platform --js native.js --dts native.d.ts)
