@@ -39,6 +39,14 @@ pub struct EngineConfig {
     pub max_body_bytes: usize,
     /// The Node executable. Default `"node"`, or the value of `MINICLOUD_NODE` when set.
     pub node: PathBuf,
+    /// The WeChat app ID the WeChat HTTP API accepts (and functions see as `APPID`). Default `"wx-minicloud-local"`.
+    pub wechat_app_id: String,
+    /// The WeChat app secret the token endpoints accept. Default `"minicloud-local-secret"`.
+    pub wechat_app_secret: String,
+    /// The cloud environment ID `invokecloudfunction` accepts (and functions see as `ENV`). Default `"minicloud-local"`.
+    pub wechat_env: String,
+    /// Lifetime of an access_token, in seconds. Default 7200.
+    pub wechat_token_expires_in: u64,
 }
 
 impl Default for EngineConfig {
@@ -59,6 +67,10 @@ impl Default for EngineConfig {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("node")),
+            wechat_app_id: "wx-minicloud-local".to_string(),
+            wechat_app_secret: "minicloud-local-secret".to_string(),
+            wechat_env: "minicloud-local".to_string(),
+            wechat_token_expires_in: 7200,
         }
     }
 }
@@ -126,6 +138,25 @@ impl EngineConfig {
     /// Sets [`EngineConfig::node`].
     pub fn node(mut self, node: impl Into<PathBuf>) -> Self {
         self.node = node.into();
+        self
+    }
+
+    /// Sets the WeChat app ID and secret the token endpoints accept.
+    pub fn wechat_app(mut self, app_id: impl Into<String>, app_secret: impl Into<String>) -> Self {
+        self.wechat_app_id = app_id.into();
+        self.wechat_app_secret = app_secret.into();
+        self
+    }
+
+    /// Sets the cloud environment ID of the WeChat HTTP API.
+    pub fn wechat_env(mut self, env: impl Into<String>) -> Self {
+        self.wechat_env = env.into();
+        self
+    }
+
+    /// Sets the access_token lifetime in seconds.
+    pub fn wechat_token_expires_in(mut self, secs: u64) -> Self {
+        self.wechat_token_expires_in = secs;
         self
     }
 }

@@ -105,6 +105,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/dev/v1/stats", get(dev_stats))
         .route("/dev/v1/sessions/revoke", post(dev_revoke_sessions))
         .route("/dev/v1/sessions/expire", post(dev_expire_sessions))
+        .route("/dev/v1/wechat/expire-tokens", post(dev_expire_wechat_tokens))
+        .merge(crate::wechat::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id))
@@ -583,10 +585,15 @@ async fn admin_job(State(s): S, Path(id): Path<String>, headers: HeaderMap) -> R
 
 // --- Test controls (admin token): what the bindings' end-to-end tests need from outside the process. ---
 
-/// `GET /dev/v1/stats`: `{"login_count": N, "job_count": N}`.
+/// `GET /dev/v1/stats`: `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}`.
 async fn dev_stats(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
     check_admin(&s, &headers)?;
-    let body = json!({"login_count": s.login_count.load(Ordering::SeqCst), "job_count": s.jobs.all().len()});
+    let body = json!({
+        "login_count": s.login_count.load(Ordering::SeqCst),
+        "job_count": s.jobs.all().len(),
+        "wechat_token_fetches": s.wechat_tokens.fetches.load(Ordering::SeqCst),
+        "wechat_token_requests": s.wechat_tokens.requests.load(Ordering::SeqCst),
+    });
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
 
@@ -601,5 +608,12 @@ async fn dev_revoke_sessions(State(s): S, headers: HeaderMap) -> Result<Response
 async fn dev_expire_sessions(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
     check_admin(&s, &headers)?;
     s.sessions.lock().unwrap().expire_all();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /dev/v1/wechat/expire-tokens`: every WeChat access_token expires now (204).
+async fn dev_expire_wechat_tokens(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    s.wechat_tokens.expire_all();
     Ok(StatusCode::NO_CONTENT.into_response())
 }

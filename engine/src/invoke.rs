@@ -37,7 +37,8 @@ pub(crate) async fn execute(
 ) -> Outcome {
     let pool = shared.pools.get(&name, shared.config.functions_dir.join(&name), shared.config.pool_size);
     let settings = RunSettings {
-        client_id: &shared.config.client_id,
+        app_id: &shared.config.wechat_app_id,
+        env: &shared.config.wechat_env,
         sync_limit: shared.config.sync_time_limit,
         async_limit: shared.config.async_time_limit,
     };

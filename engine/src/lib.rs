@@ -47,7 +47,11 @@
 //! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
 //! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first | |
 //! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] | 404 |
-//! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count"}` | 401, 404 |
+//! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in"}` (new token each time; older ones live 5 more minutes) | `{"errcode","errmsg"}`: 40002 grant_type, 41002/40013 appid, 41004/40001 secret |
+//! | `POST /cgi-bin/stable_token` `{grant_type, appid, secret, force_refresh}` | the same token until it expires or `force_refresh` | as above |
+//! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
+//! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}` | 401, 404 |
+//! | `POST /dev/v1/wechat/expire-tokens` (admin token) | 204: every access_token expired | 401, 404 |
 //! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
 //!
 //! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
@@ -71,6 +75,7 @@ mod jobs;
 mod pool;
 mod sessions;
 mod util;
+mod wechat;
 
 pub use config::EngineConfig;
 pub use jobs::{JobRecord, JobStatus, MAX_JOBS};
@@ -121,6 +126,7 @@ pub(crate) struct Shared {
     pub(crate) runtime: pool::Runtime,
     pub(crate) remarks: Mutex<HashMap<String, String>>,
     pub(crate) login_count: AtomicU64,
+    pub(crate) wechat_tokens: wechat::Tokens,
 }
 
 /// Entry point: starts engines.
@@ -148,6 +154,7 @@ impl Engine {
             runtime,
             remarks: Mutex::new(HashMap::new()),
             login_count: AtomicU64::new(0),
+            wechat_tokens: wechat::Tokens::default(),
             config,
         });
         let app = http::router(shared.clone());
@@ -252,6 +259,21 @@ impl RunningEngine {
                 Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// Number of access_tokens the WeChat token endpoints handed out (classic and stable).
+    pub fn wechat_token_fetches(&self) -> u64 {
+        self.shared.wechat_tokens.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Number of requests the WeChat token endpoints received, refused ones included.
+    pub fn wechat_token_requests(&self) -> u64 {
+        self.shared.wechat_tokens.requests.load(Ordering::SeqCst)
+    }
+
+    /// Makes every WeChat access_token expired (the next business call answers 42001).
+    pub fn expire_wechat_tokens(&self) {
+        self.shared.wechat_tokens.expire_all();
     }
 
     /// Number of successful session-issuing answers so far (register, password, SMS,

@@ -330,7 +330,10 @@ pub(crate) struct JobInput {
 
 /// Engine-wide limits and identity passed to a pool.
 pub(crate) struct RunSettings<'a> {
-    pub client_id: &'a str,
+    /// The WeChat app ID functions see (`userInfo.appId`, `APPID`).
+    pub app_id: &'a str,
+    /// The cloud environment functions see (`ENV`).
+    pub env: &'a str,
     pub sync_limit: Duration,
     pub async_limit: Duration,
 }
@@ -490,8 +493,8 @@ impl Pool {
                     _ => serde_json::Map::new(),
                 };
                 let user_info = match &job.caller {
-                    Some(c) => json!({"appId": settings.client_id, "openId": c.openid}),
-                    None => json!({"appId": settings.client_id}),
+                    Some(c) => json!({"appId": settings.app_id, "openId": c.openid}),
+                    None => json!({"appId": settings.app_id}),
                 };
                 event.insert("userInfo".into(), user_info);
                 let context = json!({
@@ -501,9 +504,9 @@ impl Pool {
                 });
                 let wx_context = json!({
                     "OPENID": job.caller.as_ref().and_then(|c| c.openid.clone()),
-                    "APPID": settings.client_id,
+                    "APPID": settings.app_id,
                     "UNIONID": job.caller.as_ref().and_then(|c| c.unionid.clone()),
-                    "ENV": "minicloud-local",
+                    "ENV": settings.env,
                     "SOURCE": if job.caller.is_some() { "wx_client" } else { "wx_http" },
                 });
                 json!({"type": "job", "id": job.job_id, "contract": "wechat", "event": event, "context": context, "wxContext": wx_context})

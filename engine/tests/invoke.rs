@@ -363,7 +363,7 @@ async fn wechat_style_function_gets_flattened_event_and_context() {
     assert_eq!(r.body["code"], 0, "{}", r.text);
     let ev = &r.body["data"]["event"];
     assert_eq!(ev["x"], 1);
-    assert_eq!(ev["userInfo"]["appId"], h.engine.client_id());
+    assert_eq!(ev["userInfo"]["appId"], h.engine.config().wechat_app_id);
     assert_eq!(ev["userInfo"]["openId"], openid);
     let ctx = &r.body["data"]["context"];
     assert_eq!(ctx["function_name"], "wechatStyle");
@@ -460,7 +460,7 @@ async fn wx_server_sdk_stand_in_gives_wx_context() {
     let d = &r2.body["data"];
     assert_eq!(d["OPENID"], r.body["user_info"]["openid"]);
     assert_eq!(d["UNIONID"], r.body["user_info"]["unionid"]);
-    assert_eq!(d["APPID"], h.engine.client_id());
+    assert_eq!(d["APPID"], h.engine.config().wechat_app_id);
     assert_eq!(d["SOURCE"], "wx_client");
 }
 

@@ -1,0 +1,210 @@
+//! WeChat's server-side HTTP API (PROTOCOL.md §2): the access_token endpoints and `invokecloudfunction`,
+//! answering with WeChat's errcodes, so `WeChatCloud` clients can run against the local engine.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::invoke::{execute, new_job};
+use crate::jobs::JobStatus;
+use crate::util::{now_s, random_hex, valid_function_name};
+use crate::Shared;
+
+/// How long a replaced token stays valid (WeChat's 5-minute overlap).
+const OVERLAP_SECS: u64 = 300;
+/// WeChat refuses function results over 1 MB (-604001).
+const MAX_RESULT_BYTES: usize = 1024 * 1024;
+
+/// Issued access_tokens and how many fetches were answered.
+#[derive(Default)]
+pub(crate) struct Tokens {
+    /// token → expiry (epoch seconds).
+    issued: Mutex<HashMap<String, u64>>,
+    /// The current stable token.
+    stable: Mutex<Option<String>>,
+    /// Successful token answers (classic and stable).
+    pub(crate) fetches: AtomicU64,
+    /// Every request to a token endpoint, refused or not.
+    pub(crate) requests: AtomicU64,
+}
+
+impl Tokens {
+    fn issue(&self, expires_in: u64) -> String {
+        let token = format!("wx-{}", random_hex(24));
+        let now = now_s();
+        let mut issued = self.issued.lock().unwrap();
+        issued.retain(|_, exp| *exp > now);
+        for exp in issued.values_mut() {
+            *exp = (*exp).min(now + OVERLAP_SECS);
+        }
+        issued.insert(token.clone(), now + expires_in);
+        token
+    }
+
+    fn status(&self, token: &str) -> TokenStatus {
+        match self.issued.lock().unwrap().get(token) {
+            None => TokenStatus::Invalid,
+            Some(exp) if *exp <= now_s() => TokenStatus::Expired,
+            Some(_) => TokenStatus::Live,
+        }
+    }
+
+    /// Makes every token expired (tests: "a token that expires mid-run").
+    pub(crate) fn expire_all(&self) {
+        let now = now_s();
+        for exp in self.issued.lock().unwrap().values_mut() {
+            *exp = now;
+        }
+    }
+}
+
+enum TokenStatus {
+    Live,
+    Expired,
+    Invalid,
+}
+
+type S = State<Arc<Shared>>;
+
+/// The WeChat routes, merged into the engine's router.
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/cgi-bin/token", get(classic_token))
+        .route("/cgi-bin/stable_token", post(stable_token))
+        .route("/tcb/invokecloudfunction", any(invoke_cloud_function))
+}
+
+fn wx(errcode: i64, errmsg: impl Into<String>) -> Response {
+    Json(json!({"errcode": errcode, "errmsg": errmsg.into()})).into_response()
+}
+
+/// Checks app ID and secret with WeChat's errcodes; `None` when they are right.
+fn check_credentials(
+    s: &Shared,
+    grant_type: Option<&str>,
+    appid: Option<&str>,
+    secret: Option<&str>,
+) -> Option<Response> {
+    s.wechat_tokens.requests.fetch_add(1, Ordering::SeqCst);
+    let config = &s.config;
+    if grant_type != Some("client_credential") {
+        return Some(wx(40002, "invalid grant_type"));
+    }
+    match appid {
+        None | Some("") => return Some(wx(41002, "appid missing")),
+        Some(a) if a != config.wechat_app_id => return Some(wx(40013, "invalid appid")),
+        _ => {}
+    }
+    match secret {
+        None | Some("") => Some(wx(41004, "appsecret missing")),
+        Some(sec) if sec != config.wechat_app_secret => {
+            Some(wx(40001, "invalid credential, access_token is invalid or not latest"))
+        }
+        _ => None,
+    }
+}
+
+fn token_answer(s: &Shared, token: String) -> Response {
+    s.wechat_tokens.fetches.fetch_add(1, Ordering::SeqCst);
+    tracing::info!("wechat access_token issued");
+    Json(json!({"access_token": token, "expires_in": s.config.wechat_token_expires_in})).into_response()
+}
+
+/// `GET /cgi-bin/token`: a new token on every fetch; earlier ones stay valid for 5 more minutes.
+async fn classic_token(State(s): S, Query(q): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).map(String::as_str);
+    if let Some(refusal) = check_credentials(&s, get("grant_type"), get("appid"), get("secret")) {
+        return refusal;
+    }
+    let token = s.wechat_tokens.issue(s.config.wechat_token_expires_in);
+    token_answer(&s, token)
+}
+
+/// `POST /cgi-bin/stable_token`: the same token until it expires, a new one on `force_refresh`.
+async fn stable_token(State(s): S, body: Bytes) -> Response {
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&body) else {
+        s.wechat_tokens.requests.fetch_add(1, Ordering::SeqCst);
+        return wx(47001, "data format error");
+    };
+    let get = |k: &str| obj.get(k).and_then(Value::as_str);
+    if let Some(refusal) = check_credentials(&s, get("grant_type"), get("appid"), get("secret")) {
+        return refusal;
+    }
+    let force = obj.get("force_refresh").and_then(Value::as_bool).unwrap_or(false);
+    let mut stable = s.wechat_tokens.stable.lock().unwrap();
+    let reuse = stable.as_ref().filter(|t| !force && matches!(s.wechat_tokens.status(t), TokenStatus::Live)).cloned();
+    let token = match reuse {
+        Some(t) => t,
+        None => {
+            let t = s.wechat_tokens.issue(s.config.wechat_token_expires_in);
+            *stable = Some(t.clone());
+            t
+        }
+    };
+    drop(stable);
+    token_answer(&s, token)
+}
+
+/// `POST /tcb/invokecloudfunction?access_token&env&name`: runs the function with the body as its event
+/// (WeChat-style functions get `userInfo: {appId}` and `SOURCE = wx_http`) under the 5 s limit.
+async fn invoke_cloud_function(
+    State(s): S,
+    method: Method,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    if method != Method::POST {
+        return wx(43002, "require POST method");
+    }
+    let token = match q.get("access_token").map(String::as_str) {
+        None | Some("") => return wx(41001, "access_token missing"),
+        Some(t) => t,
+    };
+    match s.wechat_tokens.status(token) {
+        TokenStatus::Live => {}
+        TokenStatus::Expired => return wx(42001, "access_token expired"),
+        TokenStatus::Invalid => return wx(40014, "invalid access_token"),
+    }
+    let (env, name) = match (q.get("env"), q.get("name")) {
+        (Some(env), Some(name)) if !env.is_empty() && !name.is_empty() => (env, name),
+        _ => return wx(40101, "missing parameter: env and name are required"),
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return wx(44002, "empty post data");
+    }
+    let Ok(event) = serde_json::from_slice::<Value>(&body) else {
+        return wx(47001, "data format error: the POST body must be JSON");
+    };
+    if env != &s.config.wechat_env {
+        return wx(-501000, format!("env {env} not found"));
+    }
+    if !valid_function_name(name) || !s.config.functions_dir.join(name).join("index.js").is_file() {
+        return wx(-501000, format!("function {name} not found"));
+    }
+    let job_id = new_job(&s, name, true);
+    let outcome = execute(s.clone(), job_id, name.clone(), Some(event), None, true).await;
+    let body = outcome.body.unwrap_or(Value::Null);
+    match outcome.status {
+        JobStatus::Fulfilled => {
+            let resp_data = serde_json::to_string(&body["data"]).unwrap_or_default();
+            if resp_data.len() > MAX_RESULT_BYTES {
+                return wx(-604001, "function result exceeds 1MB");
+            }
+            Json(json!({"errcode": 0, "errmsg": "ok", "resp_data": resp_data})).into_response()
+        }
+        JobStatus::DeadlineExceeded => wx(-501002, format!("function {name} timed out")),
+        JobStatus::ScheduleFailed => wx(-1, "system error"),
+        _ => {
+            let message = body.pointer("/error/message").and_then(Value::as_str).unwrap_or("");
+            wx(-504002, format!("functions execute fail: {message}"))
+        }
+    }
+}
