@@ -3,12 +3,14 @@
 //! Subcommands:
 //! - `serve [DIR]` runs the engine in the foreground;
 //! - `invoke NAME [PARAMS]` calls a function through the core (on an embedded engine unless `--url`);
+//! - `wx-invoke NAME [BODY] --appid .. --secret .. --env ..` calls WeChat's `invokeCloudFunction`;
 //! - `deploy NAME PATH --url URL --admin-token T` uploads a function through the
 //!   management API.
 
 mod deploy;
 mod invoke;
 mod serve;
+mod wx_invoke;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +33,9 @@ enum Command {
     /// Call a cloud function through the core and print the result JSON. Without --url, an engine runs
     /// in-process on ./functions (or the bundled examples) and a local user is signed in.
     Invoke(invoke::InvokeArgs),
+    /// Call a WeChat cloud function through WeChat's server-side HTTP API (invokeCloudFunction), with the
+    /// access_token fetched and cached for you. Point --url at `minicloud serve` to develop locally.
+    WxInvoke(wx_invoke::WxInvokeArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Deploy(args) => deploy::run(args).await,
             Command::Invoke(args) => invoke::run(args).await,
+            Command::WxInvoke(args) => wx_invoke::run(args).await,
         }
     });
     match result {

@@ -82,3 +82,53 @@ async fn invoke_with_url_signs_in_anonymously_and_keeps_the_session_file() {
     assert_eq!(engine.login_count(), 1);
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wx_invoke_calls_the_engines_wechat_api_and_prints_resp_data() {
+    let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
+    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    let url = engine.url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args([
+                "wx-invoke",
+                "wechatStyle",
+                r#"{"x":7}"#,
+                "--appid",
+                "wx-minicloud-local",
+                "--env",
+                "minicloud-local",
+            ])
+            .args(["--url", &url])
+            .env("MINICLOUD_WX_SECRET", "minicloud-local-secret")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["event"]["x"], 7);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wx_invoke_with_a_wrong_secret_says_configuration_and_hides_the_secret() {
+    let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
+    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    let url = engine.url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["wx-invoke", "wechatStyle", "--appid", "wx-minicloud-local", "--env", "minicloud-local"])
+            .args(["--url", &url, "--secret", "wrong-SECRET"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("40001") && stderr.contains("(config)"), "{stderr}");
+    assert!(!stderr.contains("wrong-SECRET"), "{stderr}");
+    engine.shutdown().await;
+}
