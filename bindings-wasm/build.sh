@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the npm package's wasm core into bindings-wasm/pkg/: cargo (profile wasm-release: opt-level z, LTO,
+# one codegen unit, panic=abort) → wasm-bindgen --target web (the CLI must be the crate's exact version) →
+# the glue patch (js/patch-glue.mjs) → wasm-opt -Oz (binaryen from npm, pinned in package.json).
+# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli, `npm ci` done here.
+set -euo pipefail
+cd "$(dirname "$0")"
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+cargo build -p minicloud-wasm --target wasm32-unknown-unknown --profile wasm-release
+rm -rf pkg
+wasm-bindgen --target web --no-typescript --out-dir pkg --out-name minicloud_wasm \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/minicloud_wasm.wasm"
+node js/patch-glue.mjs pkg/minicloud_wasm.js
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+  -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm
+ls -l pkg
