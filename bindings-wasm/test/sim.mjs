@@ -1,0 +1,244 @@
+// Simulated mini-program hosts and a simulated browser, each over real loopback HTTP (node:http), shaped
+// as each host documents its callback API (PROTOCOL.md §1.7):
+// - wx-style (wx, qq, swan, tt, jd, ks): X.request({url, method, header, data, timeout, success, fail}) →
+//   {statusCode, header, data}; X.getStorageSync(k) / X.setStorageSync(k, v); X.getNetworkType; login APIs.
+// - my (Alipay): my.request with `headers`, answers {status, headers, data}; a non-2xx goes to `fail` with
+//   {error: 19, errorMessage, status, data, headers}; storage {key, data}; my.getAuthCode.
+// - web: a fetch over node:http (keeps header order and case, honours AbortSignal) + a localStorage.
+// A request the host cannot complete (socket destroyed, refused) calls `fail` as the host would.
+
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const WASM = readFileSync(fileURLToPath(new URL('../pkg/minicloud_wasm_bg.wasm', import.meta.url)));
+
+export const HOSTS = ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks', 'web'];
+export const MINI_PROGRAMS = ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks'];
+
+/** One HTTP exchange over loopback: resolves {status, headers, body} (body as text) or rejects. Header
+ * order and case are kept as given. Returns {promise, abort}. */
+export function httpExchange({ url, method, headers, body }) {
+  const u = new URL(url);
+  let req;
+  const promise = new Promise((resolve, reject) => {
+    req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined && body !== null) req.write(typeof body === 'string' ? body : JSON.stringify(body));
+    req.end();
+  });
+  return { promise, abort: () => req.destroy(new Error('aborted')) };
+}
+
+/** The calls a host API saw, for assertions. */
+function recorder() {
+  const calls = [];
+  return { calls, note: (name, args) => calls.push({ name, args }) };
+}
+
+/**
+ * A wx-style host. `opts`:
+ * - storage: initial storage {key: value}
+ * - loginCode, appName, networkType ('none' = offline), networkFails (getNetworkType calls fail),
+ *   networkSilent (getNetworkType never calls back)
+ * - httpErrorsVia: 'success' (wx, the default) | 'fail' (statusCode in fail, as jd/ks do) | 'errMsg' (status
+ *   only inside errMsg, as ks may) | 'both' (fail with the status in errMsg AND success, ks's double callback)
+ */
+export function wxStyleHost(platform, opts = {}) {
+  const storage = new Map(Object.entries(opts.storage || {}));
+  const rec = recorder();
+  const requests = [];
+  const api = {
+    storage,
+    calls: rec.calls,
+    requests,
+    request(o) {
+      rec.note('request', o);
+      requests.push({ url: o.url, method: o.method, header: o.header, data: o.data, timeout: o.timeout, dataType: o.dataType });
+      const ex = httpExchange({ url: o.url, method: o.method, headers: o.header, body: o.data });
+      let hostTimer = null;
+      if (typeof o.timeout === 'number') {
+        hostTimer = setTimeout(() => {
+          ex.abort();
+          o.fail({ errMsg: 'request:fail timeout' });
+        }, o.timeout);
+      }
+      let aborted = false;
+      ex.promise.then(
+        (res) => {
+          clearTimeout(hostTimer);
+          if (aborted) return;
+          const text = res.body.toString('utf8');
+          const answer = { statusCode: res.status, header: res.headers, data: text };
+          const ok = res.status >= 200 && res.status < 300;
+          const via = opts.httpErrorsVia || 'success';
+          if (ok || via === 'success') return o.success(answer);
+          if (via === 'fail') return o.fail({ errMsg: 'request:fail', ...answer });
+          if (via === 'errMsg') return o.fail({ errMsg: `request:fail ${res.status}` });
+          // 'both': the status only inside errMsg, then the answer again through success
+          o.fail({ errMsg: `request:fail ${res.status}` });
+          o.success(answer);
+        },
+        (e) => {
+          clearTimeout(hostTimer);
+          if (!aborted) o.fail({ errMsg: `request:fail ${e.code || e.message}` });
+        },
+      );
+      return {
+        abort() {
+          aborted = true;
+          clearTimeout(hostTimer);
+          ex.abort();
+          rec.note('abort', {});
+        },
+      };
+    },
+    getStorageSync: (k) => (storage.has(k) ? storage.get(k) : ''),
+    setStorageSync: (k, v) => {
+      storage.set(k, v);
+    },
+    getNetworkType(o) {
+      rec.note('getNetworkType', o);
+      if (opts.networkSilent) return;
+      if (opts.networkFails) return setImmediate(() => o.fail({ errMsg: 'getNetworkType:fail' }));
+      setImmediate(() => o.success({ networkType: opts.networkType || 'wifi' }));
+    },
+    getSystemInfoSync: () => ({ appName: opts.appName || 'Toutiao', platform: 'ios' }),
+  };
+  const codeAnswer = (o, extra) => {
+    rec.note('loginCode', o);
+    setImmediate(() => (opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail({ errMsg: 'login:fail' })));
+  };
+  if (platform === 'swan') api.getLoginCode = (o) => codeAnswer(o);
+  else api.login = (o) => codeAnswer(o);
+  return api;
+}
+
+/** An Alipay host (`my`); `opts` as wxStyleHost (loginCode is the authCode). */
+export function alipayHost(opts = {}) {
+  const storage = new Map(Object.entries(opts.storage || {}));
+  const rec = recorder();
+  const requests = [];
+  return {
+    storage,
+    calls: rec.calls,
+    requests,
+    request(o) {
+      rec.note('request', o);
+      requests.push({ url: o.url, method: o.method, headers: o.headers, data: o.data, timeout: o.timeout });
+      const ex = httpExchange({ url: o.url, method: o.method, headers: o.headers, body: o.data });
+      let aborted = false;
+      ex.promise.then(
+        (res) => {
+          if (aborted) return;
+          const answer = { status: res.status, headers: res.headers, data: res.body.toString('utf8') };
+          if (res.status >= 200 && res.status < 300) o.success(answer);
+          else o.fail({ error: 19, errorMessage: 'http status error', ...answer });
+        },
+        () => {
+          if (!aborted) o.fail({ error: 12, errorMessage: 'network error' });
+        },
+      );
+      return {
+        abort() {
+          aborted = true;
+          ex.abort();
+          rec.note('abort', {});
+        },
+      };
+    },
+    getStorageSync: ({ key }) => ({ data: storage.has(key) ? storage.get(key) : null }),
+    setStorageSync: ({ key, data }) => {
+      storage.set(key, data);
+    },
+    getNetworkType(o) {
+      rec.note('getNetworkType', o);
+      if (opts.networkSilent) return;
+      if (opts.networkFails) return setImmediate(() => o.fail({ error: 3, errorMessage: 'fail' }));
+      const type = opts.networkType || 'WIFI';
+      setImmediate(() => o.success({ networkAvailable: type !== 'none', networkType: type === 'none' ? 'NOTREACHABLE' : type }));
+    },
+    getAuthCode(o) {
+      rec.note('loginCode', o);
+      setImmediate(() => (opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail({ error: 11, errorMessage: 'denied' })));
+    },
+  };
+}
+
+/** A browser: fetch over node:http honouring AbortSignal, a localStorage, navigator.onLine. */
+export function webEnv(opts = {}) {
+  const items = new Map();
+  for (const [k, v] of Object.entries(opts.storage || {})) items.set(k, JSON.stringify({ value: v }));
+  const requests = [];
+  const localStorage = {
+    getItem: (k) => (items.has(k) ? items.get(k) : null),
+    setItem: (k, v) => items.set(k, String(v)),
+    removeItem: (k) => items.delete(k),
+  };
+  function fetch(url, init = {}) {
+    requests.push({ url, ...init });
+    return new Promise((resolve, reject) => {
+      const ex = httpExchange({ url, method: init.method || 'GET', headers: init.headers, body: init.body });
+      const signal = init.signal;
+      const onAbort = () => {
+        ex.abort();
+        reject(new DOMException('The operation was aborted.', 'AbortError'));
+      };
+      if (signal) {
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      ex.promise.then(
+        (res) => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) headers.append(k, Array.isArray(v) ? v.join(', ') : v);
+          resolve(new Response(res.body.length ? res.body : null, { status: res.status, headers }));
+        },
+        // what fetch does on a network failure
+        (e) => reject(new TypeError('fetch failed', { cause: e })),
+      );
+    });
+  }
+  return {
+    fetch,
+    localStorage,
+    items,
+    requests,
+    navigator: { onLine: opts.networkType !== 'none' },
+    /** A stored value, decoded from the official web format {"value": v}. */
+    stored(k) {
+      return items.has(k) ? JSON.parse(items.get(k)).value : undefined;
+    },
+  };
+}
+
+/** A simulated host for `platform` with `opts`, plus uniform access to its storage. */
+export function simulatedHost(platform, opts = {}) {
+  if (platform === 'web') {
+    const env = webEnv(opts);
+    return { api: env, stored: (k) => env.stored(k) };
+  }
+  const api = platform === 'my' ? alipayHost(opts) : wxStyleHost(platform, opts);
+  return { api, stored: (k) => api.storage.get(k) };
+}
+
+/** The entry module of a host. */
+export function entry(platform) {
+  return import(`../js/${platform}.js`);
+}
+
+/** A fresh BaaS for `platform` over `api`, initialised with the wasm bytes and `options`. */
+export async function baasFor(platform, api, clientId, options = {}) {
+  const { createBaaS } = await entry(platform);
+  const BaaS = createBaaS(api);
+  await BaaS.init(clientId, { wasm: WASM, ...options });
+  return BaaS;
+}
