@@ -1,7 +1,9 @@
 // Pieces every host adapter shares: a request task that settles exactly once, with its own time limit.
 
-/** How long a host API that should call back (getNetworkType, login) may take before the adapter gives up. */
+/** How long a host login API may take to call back before the adapter gives up. */
 export const HOST_API_LIMIT_MS = 10000;
+/** How long getNetworkType may take: it is asked after a failed request, and must not hold the call up. */
+export const NETWORK_TYPE_LIMIT_MS = 1000;
 
 /**
  * Runs one host request as the core's transport expects: returns `{promise, abort}`; the promise settles
@@ -51,10 +53,10 @@ export function requestTask(timeoutMs, start) {
 /** Calls a callback-style host API (`api[name]({...args, success, fail})`) and resolves with what `pick`
  * takes from the success result, or rejects. It always settles: a host that never calls back is given up
  * after HOST_API_LIMIT_MS. */
-export function callHost(api, name, args, pick) {
+export function callHost(api, name, args, pick, limitMs = HOST_API_LIMIT_MS) {
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => end(reject, new Error(`${name} did not answer within ${HOST_API_LIMIT_MS} ms`)), HOST_API_LIMIT_MS);
+    const timer = setTimeout(() => end(reject, new Error(`${name} did not answer within ${limitMs} ms`)), limitMs);
     function end(fn, value) {
       if (done) return;
       done = true;
@@ -83,9 +85,8 @@ export function callHost(api, name, args, pick) {
 /** Whether the host reports no network; always settles, `false` when the host cannot tell. */
 export function isOffline(api) {
   if (!api || typeof api.getNetworkType !== 'function') return Promise.resolve(false);
-  return callHost(api, 'getNetworkType', {}, (r) => !!r && (r.networkType === 'none' || r.networkAvailable === false)).catch(
-    () => false,
-  );
+  const offline = (r) => !!r && (r.networkType === 'none' || r.networkAvailable === false);
+  return callHost(api, 'getNetworkType', {}, offline, NETWORK_TYPE_LIMIT_MS).catch(() => false);
 }
 
 /** The SDK headers, in the core's order, as the host's header object, plus the JSON content type. */
