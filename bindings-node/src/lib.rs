@@ -8,8 +8,9 @@
 //! - Calls run on napi's tokio runtime (one per process); the Node event loop is never blocked.
 //! - Each client owns one [`ReqwestTransport`] (pooled keep-alive connections) shared by all its calls.
 //! - Calls never throw or reject from here: they resolve to an [`Outcome`] holding the result's JSON text or
-//!   the core's [`HError`] fields, which the JS wrapper turns into a value or an `HError` instance. A panic
-//!   never crosses into Node: napi-rs catches it and the wrapper reports it as an error.
+//!   the core's [`HError`] fields, which the JS wrapper turns into a value or an `HError` instance.
+//! - A panic never crosses into Node: exported functions are `catch_unwind`, and napi-rs turns a panicking
+//!   future into a rejected promise.
 
 #![deny(clippy::all)]
 #![warn(missing_docs)]
@@ -86,13 +87,13 @@ impl Outcome {
 
 /// The core's HError 605 (`invalid_argument`) for a problem the JS wrapper found while converting an
 /// argument (e.g. an options object of the wrong type), so every error comes from the core.
-#[napi]
+#[napi(catch_unwind)]
 pub fn invalid_argument(text: String) -> NativeError {
     (&HError::invalid_argument(text)).into()
 }
 
 /// The core's HError 602: a `BaaS` call before `BaaS.init`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn uninitialized_error() -> NativeError {
     (&HError::uninitialized()).into()
 }
@@ -246,7 +247,7 @@ impl CancelToken {
     }
 
     /// Cancels every call this token was passed to.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.sender.send_replace(true);
     }
@@ -316,13 +317,13 @@ pub struct NativeClient {
 impl NativeClient {
     /// Builds a client. A bad configuration does not throw here: [`NativeClient::init_error`] reports it,
     /// so the JS wrapper can throw an `HError`.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeConfig) -> Self {
         NativeClient { client: build_client(config) }
     }
 
     /// The configuration error, if the client could not be built.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn init_error(&self) -> Option<NativeError> {
         self.client.as_ref().err().map(NativeError::from)
     }
@@ -340,7 +341,7 @@ impl NativeClient {
     /// `invoke` / `invokeFunction`. `name` and `sync` are checked by the core (`Invocation::from_args`);
     /// `params_json` is the params as JSON text (absent: no `data`), or `params_problem` says why the JS
     /// value has no JSON form. `timeout_ms` overrides the mode's time limit; `cancel` cancels the call.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn invoke<'env>(
         &self,
@@ -395,13 +396,13 @@ impl NativeClient {
     }
 
     /// Password login; `credentials_json` is `{username|email|phone, password}` as JSON text.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn login<'env>(&self, env: &'env Env, credentials_json: String) -> napi::Result<PromiseRaw<'env, Outcome>> {
         self.account_call(env, credentials_json, false)
     }
 
     /// Registration; `credentials_json` is `{username|email|phone, password}` as JSON text.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn register<'env>(&self, env: &'env Env, credentials_json: String) -> napi::Result<PromiseRaw<'env, Outcome>> {
         self.account_call(env, credentials_json, true)
     }
@@ -428,7 +429,7 @@ impl NativeClient {
     }
 
     /// SMS login with a verification code.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn login_with_sms<'env>(
         &self,
         env: &'env Env,
@@ -447,7 +448,7 @@ impl NativeClient {
     }
 
     /// Anonymous login.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn anonymous_login<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Outcome>> {
         let client = self.client();
         env.spawn_future(async move {
@@ -460,7 +461,7 @@ impl NativeClient {
     }
 
     /// Silent login with the `loginCode` hook's code (HError 611 on platforms without silent login).
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn silent_login<'env>(&self, env: &'env Env, create_user: bool) -> napi::Result<PromiseRaw<'env, Outcome>> {
         let client = self.client();
         env.spawn_future(async move {
@@ -473,7 +474,7 @@ impl NativeClient {
     }
 
     /// Logout: destroys the session on the server, then clears it locally.
-    #[napi(ts_return_type = "Promise<Outcome>")]
+    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
     pub fn logout<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Outcome>> {
         let client = self.client();
         env.spawn_future(async move {
@@ -486,7 +487,7 @@ impl NativeClient {
     }
 
     /// `clearSession`: forgets the session locally.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn clear_session(&self) -> Option<NativeError> {
         match &self.client {
             Ok(client) => {
