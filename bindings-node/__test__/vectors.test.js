@@ -2,6 +2,7 @@
 // Replays every shared vector (tests/vectors/*.json) through the package's BaaS API against a loopback
 // node:http server answering as the vector scripts: requests (method, path, SDK headers in order, body
 // bytes), outcomes and the session file afterwards must be what the vector says.
+// MINICLOUD_VECTORS=dir replays another directory (e.g. mutated copies, to see the runner fail).
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
