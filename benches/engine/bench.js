@@ -1,0 +1,162 @@
+// Engine benchmark: warm invoke latency and throughput through `minicloud serve`, against
+//  - the floor: a bare Node HTTP server calling the same function in-process, and
+//  - a spawn-a-process-per-call baseline;
+// plus the engine's cold start (first call of a function: worker spawn + require).
+// All three speak the same invoke wire (POST /hserve/v1/cloud-function/job/) and are driven by the same
+// keep-alive client in one run. Usage: node bench.js [--requests N] [--bin path/to/minicloud]
+'use strict'
+const http = require('node:http')
+const path = require('node:path')
+const { spawn, execFileSync } = require('node:child_process')
+
+const args = process.argv.slice(2)
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt }
+const REQUESTS = Number(opt('--requests', 2000))
+const ROOT = path.resolve(__dirname, '../..')
+const BIN = opt('--bin', path.join(ROOT, 'target/release/minicloud'))
+const FUNCTIONS = path.join(ROOT, 'examples/functions')
+const BODY = JSON.stringify({ function_name: 'helloWorld', sync: true, data: { name: 'allen' } })
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+
+function post (base, pathname, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(pathname, base)
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, res => {
+      const chunks = []
+      res.on('data', c => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function measure (label, base, headers, concurrency, total) {
+  const latencies = []
+  let next = 0
+  const t0 = process.hrtime.bigint()
+  async function lane () {
+    while (next < total) {
+      next++
+      const s = process.hrtime.bigint()
+      const r = await post(base, '/hserve/v1/cloud-function/job/', BODY, headers)
+      latencies.push(Number(process.hrtime.bigint() - s) / 1e6)
+      if (r.status !== 200 || !r.body.includes('hello allen')) throw new Error(`${label}: bad answer ${r.status} ${r.body}`)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane))
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  latencies.sort((a, b) => a - b)
+  const pct = p => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]
+  return { label, concurrency, total, rps: total / seconds, p50: pct(0.5), p99: pct(0.99) }
+}
+
+// The floor: the function runs in this server's own process.
+function floorServer () {
+  const fn = require(path.join(FUNCTIONS, 'helloWorld/index.js'))
+  // The function prints its event; format it as the engine's workers do, into a sink.
+  const { Writable } = require('node:stream')
+  const sink = new Writable({ write (chunk, enc, cb) { cb() } })
+  const quiet = new console.Console(sink)
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', c => chunks.push(c))
+    req.on('end', () => {
+      const job = JSON.parse(Buffer.concat(chunks))
+      const saved = console.log; console.log = quiet.log.bind(quiet)
+      fn.main({ data: job.data, request: {} }, (err, data) => {
+        console.log = saved
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify(err ? { code: 1, data: null, error: { message: String(err) } } : { code: 0, data, error: {} }))
+      })
+    })
+  })
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })))
+}
+
+// The baseline: a fresh Node process per call.
+function spawnServer () {
+  const runner = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});console.log=()=>{};` +
+    `let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const j=JSON.parse(s);fn.main({data:j.data,request:{}},(e,d)=>process.stdout.write(JSON.stringify(e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}})))})`
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', c => chunks.push(c))
+    req.on('end', () => {
+      const child = spawn(process.execPath, ['-e', runner])
+      let out = ''
+      child.stdout.on('data', c => { out += c })
+      child.on('close', () => { res.setHeader('content-type', 'application/json'); res.end(out) })
+      child.stdin.end(Buffer.concat(chunks))
+    })
+  })
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })))
+}
+
+function startEngine () {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', 'bench', '--allow-anonymous', '--pool-size', '8'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } })
+    let buf = ''
+    child.stdout.on('data', c => {
+      buf += c
+      const m = buf.match(/listening on (http:\/\/\S+)/)
+      if (m) resolve({ child, base: m[1] })
+    })
+    child.on('exit', code => reject(new Error(`engine exited ${code}`)))
+  })
+}
+
+async function engineHeaders (base) {
+  const r = await post(base, '/hserve/v2.0/login/anonymous/', '{}', { 'X-Hydrogen-Client-ID': 'bench' })
+  const token = JSON.parse(r.body).token
+  return { 'X-Hydrogen-Client-ID': 'bench', Authorization: `Hydrogen-r1 ${token}` }
+}
+
+async function coldStart (runs) {
+  const samples = []
+  for (let i = 0; i < runs; i++) {
+    const engine = await startEngine()
+    const headers = await engineHeaders(engine.base)
+    const s = process.hrtime.bigint()
+    const r = await post(engine.base, '/hserve/v1/cloud-function/job/', BODY, headers)
+    samples.push(Number(process.hrtime.bigint() - s) / 1e6)
+    if (r.status !== 200) throw new Error(`cold start: ${r.status} ${r.body}`)
+    engine.child.kill('SIGTERM')
+  }
+  samples.sort((a, b) => a - b)
+  return samples[Math.floor(samples.length / 2)]
+}
+
+async function main () {
+  execFileSync(BIN, ['--version'])
+  const engine = await startEngine()
+  const headers = await engineHeaders(engine.base)
+  const floor = await floorServer()
+  const perCall = await spawnServer()
+  // Warm up every target (engine workers spawn, JIT, sockets).
+  for (const [base, h] of [[engine.base, headers], [floor.base, {}]]) await measure('warmup', base, h, 8, 400)
+  await measure('warmup', perCall.base, {}, 2, 10)
+
+  const rows = []
+  for (const c of [1, 16]) {
+    rows.push(await measure('minicloud engine', engine.base, headers, c, REQUESTS))
+    rows.push(await measure('floor (in-process node)', floor.base, {}, c, REQUESTS))
+    rows.push(await measure('spawn per call', perCall.base, {}, c, Math.max(50, REQUESTS / 20)))
+  }
+  const cold = await coldStart(5)
+  engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); agent.destroy()
+
+  console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}`)
+  console.log('| target | concurrency | req/s | p50 ms | p99 ms |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const r of rows) console.log(`| ${r.label} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`)
+  for (const c of [1, 16]) {
+    const e = rows.find(r => r.label.startsWith('minicloud') && r.concurrency === c)
+    const f = rows.find(r => r.label.startsWith('floor') && r.concurrency === c)
+    const s = rows.find(r => r.label.startsWith('spawn') && r.concurrency === c)
+    console.log(`concurrency ${c}: engine p50 / floor p50 = ${(e.p50 / f.p50).toFixed(2)}x; engine throughput / floor = ${(e.rps / f.rps).toFixed(2)}x; engine throughput / spawn-per-call = ${(e.rps / s.rps).toFixed(1)}x`)
+  }
+  console.log(`cold start (first call after engine start, median of 5): ${cold.toFixed(1)} ms`)
+}
+
+main().catch(e => { console.error(e); process.exit(1) })
