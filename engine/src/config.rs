@@ -47,6 +47,8 @@ pub struct EngineConfig {
     pub wechat_env: String,
     /// Lifetime of an access_token, in seconds. Default 7200.
     pub wechat_token_expires_in: u64,
+    /// Whether the engine runs the timer triggers declared in functions' `config.json`. Default `true`.
+    pub timer_triggers: bool,
 }
 
 impl Default for EngineConfig {
@@ -71,6 +73,7 @@ impl Default for EngineConfig {
             wechat_app_secret: "minicloud-local-secret".to_string(),
             wechat_env: "minicloud-local".to_string(),
             wechat_token_expires_in: 7200,
+            timer_triggers: true,
         }
     }
 }
@@ -157,6 +160,12 @@ impl EngineConfig {
     /// Sets the access_token lifetime in seconds.
     pub fn wechat_token_expires_in(mut self, secs: u64) -> Self {
         self.wechat_token_expires_in = secs;
+        self
+    }
+
+    /// Sets [`EngineConfig::timer_triggers`].
+    pub fn timer_triggers(mut self, run: bool) -> Self {
+        self.timer_triggers = run;
         self
     }
 }

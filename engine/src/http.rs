@@ -1,12 +1,13 @@
 //! The HTTP surface: 知晓云 client endpoints (`/hserve/...`) and the management API
 //! (`/oserve/v1.3/cloud-function/...`).
 
+use crate::cloud::Origin;
 use crate::invoke::{execute, new_job};
 use crate::sessions::{Caller, Ident};
 use crate::util::{invalid_name_message, now_s, random_hex, valid_function_name};
 use crate::Shared;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -106,6 +107,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/dev/v1/sessions/revoke", post(dev_revoke_sessions))
         .route("/dev/v1/sessions/expire", post(dev_expire_sessions))
         .route("/dev/v1/wechat/expire-tokens", post(dev_expire_wechat_tokens))
+        .route("/dev/v1/openapi/outbox", get(dev_outbox).delete(dev_clear_outbox))
+        .route("/dev/v1/message-push", post(dev_message_push))
         .merge(crate::wechat::router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -238,13 +241,14 @@ async fn run_invocation(
     data: Option<Value>,
     caller: Option<Caller>,
     sync: bool,
+    origin: Origin,
 ) -> Response {
-    let job_id = new_job(&shared, &name, sync);
+    let job_id = new_job(&shared, &name, sync, &origin.source);
     if !sync {
-        tokio::spawn(execute(shared.clone(), job_id.clone(), name, data, caller, false));
+        tokio::spawn(execute(shared.clone(), job_id.clone(), name, data, caller, false, origin));
         return respond(200, &json!({"status": "ok"}), Some(&job_id));
     }
-    let outcome = execute(shared, job_id.clone(), name, data, caller, true).await;
+    let outcome = execute(shared, job_id.clone(), name, data, caller, true, origin).await;
     match outcome.body {
         Some(body) => respond(200, &body, Some(&job_id)),
         None => {
@@ -257,7 +261,12 @@ async fn run_invocation(
 
 // ---------- 知晓云 client endpoints ----------
 
-async fn client_invoke(State(s): S, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn client_invoke(
+    State(s): S,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     check_client_id(&s, &headers)?;
     let caller = authenticate(&s, &headers)?;
     if caller.is_anonymous && !s.allow_anonymous.load(Ordering::SeqCst) {
@@ -271,7 +280,8 @@ async fn client_invoke(State(s): S, headers: HeaderMap, body: Body) -> Result<Re
     let sync = parse_sync(&obj)?;
     check_function(&s, &name)?;
     let data = obj.get("data").cloned();
-    Ok(run_invocation(s.clone(), name, data, Some(caller), sync).await)
+    let origin = Origin::client(&caller, Some(peer.ip()));
+    Ok(run_invocation(s.clone(), name, data, Some(caller), sync, origin).await)
 }
 
 fn session_answer(s: &Shared, body: Value) -> Response {
@@ -529,7 +539,7 @@ async fn admin_invoke(
     let obj = read_object(&s, &headers, body, true).await?;
     let sync = parse_sync(&obj)?;
     let data = obj.get("data").cloned();
-    Ok(run_invocation(s.clone(), name, data, None, sync).await)
+    Ok(run_invocation(s.clone(), name, data, None, sync, Origin::http()).await)
 }
 
 async fn admin_debug(
@@ -542,8 +552,9 @@ async fn admin_debug(
     check_function(&s, &name)?;
     let obj = read_object(&s, &headers, body, true).await?;
     let data = obj.get("data").cloned();
-    let job_id = new_job(&s, &name, true);
-    let outcome = execute(s.clone(), job_id.clone(), name, data, None, true).await;
+    let origin = Origin::http();
+    let job_id = new_job(&s, &name, true, &origin.source);
+    let outcome = execute(s.clone(), job_id.clone(), name, data, None, true, origin).await;
     let Some(Value::Object(mut body)) = outcome.body else {
         let mut e = err(400, format!("schedule failed: {}", outcome.error_msg.unwrap_or_default()));
         e.request_id = Some(job_id);
@@ -616,4 +627,45 @@ async fn dev_expire_wechat_tokens(State(s): S, headers: HeaderMap) -> Result<Res
     check_admin(&s, &headers)?;
     s.wechat_tokens.expire_all();
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /dev/v1/openapi/outbox?function_name=&api=&limit=&offset=`: the open-API calls functions
+/// made, oldest first, as [`crate::OutboxEntry`] objects in a page.
+async fn dev_outbox(
+    State(s): S,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    let (limit, offset) = paging(&q, 100);
+    let objects: Vec<Value> = s
+        .outbox
+        .all()
+        .into_iter()
+        .filter(|e| q.get("function_name").is_none_or(|f| &e.function_name == f))
+        .filter(|e| q.get("api").is_none_or(|a| &e.api == a))
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    Ok(respond(200, &page(objects, limit, offset), None))
+}
+
+/// `DELETE /dev/v1/openapi/outbox`: empties the outbox (204).
+async fn dev_clear_outbox(State(s): S, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    s.outbox.clear();
+    Ok(no_content())
+}
+
+/// `POST /dev/v1/message-push` (a customer-service message as JSON): delivers it to the function
+/// that declares `messagePush` for its `MsgType` (see `cloud::message_push`).
+async fn dev_message_push(State(s): S, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    check_admin(&s, &headers)?;
+    let message = read_object(&s, &headers, body, false).await?;
+    match crate::cloud::message_push::deliver(s.clone(), message).await {
+        Ok(answer) => {
+            let job_id = answer["job_id"].as_str().map(str::to_string);
+            Ok(respond(200, &answer, job_id.as_deref()))
+        }
+        Err((status, msg)) => Err(err(status, msg)),
+    }
 }

@@ -1,5 +1,6 @@
 //! Running one invocation end to end: job record, pool, logging.
 
+use crate::cloud::{call_handler, CallingJob, Origin};
 use crate::jobs::{JobRecord, JobStatus};
 use crate::pool::{JobInput, Outcome, RunSettings};
 use crate::sessions::Caller;
@@ -8,14 +9,15 @@ use crate::Shared;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// Records a new `waiting` job and returns its id.
-pub(crate) fn new_job(shared: &Shared, name: &str, sync: bool) -> String {
+/// Records a new `waiting` job started from `source` (the `SOURCE` a WeChat-style function sees) and returns its id.
+pub(crate) fn new_job(shared: &Shared, name: &str, sync: bool, source: &str) -> String {
     let id = random_hex(16);
     shared.jobs.insert(JobRecord {
         id: id.clone(),
         function_name: name.to_string(),
         status: JobStatus::Waiting,
         sync,
+        source: source.to_string(),
         created_at: now_ms(),
         started_at: None,
         finished_at: None,
@@ -27,6 +29,7 @@ pub(crate) fn new_job(shared: &Shared, name: &str, sync: bool) -> String {
 }
 
 /// Runs job `job_id` (already recorded by [`new_job`]) to completion and records the outcome.
+/// The function may call back into the engine (`cloud.callFunction`, `cloud.openapi.*`) while it runs.
 pub(crate) async fn execute(
     shared: Arc<Shared>,
     job_id: String,
@@ -34,6 +37,7 @@ pub(crate) async fn execute(
     data: Option<Value>,
     caller: Option<Caller>,
     sync: bool,
+    origin: Origin,
 ) -> Outcome {
     let pool = shared.pools.get(&name, shared.config.functions_dir.join(&name), shared.config.pool_size);
     let settings = RunSettings {
@@ -42,7 +46,11 @@ pub(crate) async fn execute(
         sync_limit: shared.config.sync_time_limit,
         async_limit: shared.config.async_time_limit,
     };
-    let input = JobInput { job_id: job_id.clone(), data, caller, sync };
+    let calls = call_handler(
+        shared.clone(),
+        CallingJob { function: name.clone(), job_id: job_id.clone(), caller: caller.clone(), origin: origin.clone() },
+    );
+    let input = JobInput { job_id: job_id.clone(), data, caller, sync, origin, calls: Some(calls) };
     let jobs = &shared.jobs;
     let outcome = pool
         .run(&shared.runtime, &settings, input, || {

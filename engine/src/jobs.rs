@@ -57,6 +57,10 @@ pub struct JobRecord {
     pub status: JobStatus,
     /// Whether the caller waited for the result.
     pub sync: bool,
+    /// What started the job, as WeChat names it (`SOURCE` of `cloud.getWXContext()`): `wx_client`
+    /// (client call), `wx_http` (WeChat HTTP API or management API), `wx_trigger` (timer trigger),
+    /// `wx_message` (pushed message), with `,scf` appended per `cloud.callFunction` hop.
+    pub source: String,
     /// When the job was accepted.
     pub created_at: u64,
     /// When a worker started running it.

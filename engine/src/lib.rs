@@ -68,6 +68,7 @@
 
 #![warn(missing_docs)]
 
+mod cloud;
 mod config;
 mod http;
 mod invoke;
@@ -77,7 +78,14 @@ mod sessions;
 mod util;
 mod wechat;
 
+pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
+pub use cloud::MAX_CALL_DEPTH;
 pub use config::EngineConfig;
+
+/// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
+pub mod triggers {
+    pub use crate::cloud::triggers::{timer_triggers, trigger_time_zone, TimerSchedule, TimerTrigger};
+}
 pub use jobs::{JobRecord, JobStatus, MAX_JOBS};
 
 use std::collections::HashMap;
@@ -127,6 +135,7 @@ pub(crate) struct Shared {
     pub(crate) remarks: Mutex<HashMap<String, String>>,
     pub(crate) login_count: AtomicU64,
     pub(crate) wechat_tokens: wechat::Tokens,
+    pub(crate) outbox: cloud::outbox::Outbox,
 }
 
 /// Entry point: starts engines.
@@ -155,9 +164,13 @@ impl Engine {
             remarks: Mutex::new(HashMap::new()),
             login_count: AtomicU64::new(0),
             wechat_tokens: wechat::Tokens::default(),
+            outbox: cloud::outbox::Outbox::default(),
             config,
         });
-        let app = http::router(shared.clone());
+        if shared.config.timer_triggers {
+            tokio::spawn(cloud::scheduler::run(shared.clone(), shutdown_rx.clone()));
+        }
+        let app = http::router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut rx = shutdown_rx;
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)
@@ -259,6 +272,11 @@ impl RunningEngine {
                 Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// The open-API calls functions made (`cloud.openapi.*`), oldest first.
+    pub fn outbox(&self) -> Vec<OutboxEntry> {
+        self.shared.outbox.all()
     }
 
     /// Number of access_tokens the WeChat token endpoints handed out (classic and stable).

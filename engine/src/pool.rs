@@ -6,6 +6,8 @@
 //! and captured for the job. A worker runs one job at a time; a pool keeps up to
 //! `pool_size` workers per function and queues further jobs.
 
+use crate::cloud::config::{read_config, CloudConfig};
+use crate::cloud::{CallHandler, CallRequest, Origin};
 use crate::jobs::JobStatus;
 use crate::sessions::Caller;
 use crate::util::now_ms;
@@ -28,6 +30,8 @@ const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The runner script, embedded in the engine.
 const RUNNER_JS: &str = include_str!("runner.js");
+/// The `wx-server-sdk` stand-in the runner loads (`cloud/wx_server_sdk.js`).
+const WX_SERVER_SDK_JS: &str = include_str!("cloud/wx_server_sdk.js");
 
 /// Which calling convention a function uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,23 +48,36 @@ pub(crate) enum Contract {
 pub(crate) struct FunctionMeta {
     pub contract: Contract,
     pub time_limit: Option<Duration>,
+    /// Open-API permissions and other WeChat cloud keys.
+    pub cloud: CloudConfig,
 }
 
+/// Whether `index.js` requires `wx-server-sdk` (a WeChat cloud function).
+fn requires_wx_server_sdk(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("index.js"))
+        .is_ok_and(|src| src.contains("require('wx-server-sdk')") || src.contains("require(\"wx-server-sdk\")"))
+}
+
+/// Reads `config.json`. The WeChat contract applies when it says `"contract": "wechat"`, or, without a
+/// `contract` key, when it uses a WeChat-only key (`permissions`, `triggers`, `messagePush`) or
+/// `index.js` requires `wx-server-sdk`: WeChat functions run unchanged.
 fn load_meta(dir: &Path) -> FunctionMeta {
     let mut meta = FunctionMeta::default();
-    let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
-        return meta;
-    };
-    let cfg: Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
+    let cfg = match read_config(dir) {
+        Ok(Some(v)) => v,
+        Ok(None) => Value::Null,
         Err(e) => {
-            tracing::warn!(dir = %dir.display(), "ignoring unreadable config.json: {e}");
-            return meta;
+            tracing::warn!(dir = %dir.display(), "ignoring config.json: {e}");
+            Value::Null
         }
     };
-    if cfg.get("contract").and_then(Value::as_str) == Some("wechat") {
-        meta.contract = Contract::Wechat;
-    }
+    meta.cloud = CloudConfig::from_value(&cfg);
+    meta.contract = match cfg.get("contract").and_then(Value::as_str) {
+        Some("wechat") => Contract::Wechat,
+        Some(_) => Contract::Minapp,
+        None if meta.cloud.wechat_keys || requires_wx_server_sdk(dir) => Contract::Wechat,
+        None => Contract::Minapp,
+    };
     if let Some(ms) = cfg.get("timeLimitInMS").and_then(Value::as_f64) {
         if ms > 0.0 {
             meta.time_limit = Some(Duration::from_millis(ms as u64));
@@ -129,6 +146,7 @@ impl Runtime {
         std::fs::create_dir_all(&dir)?;
         let runner = dir.join("runner.js");
         std::fs::write(&runner, RUNNER_JS)?;
+        std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
         Ok(Runtime { dir, runner, node, counter: AtomicU64::new(0), shutdown })
     }
 
@@ -246,12 +264,16 @@ enum RunOutcome {
 }
 
 impl Worker {
+    /// Sends the job and reads the worker's lines until its result. Calls the function makes
+    /// meanwhile (`{"call": ..}`) are answered through `calls` concurrently, each reply written
+    /// back as `{"reply": seq, ..}`; replies still pending when the job ends are dropped.
     async fn run(
         &mut self,
         msg: &Value,
         job_id: &str,
         limit: Duration,
         shutdown: &mut watch::Receiver<bool>,
+        calls: Option<(&CallHandler, &Arc<[String]>)>,
     ) -> RunOutcome {
         {
             let mut o = self.output.lock().unwrap();
@@ -266,20 +288,56 @@ impl Worker {
         }
         let mut acked = false;
         let deadline = tokio::time::Instant::now() + limit;
+        let (reply_tx, mut reply_rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+        // `read_until` keeps partial input in `buf` when another branch wins, so no line is lost.
+        let mut buf = Vec::new();
         loop {
-            let mut buf = String::new();
-            let read = tokio::select! {
-                r = tokio::time::timeout_at(deadline, self.reader.read_line(&mut buf)) => r,
-                _ = shutdown.wait_for(|s| *s) => return RunOutcome::Shutdown,
+            let event = tokio::select! {
+                r = tokio::time::timeout_at(deadline, self.reader.read_until(b'\n', &mut buf)) => Ok(r),
+                Some(reply) = reply_rx.recv() => Err(Some(reply)),
+                _ = shutdown.wait_for(|s| *s) => Err(None),
+            };
+            let read = match event {
+                Ok(r) => r,
+                Err(Some(reply)) => {
+                    let mut line = serde_json::to_string(&reply).unwrap_or_default();
+                    line.push('\n');
+                    if self.writer.write_all(line.as_bytes()).await.is_err() {
+                        return RunOutcome::Exited(self.exit_description().await, acked);
+                    }
+                    continue;
+                }
+                Err(None) => return RunOutcome::Shutdown,
             };
             match read {
                 Err(_) => return RunOutcome::Timeout,
                 Ok(Ok(0)) | Ok(Err(_)) => return RunOutcome::Exited(self.exit_description().await, acked),
                 Ok(Ok(_)) => {}
             }
-            let Ok(v) = serde_json::from_str::<Value>(&buf) else {
+            let line = std::mem::take(&mut buf);
+            let Ok(v) = serde_json::from_slice::<Value>(&line) else {
                 continue;
             };
+            if let Some(call) = v.get("call") {
+                let seq = call.get("seq").cloned().unwrap_or(Value::Null);
+                match calls {
+                    Some((handler, permissions)) if call.get("job").and_then(Value::as_str) == Some(job_id) => {
+                        let reply = handler(CallRequest { call: call.clone(), permissions: permissions.clone() });
+                        let tx = reply_tx.clone();
+                        tokio::spawn(async move {
+                            let mut reply = reply.await;
+                            reply["reply"] = seq;
+                            let _ = tx.send(reply);
+                        });
+                    }
+                    _ => {
+                        let reply = json!({"reply": seq, "ok": false, "errCode": -1,
+                            "errMsg": "the job that made this call has already finished"});
+                        let _ = reply_tx.send(reply);
+                    }
+                }
+                continue;
+            }
             if v.get("ack").and_then(Value::as_str) == Some(job_id) {
                 acked = true;
                 continue;
@@ -326,6 +384,10 @@ pub(crate) struct JobInput {
     pub data: Option<Value>,
     pub caller: Option<Caller>,
     pub sync: bool,
+    /// Who started the job (`getWXContext()`).
+    pub origin: Origin,
+    /// Answers the function's calls back to the engine (`callFunction`, `openapi`).
+    pub calls: Option<CallHandler>,
 }
 
 /// Engine-wide limits and identity passed to a pool.
@@ -492,9 +554,11 @@ impl Pool {
                     Some(Value::Object(m)) => m.clone(),
                     _ => serde_json::Map::new(),
                 };
-                let user_info = match &job.caller {
-                    Some(c) => json!({"appId": settings.app_id, "openId": c.openid}),
-                    None => json!({"appId": settings.app_id}),
+                let origin = &job.origin;
+                let user_info = if job.caller.is_some() || origin.openid.is_some() {
+                    json!({"appId": settings.app_id, "openId": origin.openid})
+                } else {
+                    json!({"appId": settings.app_id})
                 };
                 event.insert("userInfo".into(), user_info);
                 let context = json!({
@@ -503,11 +567,12 @@ impl Pool {
                     "time_limit_in_ms": limit_ms,
                 });
                 let wx_context = json!({
-                    "OPENID": job.caller.as_ref().and_then(|c| c.openid.clone()),
+                    "OPENID": origin.openid,
                     "APPID": settings.app_id,
-                    "UNIONID": job.caller.as_ref().and_then(|c| c.unionid.clone()),
+                    "UNIONID": origin.unionid,
                     "ENV": settings.env,
-                    "SOURCE": if job.caller.is_some() { "wx_client" } else { "wx_http" },
+                    "SOURCE": origin.source,
+                    "CLIENTIP": origin.client_ip,
                 });
                 json!({"type": "job", "id": job.job_id, "contract": "wechat", "event": event, "context": context, "wxContext": wx_context})
             }
@@ -515,7 +580,8 @@ impl Pool {
         on_start();
         let started_at = now_ms();
         let t0 = Instant::now();
-        let mut outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+        let calls = job.calls.as_ref().map(|h| (h, &meta.cloud.openapi));
+        let mut outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown, calls).await;
         if let RunOutcome::Exited(_, false) = outcome {
             // The worker died before it started the job (e.g. it was exiting while idle):
             // the job never ran, so run it once more on a fresh worker.
@@ -524,7 +590,7 @@ impl Pool {
                 Ok(w) => w,
                 Err(e) => return Outcome::schedule_failed(e),
             };
-            outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown).await;
+            outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown, calls).await;
         }
         let exec_ms = t0.elapsed().as_millis() as u64;
         let engine_log = worker.stop_capture();

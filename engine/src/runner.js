@@ -50,16 +50,52 @@ function serializeError (err) {
   }
 }
 
-// A minimal stand-in for `wx-server-sdk` (used only when the function does not ship its
-// own): init() and getWXContext() for the job being run. Other APIs are not emulated.
+// Calls from the function back to the engine (cloud.callFunction, cloud.openapi.*): sent as
+// {"call": {seq, job, kind, ...}} lines; the engine answers {"reply": seq, ok, ...}.
+let callSeq = 0
+const pendingCalls = new Map() // seq -> {resolve, job}
+
+function callEngine (kind, payload) {
+  const job = current
+  if (!job || job.done) {
+    return Promise.resolve({ ok: false, errCode: -1, errMsg: kind + ':fail the job that made this call has already finished' })
+  }
+  return new Promise((resolve) => {
+    const seq = ++callSeq
+    let line
+    try {
+      line = JSON.stringify({ call: Object.assign({}, payload, { seq, job: job.id, kind }) })
+    } catch (e) {
+      return resolve({ ok: false, errCode: -1, errMsg: kind + ':fail arguments are not JSON-serializable: ' + String(e && e.message) })
+    }
+    pendingCalls.set(seq, { resolve, job: job.id })
+    sock.write(line + '\n')
+  })
+}
+
+function onReply (msg) {
+  const p = pendingCalls.get(msg.reply)
+  if (!p) return
+  pendingCalls.delete(msg.reply)
+  p.resolve(msg)
+}
+
+// Calls still waiting when a new job starts belong to finished jobs: settle them.
+function dropStaleCalls () {
+  for (const [seq, p] of pendingCalls) {
+    pendingCalls.delete(seq)
+    p.resolve({ ok: false, errCode: -1, errMsg: 'the job that made this call has already finished' })
+  }
+}
+
+// The engine's `wx-server-sdk` stand-in (cloud/wx_server_sdk.js), used only when the function does
+// not ship its own `wx-server-sdk`.
 const Module = require('module')
 let wxContext = {}
-const wxServerSdk = {
-  DYNAMIC_CURRENT_ENV: Symbol.for('DYNAMIC_CURRENT_ENV'),
-  SYMBOL_CURRENT_ENV: Symbol.for('SYMBOL_CURRENT_ENV'),
-  init () {},
-  getWXContext () { return Object.assign({}, wxContext) },
-}
+const wxServerSdk = require(path.join(__dirname, 'wx-server-sdk.js'))({
+  context: () => wxContext,
+  call: callEngine,
+})
 const originalLoad = Module._load
 Module._load = function (request, parent, isMain) {
   if (request === 'wx-server-sdk') {
@@ -124,6 +160,7 @@ function isThenable (v) {
 
 function runJob (msg) {
   const job = { id: msg.id, log: [], logLen: 0, done: false }
+  dropStaleCalls()
   current = job
   wxContext = msg.wxContext || {}
   load()
@@ -170,7 +207,9 @@ sock.on('data', (chunk) => {
     if (!line.trim()) continue
     let msg
     try { msg = JSON.parse(line) } catch (_) { continue }
-    if (msg && msg.type === 'job') {
+    if (msg && typeof msg.reply === 'number') {
+      onReply(msg)
+    } else if (msg && msg.type === 'job') {
       send({ ack: msg.id })
       runJob(msg)
     }

@@ -189,8 +189,9 @@ async fn invoke_cloud_function(
     if !valid_function_name(name) || !s.config.functions_dir.join(name).join("index.js").is_file() {
         return wx(-501000, format!("function {name} not found"));
     }
-    let job_id = new_job(&s, name, true);
-    let outcome = execute(s.clone(), job_id, name.clone(), Some(event), None, true).await;
+    let origin = crate::cloud::Origin::http();
+    let job_id = new_job(&s, name, true, &origin.source);
+    let outcome = execute(s.clone(), job_id, name.clone(), Some(event), None, true, origin).await;
     let body = outcome.body.unwrap_or(Value::Null);
     match outcome.status {
         JobStatus::Fulfilled => {

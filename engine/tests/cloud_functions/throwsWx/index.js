@@ -1,0 +1,5 @@
+const cloud = require('wx-server-sdk')
+cloud.init()
+exports.main = async () => {
+  throw new Error('boom from throwsWx')
+}
