@@ -22,7 +22,8 @@ cargo test --workspace
 step "core builds for wasm32-unknown-unknown"
 cargo check -p minicloud-core --target wasm32-unknown-unknown
 
-step "official minapp-sdk 3.23.6 against the shared vectors (tests/reference)"
+step "official minapp-sdk 3.23.6: the shared vectors, and signing in to the engine (tests/reference)"
+cargo build -p minicloud-cli
 (cd tests/reference && npm ci --no-audit --no-fund --loglevel=error && node --test)
 
 # --- bindings: each binding adds one step below, calling its own script (scripts/test-<binding>.sh) ---
