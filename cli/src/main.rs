@@ -5,11 +5,15 @@
 //! - `invoke NAME [PARAMS]` calls a function through the core (on an embedded engine unless `--url`);
 //! - `wx-invoke NAME [BODY] --appid .. --secret .. --env ..` calls WeChat's `invokeCloudFunction`;
 //! - `deploy NAME PATH --url URL --admin-token T` uploads a function through the
-//!   management API.
+//!   management API;
+//! - `outbox --url URL --admin-token T` lists the open-API calls functions made (cloud call);
+//! - `triggers [DIR]` lists the timer triggers declared in a functions directory and their next firings.
 
 mod deploy;
 mod invoke;
+mod outbox;
 mod serve;
+mod triggers;
 mod wx_invoke;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +40,12 @@ enum Command {
     /// Call a WeChat cloud function through WeChat's server-side HTTP API (invokeCloudFunction), with the
     /// access_token fetched and cached for you. Point --url at `minicloud serve` to develop locally.
     WxInvoke(wx_invoke::WxInvokeArgs),
+    /// List the open-API calls (cloud.openapi.*) functions made on an engine: API, arguments, calling
+    /// function, OPENID, time. Needs the engine's admin token.
+    Outbox(outbox::OutboxArgs),
+    /// List the timer triggers declared in a functions directory (config.json "triggers") with their next
+    /// firing times (UTC+8, as WeChat).
+    Triggers(triggers::TriggersArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +63,8 @@ fn main() -> ExitCode {
             Command::Deploy(args) => deploy::run(args).await,
             Command::Invoke(args) => invoke::run(args).await,
             Command::WxInvoke(args) => wx_invoke::run(args).await,
+            Command::Outbox(args) => outbox::run(args).await,
+            Command::Triggers(args) => triggers::run(args).await,
         }
     });
     match result {

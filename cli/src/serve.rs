@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// Time limit of asynchronous invocations, in milliseconds.
     #[arg(long, default_value_t = 300_000)]
     pub async_time_limit_ms: u64,
+    /// Do not run the timer triggers declared in functions' config.json.
+    #[arg(long)]
+    pub no_triggers: bool,
 }
 
 /// Where functions are served from when no DIR is given.
@@ -66,7 +69,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .allow_anonymous(args.allow_anonymous)
         .pool_size(args.pool_size.max(1))
         .sync_time_limit(Duration::from_millis(args.sync_time_limit_ms))
-        .async_time_limit(Duration::from_millis(args.async_time_limit_ms));
+        .async_time_limit(Duration::from_millis(args.async_time_limit_ms))
+        .timer_triggers(!args.no_triggers);
     config.admin_token = args.admin_token.filter(|t| !t.is_empty());
     let management = config.admin_token.is_some();
     let engine = Engine::start(config).await.map_err(|e| e.to_string())?;
