@@ -5,11 +5,11 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-async fn token(h: &Harness) -> String {
+async fn stable_token(h: &Harness, force_refresh: bool) -> String {
     let r: Value = h
         .http
         .post(h.url("/cgi-bin/stable_token"))
-        .json(&json!({"grant_type": "client_credential", "appid": "wx-minicloud-local", "secret": "minicloud-local-secret", "force_refresh": false}))
+        .json(&json!({"grant_type": "client_credential", "appid": "wx-minicloud-local", "secret": "minicloud-local-secret", "force_refresh": force_refresh}))
         .send()
         .await
         .unwrap()
@@ -17,6 +17,10 @@ async fn token(h: &Harness) -> String {
         .await
         .unwrap();
     r["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn token(h: &Harness) -> String {
+    stable_token(h, false).await
 }
 
 async fn call(h: &Harness, query: &str, body: &str) -> Value {
@@ -100,15 +104,5 @@ async fn stable_token_is_reused_until_force_refresh() {
     let h = start_default().await;
     let a = token(&h).await;
     assert_eq!(token(&h).await, a);
-    let r: Value = h
-        .http
-        .post(h.url("/cgi-bin/stable_token"))
-        .json(&json!({"grant_type": "client_credential", "appid": "wx-minicloud-local", "secret": "minicloud-local-secret", "force_refresh": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_ne!(r["access_token"].as_str().unwrap(), a);
+    assert_ne!(stable_token(&h, true).await, a);
 }
