@@ -33,10 +33,10 @@ uniffi::setup_scaffolding!("minicloud");
 /// official SDK (`"404: not found"`, `"601: request timeout"`, ...), plus `kind` (`network`, `timeout`,
 /// `cancelled`, `invalid_argument`, `not_found`, ...), `status`, `request_id`, `retryable` and `details`
 /// (JSON text, secrets already removed). An object, so every language reads the same accessors and its
-/// native message (`Throwable.message`, `str(e)`, `localizedDescription`) is exactly `message`.
+/// native text (`toString()`, `str(e)`, `localizedDescription`) is exactly `message`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Object)]
 #[error("{}", .0.message())]
-#[uniffi::export(Debug, Display)]
+#[uniffi::export(Display)]
 pub struct MinicloudError(core::HError);
 
 #[uniffi::export]
@@ -490,6 +490,42 @@ pub struct Client {
     inner: core::Client,
 }
 
+/// A cancel switch for [`Client::invoke_cancellable`], for foreign runtimes whose task cancellation does not
+/// reach the Rust future by itself (Swift's generated `async` calls run to completion when their `Task` is
+/// cancelled; the Swift layer wires `withTaskCancellationHandler` to [`CancelToken::cancel`]).
+#[derive(Debug, uniffi::Object)]
+pub struct CancelToken {
+    sender: tokio::sync::watch::Sender<bool>,
+}
+
+#[uniffi::export]
+impl CancelToken {
+    /// A switch that is not cancelled yet.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(CancelToken { sender: tokio::sync::watch::channel(false).0 })
+    }
+
+    /// Cancels every call using this token (now and later); idempotent.
+    pub fn cancel(&self) {
+        self.sender.send_replace(true);
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        *self.sender.borrow()
+    }
+}
+
+impl CancelToken {
+    /// Resolves once the token is cancelled.
+    async fn cancelled(&self) {
+        let mut receiver = self.sender.subscribe();
+        // The sender lives as long as `self`, so this only ends by cancellation.
+        let _ = receiver.wait_for(|cancelled| *cancelled).await;
+    }
+}
+
 /// The client version sent as `X-Hydrogen-Client-Version` (`v{crate version}`).
 #[uniffi::export]
 pub fn client_version() -> String {
@@ -532,6 +568,21 @@ impl Client {
     ) -> Result<String, Arc<MinicloudError>> {
         let call = invocation(name, params_json, sync, timeout_ms).map_err(err)?;
         Ok(self.inner.invoke(call).await.map_err(err)?.to_string())
+    }
+
+    /// [`Client::invoke`] that also stops when `cancel` is cancelled: the call is dropped (its connection
+    /// closed) and fails with kind `cancelled` (`"601: request cancelled"`), never a timeout.
+    pub async fn invoke_cancellable(
+        &self,
+        name: String,
+        params_json: Option<String>,
+        sync: Option<bool>,
+        timeout_ms: Option<u64>,
+        cancel: Arc<CancelToken>,
+    ) -> Result<String, Arc<MinicloudError>> {
+        let call = invocation(name, params_json, sync, timeout_ms).map_err(err)?;
+        let result = core::cancellable(self.inner.invoke(call), cancel.cancelled()).await;
+        Ok(result.map_err(err)?.to_string())
     }
 
     /// `invokeFunction`, the deprecated name of [`Client::invoke`].
@@ -634,7 +685,7 @@ mod tests {
     fn error_keeps_the_core_message_and_fields() {
         let e = err(core::HError::from_http(404, br#"{"error_msg":"x"}"#, Some("r1".into())));
         assert_eq!((e.code(), e.message().as_str(), e.kind().as_str()), (404, "404: not found", "not_found"));
-        assert_eq!((e.status(), e.request_id().as_deref(), e.retryable()), (Some(404), Some("r1".into()), false));
+        assert_eq!((e.status(), e.request_id().as_deref(), e.retryable()), (Some(404), Some("r1"), false));
         assert_eq!(e.to_string(), "404: not found");
     }
 
@@ -650,6 +701,19 @@ mod tests {
         let e = invocation("f".into(), Some("{nope".into()), None, None).unwrap_err();
         assert_eq!(e.code(), 605);
         assert!(e.message().contains("params are not valid JSON"), "{}", e.message());
+    }
+
+    #[test]
+    fn cancelled_token_stops_a_call_as_cancelled() {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let client = Client::new(config()).unwrap();
+        let token = CancelToken::new();
+        token.cancel();
+        let e = runtime
+            .block_on(client.invoke_cancellable("f".into(), None, None, Some(60_000), token.clone()))
+            .unwrap_err();
+        assert_eq!((e.code(), e.kind().as_str(), e.message().as_str()), (601, "cancelled", "601: request cancelled"));
+        assert!(token.is_cancelled());
     }
 
     #[test]

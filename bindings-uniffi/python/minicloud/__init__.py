@@ -27,6 +27,7 @@ from ._ffi import (  # noqa: F401  (re-exported)
     AccountKind,
     AutoLogin,
     CallbackError,
+    CancelToken,
     ClientConfig,
     Clock,
     Credentials,
@@ -38,7 +39,7 @@ from ._ffi import (  # noqa: F401  (re-exported)
 )
 
 __all__ = [
-    "AccountKind", "AutoLogin", "CallbackError", "Client", "ClientConfig", "Clock", "Credentials", "HostApis",
+    "AccountKind", "AutoLogin", "CallbackError", "CancelToken", "Client", "ClientConfig", "Clock", "Credentials", "HostApis",
     "Platform", "SessionStore", "StoreChoice", "client_version", "DictStore", "custom_store",
     "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
     "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
@@ -191,9 +192,12 @@ class Client:
             raise _convert(e) from None
 
     async def invoke(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,
-                     timeout_ms: typing.Optional[int] = None) -> typing.Any:
+                     timeout_ms: typing.Optional[int] = None, cancel: typing.Optional[CancelToken] = None) -> typing.Any:
         """``BaaS.invoke``: the server's body as a dict (``{"code": 0, "data": ..., "error": {}}``; a failed
-        function is ``code: 1``, not an exception). Params must be JSON-serializable."""
+        function is ``code: 1``, not an exception). Params must be JSON-serializable. Cancelling the awaiting
+        task stops the call; so does ``cancel.cancel()`` (then :class:`CancelledError`, kind ``cancelled``)."""
+        if cancel is not None:
+            return await self._invoke(lambda *a: self.ffi.invoke_cancellable(*a, cancel), name, params, sync, timeout_ms)
         return await self._invoke(self.ffi.invoke, name, params, sync, timeout_ms)
 
     async def invoke_function(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,

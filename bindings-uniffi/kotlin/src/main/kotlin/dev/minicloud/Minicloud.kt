@@ -7,6 +7,7 @@ package dev.minicloud
 
 import dev.minicloud.ffi.AccountKind
 import dev.minicloud.ffi.CallbackException
+import dev.minicloud.ffi.CancelToken
 import dev.minicloud.ffi.Client
 import dev.minicloud.ffi.ClientConfig
 import dev.minicloud.ffi.Credentials
@@ -166,10 +167,24 @@ class Minicloud(config: ClientConfig) : AutoCloseable {
 
     /**
      * `BaaS.invoke`: the server's body (`{"code":0,"data":...,"error":{}}`; a failed function is `code: 1`,
-     * not an exception). [params] `null` omits `data`; `JsonNull` sends `"data": null`.
+     * not an exception). [params] `null` omits `data`; `JsonNull` sends `"data": null`. Cancelling the coroutine
+     * stops the call; so does [cancel] (then [RequestCancelledException], kind `cancelled`).
      */
-    suspend fun invoke(name: String, params: JsonElement? = null, sync: Boolean? = null, timeoutMs: Long? = null): JsonElement =
-        Json.parseToJsonElement(rethrow { ffi.invoke(name, params?.toString(), sync, timeoutMs?.toULong()) })
+    suspend fun invoke(
+        name: String,
+        params: JsonElement? = null,
+        sync: Boolean? = null,
+        timeoutMs: Long? = null,
+        cancel: CancelToken? = null,
+    ): JsonElement = Json.parseToJsonElement(
+        rethrow {
+            if (cancel == null) {
+                ffi.invoke(name, params?.toString(), sync, timeoutMs?.toULong())
+            } else {
+                ffi.invokeCancellable(name, params?.toString(), sync, timeoutMs?.toULong(), cancel)
+            }
+        },
+    )
 
     /** `invokeFunction`, the deprecated name of [invoke]. */
     suspend fun invokeFunction(name: String, params: JsonElement? = null, sync: Boolean? = null, timeoutMs: Long? = null): JsonElement =

@@ -1,5 +1,6 @@
 package dev.minicloud
 
+import dev.minicloud.ffi.CancelToken
 import dev.minicloud.ffi.ClientConfig
 import dev.minicloud.ffi.Platform
 import kotlinx.coroutines.CancellationException
@@ -26,6 +27,23 @@ class CancellationTest {
                     assertTrue(server.heldOpen.await(30, TimeUnit.SECONDS), "the request never reached the server")
                     call.cancel()
                     assertThrows<CancellationException> { runBlocking { call.await() } }
+                }
+                assertTrue(server.heldClosed.await(30, TimeUnit.SECONDS), "the connection stayed open after cancel")
+            }
+        }
+    }
+
+    @Test
+    fun cancelTokenStopsTheCallAsCancelledAndClosesTheConnection() {
+        HoldingServer().use { server ->
+            client(server).use { c ->
+                val token = CancelToken()
+                runBlocking {
+                    val call = async(Dispatchers.IO) { runCatching { c.invoke("hang", timeoutMs = 120_000, cancel = token) } }
+                    assertTrue(server.heldOpen.await(30, TimeUnit.SECONDS), "the request never reached the server")
+                    token.cancel()
+                    val e = call.await().exceptionOrNull() as RequestCancelledException
+                    assertEquals(listOf<Any?>(601, "cancelled", "601: request cancelled"), listOf(e.code, e.kind, e.message))
                 }
                 assertTrue(server.heldClosed.await(30, TimeUnit.SECONDS), "the connection stayed open after cancel")
             }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Tests the uniffi bindings (bindings-uniffi/): builds the cdylib, the pinned uniffi-bindgen and the CLI once,
+# checks the checked-in Swift bindings against a fresh generation, runs the Kotlin tests (mvn test) and the
+# Python tests (maturin develop into a venv, pytest). Installs what it needs; fails loudly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+UNIFFI="$ROOT/bindings-uniffi"
+
+step() { printf '\n==> uniffi: %s\n' "$*"; }
+need_apt() { # need_apt <command> <package>: installs the Debian package when the command is missing
+  if ! command -v "$1" >/dev/null 2>&1; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update && $sudo apt-get install -y "$2"
+  fi
+}
+
+step "tools (Java 17, Maven, Python venv)"
+need_apt java openjdk-17-jdk-headless
+need_apt mvn maven
+python3 -m venv --help >/dev/null 2>&1 || need_apt __no_such_command__ python3-venv
+
+step "build the cdylib, uniffi-bindgen (same uniffi version) and the CLI (debug, once)"
+cargo build -p minicloud-uniffi -p minicloud-cli
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+LIBDIR="$TARGET_DIR/debug"
+LIB="$LIBDIR/libminicloud_uniffi.so"
+BINDGEN="$LIBDIR/uniffi-bindgen"
+export MINICLOUD_CLI="$LIBDIR/minicloud"
+
+step "Swift: checked-in bindings match a fresh generation (no Swift compiler here; see bindings-uniffi/README.md)"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+"$UNIFFI/swift/generate.sh" "$BINDGEN" "$LIB" "$scratch"
+for f in Sources/Minicloud/Minicloud.swift Sources/MinicloudFFI/include/MinicloudFFI.h \
+  Sources/MinicloudFFI/include/module.modulemap; do
+  if ! diff -u "$UNIFFI/swift/$f" "$scratch/$f" >"$scratch/drift.diff"; then
+    head -n 40 "$scratch/drift.diff"
+    echo "bindings-uniffi/swift/$f is stale: run bindings-uniffi/swift/generate.sh $BINDGEN $LIB bindings-uniffi/swift" >&2
+    exit 1
+  fi
+done
+
+step "Kotlin: generate, then mvn test (vectors, engine end-to-end, cancellation)"
+rm -rf "$UNIFFI/kotlin/target/generated-sources/uniffi"
+"$BINDGEN" generate --no-format --library "$LIB" --language kotlin \
+  --out-dir "$UNIFFI/kotlin/target/generated-sources/uniffi" >/dev/null
+(cd "$UNIFFI/kotlin" && mvn -B -q test -Dminicloud.libdir="$LIBDIR" -Dminicloud.cli="$MINICLOUD_CLI")
+
+step "Python: venv, maturin develop, pytest (vectors, engine end-to-end, asyncio cancellation)"
+VENV="$UNIFFI/python/.venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check maturin==1.9.6 pytest==8.3.4 pytest-asyncio==0.25.3
+(cd "$UNIFFI/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop -q 2>&1 | grep -v patchelf || true)
+(cd "$UNIFFI/python" && "$VENV/bin/python" -m pytest -q -rs)
+
+printf '\nuniffi bindings: all tests passed\n'
