@@ -54,7 +54,8 @@ fn to_json(value: &JsValue, what: &str) -> Result<Option<Value>, HError> {
     let Some(text) = text.as_string() else {
         return Err(HError::invalid_argument(format!("{what} cannot be encoded as JSON")));
     };
-    serde_json::from_str(&text)
+    // from_slice, like the core, so one JSON reader is compiled in.
+    serde_json::from_slice(text.as_bytes())
         .map(Some)
         .map_err(|e| HError::invalid_argument(format!("{what} cannot be encoded as JSON: {e}")))
 }
@@ -108,14 +109,6 @@ fn byte_limit(value: &JsValue, what: &str) -> Result<Option<usize>, HError> {
         Some(n) if n.is_finite() && n >= 1.0 && n.fract() == 0.0 => Ok(Some(n as usize)),
         _ => Err(HError::invalid_argument(format!("{what} must be a positive whole number of bytes"))),
     }
-}
-
-/// Runs a core call as a JS Promise that resolves to its value or rejects with an HError.
-fn promise<F>(call: F) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, HError>> + 'static,
-{
-    future_to_promise(async move { call.await.map_err(herror_to_js) })
 }
 
 fn login_result_to_js(result: LoginResult) -> JsValue {
@@ -436,96 +429,111 @@ impl WasmClient {
     /// `invoke(name, params, sync, {timeoutMs, signal})`: the server's body unchanged. An aborted `signal`
     /// rejects with kind `cancelled` and closes the request; `timeoutMs` replaces the mode's time limit.
     pub fn invoke(&self, name: JsValue, params: JsValue, sync: JsValue, options: JsValue) -> Promise {
-        self.run_invoke(name, params, sync, options, false)
+        self.start(Op::Invoke { name, params, sync, options, deprecated: false })
     }
 
     /// `invokeFunction`: the deprecated name of `invoke`.
     #[wasm_bindgen(js_name = invokeFunction)]
     pub fn invoke_function(&self, name: JsValue, params: JsValue, sync: JsValue, options: JsValue) -> Promise {
-        self.run_invoke(name, params, sync, options, true)
-    }
-
-    fn run_invoke(&self, name: JsValue, params: JsValue, sync: JsValue, options: JsValue, old: bool) -> Promise {
-        let client = self.inner.clone();
-        promise(async move {
-            let name = to_json(&name, "function name")?.unwrap_or(Value::Null);
-            let params = to_json(&params, "params")?;
-            let sync = to_json(&sync, "sync")?;
-            let mut call = Invocation::from_args(&name, params, sync.as_ref())?;
-            call.timeout = millis(&prop(&options, "timeoutMs"), "timeoutMs")?;
-            let cancel = abort_promise(&prop(&options, "signal"))?;
-            let run = async {
-                if old {
-                    client.invoke_function(call).await
-                } else {
-                    client.invoke(call).await
-                }
-            };
-            let result = match cancel {
-                Some(p) => minicloud_core::cancellable(run, async move { drop(JsFuture::from(p).await) }).await,
-                None => run.await,
-            };
-            result.map(|v| from_json(&v))
-        })
+        self.start(Op::Invoke { name, params, sync, options, deprecated: true })
     }
 
     /// Password login with `{username | email | phone, password}`.
     pub fn login(&self, credentials: JsValue) -> Promise {
-        let client = self.inner.clone();
-        promise(async move {
-            let credentials = Credentials::from_json(&to_json(&credentials, "credentials")?.unwrap_or(Value::Null))?;
-            client.login(&credentials).await.map(login_result_to_js)
-        })
+        self.start(Op::Login { credentials, register: false })
     }
 
     /// Registration with `{username | email | phone, password}`; signs the new user in.
     pub fn register(&self, credentials: JsValue) -> Promise {
-        let client = self.inner.clone();
-        promise(async move {
-            let credentials = Credentials::from_json(&to_json(&credentials, "credentials")?.unwrap_or(Value::Null))?;
-            client.register(&credentials).await.map(login_result_to_js)
-        })
+        self.start(Op::Login { credentials, register: true })
     }
 
     /// SMS login: `(phone, code, {createUser = true})`.
     #[wasm_bindgen(js_name = loginWithSmsVerificationCode)]
     pub fn login_with_sms(&self, phone: JsValue, code: JsValue, options: JsValue) -> Promise {
-        let client = self.inner.clone();
-        promise(async move {
-            // Non-strings reach the core as empty, which it refuses with a 605 naming both arguments.
-            let phone = phone.as_string().unwrap_or_default();
-            let code = code.as_string().unwrap_or_default();
-            let create_user = prop(&options, "createUser").as_bool().unwrap_or(true);
-            client.login_with_sms(&phone, &code, create_user).await.map(login_result_to_js)
-        })
+        self.start(Op::Sms { phone, code, options })
     }
 
     /// Anonymous login: a temporary user.
     #[wasm_bindgen(js_name = anonymousLogin)]
     pub fn anonymous_login(&self) -> Promise {
-        let client = self.inner.clone();
-        promise(async move { client.anonymous_login().await.map(login_result_to_js) })
+        self.start(Op::Anonymous)
     }
 
     /// The host's silent login (`{createUser = true}`); HError 611 on the web.
     #[wasm_bindgen(js_name = silentLogin)]
     pub fn silent_login(&self, options: JsValue) -> Promise {
-        let client = self.inner.clone();
-        promise(async move {
-            let create_user = prop(&options, "createUser").as_bool().unwrap_or(true);
-            client.silent_login(create_user).await.map(login_result_to_js)
-        })
+        self.start(Op::Silent { options })
     }
 
     /// Logout: destroys the session on the server, then forgets it.
     pub fn logout(&self) -> Promise {
+        self.start(Op::Logout)
+    }
+
+    /// Runs a call as a JS Promise that resolves to its value or rejects with an HError. Every call goes
+    /// through this one future type, which keeps the wasm small.
+    fn start(&self, op: Op) -> Promise {
         let client = self.inner.clone();
-        promise(async move { client.logout().await.map(|()| JsValue::UNDEFINED) })
+        future_to_promise(async move { run(client, op).await.map_err(herror_to_js) })
     }
 
     /// `clearSession`: forgets the session locally (the official keys).
     #[wasm_bindgen(js_name = clearSession)]
     pub fn clear_session(&self) {
         self.inner.clear_session();
+    }
+}
+
+/// A call of the exported client, with its JS arguments.
+enum Op {
+    Invoke { name: JsValue, params: JsValue, sync: JsValue, options: JsValue, deprecated: bool },
+    Login { credentials: JsValue, register: bool },
+    Sms { phone: JsValue, code: JsValue, options: JsValue },
+    Anonymous,
+    Silent { options: JsValue },
+    Logout,
+}
+
+async fn run(client: CoreClient, op: Op) -> Result<JsValue, HError> {
+    match op {
+        Op::Invoke { name, params, sync, options, deprecated } => {
+            let name = to_json(&name, "function name")?.unwrap_or(Value::Null);
+            let params = to_json(&params, "params")?;
+            let sync = to_json(&sync, "sync")?;
+            let mut call = Invocation::from_args(&name, params, sync.as_ref())?;
+            call.timeout = millis(&prop(&options, "timeoutMs"), "timeoutMs")?;
+            let cancel = abort_promise(&prop(&options, "signal"))?;
+            let invoke = async {
+                if deprecated {
+                    client.invoke_function(call).await
+                } else {
+                    client.invoke(call).await
+                }
+            };
+            let result = match cancel {
+                Some(p) => minicloud_core::cancellable(invoke, async move { drop(JsFuture::from(p).await) }).await,
+                None => invoke.await,
+            };
+            result.map(|v| from_json(&v))
+        }
+        Op::Login { credentials, register } => {
+            let credentials = Credentials::from_json(&to_json(&credentials, "credentials")?.unwrap_or(Value::Null))?;
+            let result = if register { client.register(&credentials).await } else { client.login(&credentials).await };
+            result.map(login_result_to_js)
+        }
+        Op::Sms { phone, code, options } => {
+            // Non-strings reach the core as empty, which it refuses with a 605 naming both arguments.
+            let phone = phone.as_string().unwrap_or_default();
+            let code = code.as_string().unwrap_or_default();
+            let create_user = prop(&options, "createUser").as_bool().unwrap_or(true);
+            client.login_with_sms(&phone, &code, create_user).await.map(login_result_to_js)
+        }
+        Op::Anonymous => client.anonymous_login().await.map(login_result_to_js),
+        Op::Silent { options } => {
+            let create_user = prop(&options, "createUser").as_bool().unwrap_or(true);
+            client.silent_login(create_user).await.map(login_result_to_js)
+        }
+        Op::Logout => client.logout().await.map(|()| JsValue::UNDEFINED),
     }
 }
