@@ -29,6 +29,7 @@ cargo build -p minicloud-cli
 # --- bindings: each binding adds one step below, calling its own script (scripts/test-<binding>.sh) ---
 step "Node binding (bindings-node)"; bash scripts/test-node.sh
 step "Kotlin, Swift and Python bindings (bindings-uniffi)"; bash scripts/test-uniffi.sh
+step "wasm binding for browsers and the seven mini-program hosts (bindings-wasm)"; bash scripts/test-wasm.sh
 # (end of bindings)
 
 printf '\nall minicloud tests passed\n'
