@@ -716,6 +716,17 @@ mod tests {
         assert!(token.is_cancelled());
     }
 
+    /// Every exported call and every future poll runs inside uniffi's `rust_call`; with this workspace's
+    /// `panic = "unwind"` a panic there becomes an error status (the foreign `InternalException` /
+    /// `InternalError`), never an unwind across the FFI boundary.
+    #[test]
+    fn a_panic_at_the_boundary_becomes_an_error_status() {
+        let mut status = uniffi::RustCallStatus::default();
+        let value: u32 = uniffi::rust_call(&mut status, || -> Result<u32, uniffi::RustCallError> { panic!("boom") });
+        assert_eq!(value, 0);
+        assert_eq!(status.code, uniffi::RustCallStatusCode::UnexpectedError);
+    }
+
     #[test]
     fn credentials_debug_hides_the_password() {
         let c = Credentials::new(AccountKind::Username, "allen".into(), "hunter2".into());

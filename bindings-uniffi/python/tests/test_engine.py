@@ -175,3 +175,20 @@ async def test_revoked_session_without_auto_login_is_401(engine):
     with pytest.raises(minicloud.UnauthenticatedError) as info:
         await client.invoke("echo", {})
     assert info.value.status == 401
+
+
+async def test_a_raw_store_raising_an_unexpected_exception_does_not_fail_the_call(engine):
+    class Raw(minicloud.SessionStore):
+        calls = 0
+
+        def get(self, key):
+            Raw.calls += 1
+            raise KeyError(key)
+
+        def set(self, key, value_json):
+            Raw.calls += 1
+            raise ZeroDivisionError()
+
+    client = make_client(engine, store=minicloud.StoreChoice.CUSTOM(Raw()))
+    result = await client.anonymous_login()
+    assert result["is_anonymous"] is True and Raw.calls > 0
