@@ -1,8 +1,7 @@
 //! # minicloud-wasm
 //!
 //! One wasm build of `minicloud-core` for browsers and the seven mini-program hosts (wx, qq, my, swan, tt, jd,
-//! ks). This crate only converts types: the core's [`Transport`](minicloud_core::Transport),
-//! [`SessionStore`](minicloud_core::SessionStore) and [`Host`](minicloud_core::Host) are implemented over
+//! ks). This crate only converts types: the core's `Transport`, `SessionStore` and `Host` are implemented over
 //! plain JS callbacks that a small per-host adapter (`bindings-wasm/js/hosts/*.js`) hands in. Every protocol
 //! rule (headers, HError codes and texts, session keys and expiry, auto-login, the 401 resend, body bytes,
 //! argument checks) stays in the core.

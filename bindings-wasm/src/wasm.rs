@@ -94,8 +94,8 @@ fn millis(value: &JsValue, what: &str) -> Result<Option<Duration>, HError> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    match value.as_f64() {
-        Some(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(Duration::from_secs_f64(ms / 1000.0))),
+    match value.as_f64().filter(|ms| *ms > 0.0).map(|ms| Duration::try_from_secs_f64(ms / 1000.0)) {
+        Some(Ok(limit)) => Ok(Some(limit)),
         _ => Err(HError::invalid_argument(format!("{what} must be a positive number of milliseconds"))),
     }
 }

@@ -286,6 +286,9 @@ test('a bad per-call option is HError 605 naming it', async () => {
   const e = await rejection(BaaS.invoke('f', {}, true, { timeoutMs: -5 }));
   assert.equal(e.code, 605);
   assert.match(e.message, /timeoutMs/);
+  const huge = await rejection(BaaS.invoke('f', {}, true, { timeoutMs: 1e300 }));
+  assert.equal(huge.code, 605);
+  assert.match(huge.message, /timeoutMs/);
   const s = await rejection(BaaS.invoke('f', {}, true, { signal: 'soon' }));
   assert.equal(s.code, 605);
   assert.match(s.message, /signal/);
