@@ -53,6 +53,9 @@
 //! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}` | 401, 404 |
 //! | `POST /dev/v1/wechat/expire-tokens` (admin token) | 204: every access_token expired | 401, 404 |
 //! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
+//! | `GET /dev/v1/openapi/outbox?function_name=&api=&limit=&offset=` (admin token) | 200 `{"meta":..,"objects":[OutboxEntry..]}` oldest first: every `cloud.openapi.*` call (`id, api, args, function_name, job_id, openid, source, time, err_code, err_msg`) | 401, 404 |
+//! | `DELETE /dev/v1/openapi/outbox` (admin token) | 204: outbox emptied | 401, 404 |
+//! | `POST /dev/v1/message-push` (admin token) `{FromUserName, MsgType, Content?, Event?, ...}` | 200 `{"function_name","job_id","result":<invoke body>}`: the message ran the function whose `config.json` `messagePush` accepts its `MsgType`/`Event` | 400 missing `FromUserName`/`MsgType` or schedule failed, 401, 404 no receiving function, 409 several receiving functions |
 //!
 //! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
 //! "user_info": {profile}}`.
@@ -61,10 +64,39 @@
 //!
 //! `<functions_dir>/<name>/index.js` (name `^[A-Za-z0-9_-]{1,64}$`), optional own
 //! `package.json`/`node_modules`, optional `config.json`: `{"contract": "wechat"}` selects
-//! the WeChat calling convention (`async main(event, context)`, with a `wx-server-sdk`
-//! stand-in offering `init()` and `getWXContext()`), `{"timeLimitInMS": N}` or
+//! the WeChat calling convention (`async main(event, context)`), `{"timeLimitInMS": N}` or
 //! `{"timeout": seconds}` sets the function's time limit. Edits take effect on the next
 //! invocation.
+//!
+//! # Cloud call (WeChat cloud functions, PROTOCOL.md §3.2)
+//!
+//! WeChat cloud functions run unchanged: without a `contract` key, a function whose
+//! `config.json` has `permissions`, `triggers` or `messagePush`, or whose `index.js` requires
+//! `wx-server-sdk`, gets the WeChat contract. A function that requires `wx-server-sdk` without
+//! shipping it gets the engine's stand-in (a function's own `node_modules/wx-server-sdk` wins):
+//! - `init()`, `DYNAMIC_CURRENT_ENV`, `getWXContext()` → `OPENID`, `APPID`, `UNIONID`, `ENV`,
+//!   `SOURCE`, `CLIENTIP`. `SOURCE` is `wx_client` (client call; `CLIENTIP` is the caller's
+//!   address), `wx_http` (WeChat HTTP API or management API), `wx_trigger` (timer trigger),
+//!   `wx_message` (pushed message), with `,scf` appended per `callFunction` hop. The job record's
+//!   `source` field carries the same value.
+//! - `callFunction({name, data})` → `{result, errMsg: "callFunction:ok", requestID}` (the callee's job
+//!   id); failures reject with an `Error` carrying `errCode`/`errMsg` (codes in the `cloud` module:
+//!   `-504002` callee failed, `-501000` unknown function, `-501002` timeout, `-501007` bad name,
+//!   `-501001` chain deeper than [`MAX_CALL_DEPTH`]).
+//! - `openapi.<category>.<method>(args)`: must be declared in `config.json`
+//!   `{"permissions": {"openapi": ["templateMessage.send"]}}`, else `errCode -604101` (`function has no
+//!   permission to call this API`). Declared calls are answered by the open-API stand-in
+//!   (`templateMessage.send`, `subscribeMessage.send`, `customerServiceMessage.send`,
+//!   `security.msgSecCheck`, `wxacode.getUnlimited` (a PNG `Buffer`); others `-604100 API not
+//!   found`). Every call is recorded in the outbox ([`RunningEngine::outbox`], `GET
+//!   /dev/v1/openapi/outbox`, `minicloud outbox`).
+//! - `database()`, storage and payment APIs throw a clear "not emulated" error.
+//!
+//! Timer triggers (`{"triggers": [{"name", "type": "timer", "config": "<7-field cron>"}]}`, see
+//! [`triggers`]) run while the engine runs (unless [`EngineConfig::timer_triggers`] is off), with
+//! the event `{"Type": "Timer", "TriggerName", "Time", "Message": ""}`. Message push:
+//! `{"messagePush": true}` or `{"messagePush": [{"msgType": "text"}, {"msgType": "event", "event":
+//! "..."}]}` makes a function receive the matching messages posted to `/dev/v1/message-push`.
 
 #![warn(missing_docs)]
 

@@ -6,7 +6,9 @@
 // same socket, one JSON line per job. The function's own stdout/stderr stay plain
 // output (the engine logs them, tagged with the function name and the job id), and
 // the runner also captures what the function writes during a job so the result
-// carries it as `log`.
+// carries it as `log`. While a job runs, the function may call back into the engine
+// (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on the same
+// socket: {"call": {...}} out, {"reply": seq, ...} back.
 'use strict'
 
 const net = require('net')
