@@ -17,6 +17,8 @@
 //!   `-501002` the callee ran past its time limit, `-501001` the call chain is deeper than
 //!   [`MAX_CALL_DEPTH`], `-1` the engine could not schedule the callee. `errMsg` is
 //!   `callFunction:fail <code> <text>`.
+//! - A callee waits for a free worker of its function like any job: a function that calls itself
+//!   while all of its workers are busy waits until the caller's time limit ends the chain.
 
 pub(crate) mod config;
 pub(crate) mod message_push;
