@@ -151,3 +151,36 @@ export declare const BaaS: {
   }
   clearSession(): void
 }
+
+/** The error of a WeChat cloud call. Never carries a token or the app secret. */
+export declare class WeChatError extends Error {
+  /** WeChat's errcode; `null` when WeChat never answered (network, timeout, cancelled, bad argument). */
+  readonly errcode: number | null
+  /** WeChat's errmsg, or the cause. */
+  readonly errmsg: string
+  /** What kind of failure a program can act on. */
+  readonly kind: 'auth' | 'config' | 'quota' | 'system' | 'function' | 'invalid_argument' | 'network' | 'timeout' | 'cancelled' | 'invalid_response'
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean
+}
+
+/** Options of `new WeChatCloud(...)`. */
+export interface WeChatCloudOptions {
+  appId: string
+  /** Keep it on servers: an app secret must never ship inside a client. */
+  appSecret: string
+  env: string
+  /** Default `https://api.weixin.qq.com`; point it at `minicloud serve` to develop locally. */
+  baseUrl?: string
+  /** `stable` (default, `POST /cgi-bin/stable_token`) or `classic` (`GET /cgi-bin/token`). */
+  tokenMode?: 'stable' | 'classic'
+  /** Time limit of each request in milliseconds (default 10000). */
+  timeoutMs?: number
+}
+
+/** WeChat cloud's server-side `invokeCloudFunction` with a managed access_token. */
+export declare class WeChatCloud {
+  constructor(options: WeChatCloudOptions)
+  /** Runs `name` with `event` (`{}` when omitted) and resolves to its return value (`resp_data` decoded). */
+  invokeCloudFunction(name: string, event?: unknown, options?: { signal?: AbortSignal }): Promise<unknown>
+}

@@ -310,4 +310,69 @@ const BaaS = {
   },
 }
 
-module.exports = { BaaS, Client, HError }
+/**
+ * The error of a WeChat cloud call: WeChat's `errcode` (null when WeChat never answered) and `errmsg`, plus
+ * `kind` (`auth`, `config`, `quota`, `system`, `function`, `invalid_argument`, `network`, `timeout`,
+ * `cancelled`, `invalid_response`) and `retryable`. Never carries a token or the app secret.
+ */
+class WeChatError extends Error {
+  constructor(fields) {
+    super(fields.message)
+    this.name = 'WeChatError'
+    this.errcode = fields.errcode ?? null
+    this.errmsg = fields.errmsg
+    this.kind = fields.kind
+    this.retryable = fields.retryable
+  }
+}
+
+/** The core's invalid-argument WeChatError for a value this wrapper cannot convert. */
+function wechatInvalid(text) {
+  return new WeChatError(native.wechatInvalidArgument(text))
+}
+
+/**
+ * WeChat cloud's server-side `invokeCloudFunction`, with the access_token fetched, cached, renewed ahead of
+ * expiry and shared by concurrent calls. For servers only: never ship an app secret inside a client.
+ */
+class WeChatCloud {
+  /** `new WeChatCloud({appId, appSecret, env, baseUrl?, tokenMode?: 'stable'|'classic', timeoutMs?})`. */
+  constructor(options) {
+    if (!isPlainObject(options)) throw wechatInvalid(`options must be an object, got ${describe(options)}`)
+    for (const key of ['appId', 'appSecret', 'env']) {
+      if (typeof options[key] !== 'string') throw wechatInvalid(`${key} must be a string, got ${describe(options[key])}`)
+    }
+    this._native = new native.NativeWeChatCloud({
+      appId: options.appId,
+      appSecret: options.appSecret,
+      env: options.env,
+      baseUrl: options.baseUrl,
+      tokenMode: options.tokenMode,
+      timeoutMs: options.timeoutMs,
+    })
+    const error = this._native.initError()
+    if (error) throw new WeChatError(error)
+  }
+
+  /**
+   * Runs cloud function `name` with `event` (any JSON value; `{}` when omitted) and resolves to its return value
+   * (`resp_data` decoded). `{signal}` cancels the call (a WeChatError of kind `cancelled`).
+   */
+  async invokeCloudFunction(name, event, options = {}) {
+    if (typeof name !== 'string') throw wechatInvalid(`function name must be a string, got ${describe(name)}`)
+    const [json, problem] = encodeParams(event)
+    if (problem) throw wechatInvalid(`event cannot be encoded as JSON: ${problem}`)
+    const signal = options && options.signal
+    let token
+    if (signal) {
+      token = new native.CancelToken()
+      if (signal.aborted) token.cancel()
+      else signal.addEventListener('abort', () => token.cancel(), { once: true })
+    }
+    const outcome = await this._native.invokeCloudFunction(name, json, token)
+    if (outcome.error) throw new WeChatError(outcome.error)
+    return JSON.parse(outcome.result)
+  }
+}
+
+module.exports = { BaaS, Client, HError, WeChatCloud, WeChatError }

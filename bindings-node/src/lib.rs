@@ -15,6 +15,8 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+mod wechat;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,7 +1,23 @@
 // Compiled with `tsc --noEmit --strict` by scripts/test-node.sh: the package's types accept real usage and
 // reject misuse (the @ts-expect-error lines fail the check if they ever type-check).
-import { BaaS, Client, HError, type InvokeResult, type LoginResult } from 'minicloud'
+import { BaaS, Client, HError, WeChatCloud, WeChatError, type InvokeResult, type LoginResult } from 'minicloud'
 import * as native from 'minicloud/native'
+
+async function wechat(): Promise<void> {
+  const cloud = new WeChatCloud({ appId: 'wx1', appSecret: 's', env: 'e', tokenMode: 'classic', timeoutMs: 3000 })
+  const value: unknown = await cloud.invokeCloudFunction('login', { a: 1 }, { signal: new AbortController().signal })
+  try {
+    await cloud.invokeCloudFunction('login')
+  } catch (e) {
+    if (e instanceof WeChatError) {
+      const code: number | null = e.errcode
+      const kind: string = e.kind
+    }
+  }
+  // @ts-expect-error tokenMode is 'stable' or 'classic'
+  new WeChatCloud({ appId: 'wx1', appSecret: 's', env: 'e', tokenMode: 'fast' })
+  void value
+}
 
 async function main(): Promise<void> {
   BaaS.init('a4d2d62965ddb57fa4d6', { host: 'http://127.0.0.1:8000', env: 'f1eb0a', autoLogin: 'anonymous' })

@@ -1,0 +1,94 @@
+'use strict'
+// WeChatCloud (issue 7) against the engine's WeChat HTTP API, started through the CLI binary.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { WeChatCloud, WeChatError } = require('..')
+const { startEngine } = require('./helpers')
+
+const APP_ID = 'wx-minicloud-local'
+const SECRET = 'minicloud-local-secret'
+const ENV = 'minicloud-local'
+
+let engine
+test.before(async () => {
+  engine = await startEngine({ extra: ['--pool-size', '8'] })
+})
+test.after(async () => {
+  if (engine) await engine.close()
+})
+
+async function stats() {
+  const res = await fetch(`${engine.url}/dev/v1/stats`, { headers: { Authorization: `Bearer ${engine.adminToken}` } })
+  return res.json()
+}
+
+function client(secret = SECRET) {
+  return new WeChatCloud({ appId: APP_ID, appSecret: secret, env: ENV, baseUrl: engine.url })
+}
+
+async function rejection(promise) {
+  return promise.then((v) => assert.fail(`resolved ${JSON.stringify(v)}`), (e) => e)
+}
+
+test('invokeCloudFunction resolves to the decoded resp_data', async () => {
+  const result = await client().invokeCloudFunction('wechatStyle', { x: 1 })
+  assert.equal(result.event.x, 1)
+  assert.deepStrictEqual(result.event.userInfo, { appId: APP_ID })
+})
+
+test('a token that expires mid-run is refreshed transparently', async () => {
+  const wechat = client()
+  await wechat.invokeCloudFunction('wechatStyle')
+  const before = (await stats()).wechat_token_fetches
+  await engine.control('wechat/expire-tokens')
+  await wechat.invokeCloudFunction('wechatStyle')
+  assert.equal((await stats()).wechat_token_fetches, before + 1)
+})
+
+test('1,000 concurrent calls with a stale token make exactly one token fetch', async () => {
+  const wechat = client()
+  await wechat.invokeCloudFunction('wechatStyle')
+  await engine.control('wechat/expire-tokens')
+  const before = (await stats()).wechat_token_fetches
+  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => wechat.invokeCloudFunction('wechatStyle', { i })))
+  results.forEach((r, i) => assert.equal(r.event.i, i))
+  assert.equal((await stats()).wechat_token_fetches, before + 1)
+})
+
+test('a wrong secret fails once with a configuration error that hides the secret', async () => {
+  const before = (await stats()).wechat_token_requests
+  const e = await rejection(client('wrong-SECRET').invokeCloudFunction('wechatStyle'))
+  assert.ok(e instanceof WeChatError)
+  assert.equal(e.errcode, 40001)
+  assert.equal(e.kind, 'config')
+  assert.equal((await stats()).wechat_token_requests, before + 1)
+  assert.ok(!JSON.stringify({ ...e, message: e.message }).includes('wrong-SECRET'))
+})
+
+test('a failing function is errcode -504002', async () => {
+  const e = await rejection(client().invokeCloudFunction('throws'))
+  assert.equal(e.errcode, -504002)
+  assert.equal(e.kind, 'function')
+})
+
+test('a too-slow function is errcode -501002', async () => {
+  const e = await rejection(client().invokeCloudFunction('slow', { hang: true }))
+  assert.equal(e.errcode, -501002)
+})
+
+test('an aborted call is a cancelled WeChatError', async () => {
+  const controller = new AbortController()
+  const pending = client().invokeCloudFunction('slow', { hang: true }, { signal: controller.signal })
+  setTimeout(() => controller.abort(), 50)
+  const e = await rejection(pending)
+  assert.equal(e.kind, 'cancelled')
+})
+
+test('bad input is an invalid_argument WeChatError before anything is sent', async () => {
+  assert.throws(() => new WeChatCloud({ appId: APP_ID, env: ENV }), (e) => e instanceof WeChatError && e.kind === 'invalid_argument' && /appSecret/.test(e.message))
+  const e = await rejection(client().invokeCloudFunction('f', { big: 1n }))
+  assert.equal(e.kind, 'invalid_argument')
+  const bad = await rejection(client().invokeCloudFunction('../x'))
+  assert.equal(bad.kind, 'invalid_argument')
+})
