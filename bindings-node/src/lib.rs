@@ -15,7 +15,7 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
-mod wechat;
+pub mod wechat;
 
 use std::sync::Arc;
 use std::time::Duration;
