@@ -192,3 +192,23 @@ async def test_a_raw_store_raising_an_unexpected_exception_does_not_fail_the_cal
     client = make_client(engine, store=minicloud.StoreChoice.CUSTOM(Raw()))
     result = await client.anonymous_login()
     assert result["is_anonymous"] is True and Raw.calls > 0
+
+
+async def test_async_invoke_answers_status_ok(engine):
+    client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
+    answer = await client.invoke("echo", {}, False)
+    assert answer.get("status", (answer.get("data") or {}).get("status")) == "ok"
+
+
+async def test_silent_login_on_desktop_is_unsupported(engine):
+    client = make_client(engine)
+    with pytest.raises(minicloud.UnsupportedError) as info:
+        await client.silent_login()
+    assert info.value.code == 611
+
+
+async def test_zero_time_limit_is_605(engine):
+    client = make_client(engine)
+    with pytest.raises(minicloud.InvalidArgumentError) as info:
+        await client.invoke("echo", {}, None, 0)
+    assert info.value.code == 605 and "time limit" in str(info.value)

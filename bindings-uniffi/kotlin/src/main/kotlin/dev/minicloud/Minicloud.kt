@@ -15,6 +15,8 @@ import dev.minicloud.ffi.SessionStore
 import dev.minicloud.ffi.StoreChoice
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.decodeFromJsonElement
+import kotlinx.serialization.json.encodeToJsonElement
 import java.util.concurrent.ConcurrentHashMap
 import dev.minicloud.ffi.MinicloudException as FfiError
 
@@ -226,6 +228,24 @@ class Minicloud(config: ClientConfig) : AutoCloseable {
         profile = Json.parseToJsonElement(profileJson),
     )
 }
+
+/**
+ * [Minicloud.invoke] with `@Serializable` params and result: encodes [params] with kotlinx.serialization and
+ * decodes the server's body as [R] (e.g. `CloudResult<Greeting>`).
+ */
+suspend inline fun <reified P, reified R> Minicloud.invokeAs(name: String, params: P, sync: Boolean? = null, timeoutMs: Long? = null): R =
+    Json.decodeFromJsonElement(invoke(name, Json.encodeToJsonElement(params), sync, timeoutMs))
+
+/** A sync cloud function's answer: `code` 0 with `data`, or `code` 1 with `error` (not an exception). */
+@kotlinx.serialization.Serializable
+data class CloudResult<T>(
+    /** 0 when the function succeeded, 1 when it failed. */
+    val code: Int,
+    /** What the function returned. */
+    val data: T? = null,
+    /** The function's failure (`message`, `type`, `stack`), when `code` is 1. */
+    val error: JsonElement? = null,
+)
 
 private inline fun <T> rethrow(block: () -> T): T = try {
     block()

@@ -63,6 +63,33 @@ class EngineTest {
         }
     }
 
+    @kotlinx.serialization.Serializable
+    data class Greeting(val name: String)
+
+    @Test
+    fun invokeAsEncodesAndDecodesDataClasses() = runBlocking {
+        client(AutoLogin.Anonymous).use { c ->
+            val expected = CloudResult(code = 0, data = "hello allen", error = JsonObject(emptyMap()))
+            assertEquals(expected, c.invokeAs<Greeting, CloudResult<String>>("helloWorld", Greeting("allen")))
+        }
+    }
+
+    @Test
+    fun asyncInvokeAnswersStatusOk() = runBlocking {
+        client(AutoLogin.Anonymous).use { c ->
+            val answer = c.invoke("echo", JsonObject(emptyMap()), sync = false).toString()
+            assertTrue(answer.contains("\"status\":\"ok\""), answer)
+        }
+    }
+
+    @Test
+    fun silentLoginOnDesktopIsUnsupported() = runBlocking {
+        client().use { c ->
+            val e = assertThrows<UnsupportedException> { runBlocking { c.silentLogin() } }
+            assertEquals(611, e.code)
+        }
+    }
+
     @Test
     fun invokeWithoutParamsSendsNoData() = runBlocking {
         client(AutoLogin.Anonymous).use { c -> assertEquals(JsonPrimitive("absent"), c.invoke("echo").data.jsonObject["data"]) }
