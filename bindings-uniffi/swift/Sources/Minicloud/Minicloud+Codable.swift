@@ -5,11 +5,11 @@ import Foundation
 
 /// A sync cloud function's answer: `{"code": 0, "data": ..., "error": {}}`; `code: 1` means the function
 /// failed (that is not a thrown error, as in the official SDK).
-public struct CloudFunctionResult<Data: Decodable>: Decodable {
+public struct CloudFunctionResult<Value: Decodable>: Decodable {
     /// 0 when the function succeeded, 1 when it failed.
     public let code: Int
     /// What the function returned.
-    public let data: Data?
+    public let data: Value?
     /// The function's failure, when `code` is 1.
     public let error: CloudFunctionFailure?
 }
@@ -39,22 +39,22 @@ extension Client {
         }
     }
 
-    /// `BaaS.invoke` with `Encodable` params, decoding the server's body as `Result`. Cancelling the calling
+    /// `BaaS.invoke` with `Encodable` params, decoding the server's body as `Output`. Cancelling the calling
     /// `Task` stops the call and closes its connection.
-    public func invoke<Params: Encodable, Result: Decodable>(
-        _ name: String, params: Params, sync: Bool? = nil, timeoutMs: UInt64? = nil, as type: Result.Type = Result.self
-    ) async throws -> Result {
+    public func invoke<Params: Encodable, Output: Decodable>(
+        _ name: String, params: Params, sync: Bool? = nil, timeoutMs: UInt64? = nil, as type: Output.Type = Output.self
+    ) async throws -> Output {
         let json = String(decoding: try JSONEncoder().encode(params), as: UTF8.self)
         let body = try await invokeJSON(name, paramsJson: json, sync: sync, timeoutMs: timeoutMs)
-        return try JSONDecoder().decode(Result.self, from: Data(body.utf8))
+        return try JSONDecoder().decode(Output.self, from: Data(body.utf8))
     }
 
-    /// `BaaS.invoke` without params (`data` omitted), decoding the server's body as `Result`.
-    public func invoke<Result: Decodable>(
-        _ name: String, sync: Bool? = nil, timeoutMs: UInt64? = nil, as type: Result.Type = Result.self
-    ) async throws -> Result {
+    /// `BaaS.invoke` without params (`data` omitted), decoding the server's body as `Output`.
+    public func invoke<Output: Decodable>(
+        _ name: String, sync: Bool? = nil, timeoutMs: UInt64? = nil, as type: Output.Type = Output.self
+    ) async throws -> Output {
         let body = try await invokeJSON(name, paramsJson: nil, sync: sync, timeoutMs: timeoutMs)
-        return try JSONDecoder().decode(Result.self, from: Data(body.utf8))
+        return try JSONDecoder().decode(Output.self, from: Data(body.utf8))
     }
 }
 
