@@ -8,17 +8,18 @@ ROOT="$PWD"
 UNIFFI="$ROOT/bindings-uniffi"
 
 step() { printf '\n==> uniffi: %s\n' "$*"; }
+apt_install() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update && $sudo apt-get install -y "$@"
+}
 need_apt() { # need_apt <command> <package>: installs the Debian package when the command is missing
-  if ! command -v "$1" >/dev/null 2>&1; then
-    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update && $sudo apt-get install -y "$2"
-  fi
+  command -v "$1" >/dev/null 2>&1 || apt_install "$2"
 }
 
 step "tools (Java 17, Maven, Python venv)"
 need_apt java openjdk-17-jdk-headless
 need_apt mvn maven
-python3 -m venv --help >/dev/null 2>&1 || need_apt __no_such_command__ python3-venv
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 
 step "build the cdylib, uniffi-bindgen (same uniffi version) and the CLI (debug, once)"
 cargo build -p minicloud-uniffi -p minicloud-cli
@@ -51,7 +52,7 @@ step "Python: venv, maturin develop, pytest (vectors, engine end-to-end, asyncio
 VENV="$UNIFFI/python/.venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check maturin==1.9.6 pytest==8.3.4 pytest-asyncio==0.25.3
-(cd "$UNIFFI/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop -q 2>&1 | grep -v patchelf || true)
+(cd "$UNIFFI/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop)
 (cd "$UNIFFI/python" && "$VENV/bin/python" -m pytest -q -rs)
 
 printf '\nuniffi bindings: all tests passed\n'
