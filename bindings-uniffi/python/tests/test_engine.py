@@ -212,3 +212,32 @@ async def test_zero_time_limit_is_605(engine):
     with pytest.raises(minicloud.InvalidArgumentError) as info:
         await client.invoke("echo", {}, None, 0)
     assert info.value.code == 605 and "time limit" in str(info.value)
+
+
+async def test_silent_login_uses_the_hosts_login_code(engine):
+    class WeChat(minicloud.HostApis):
+        asked = 0
+
+        def login_code(self):
+            WeChat.asked += 1
+            return unique("wx-code")
+
+        def app_name(self):
+            return None
+
+        def is_offline(self):
+            return False
+
+    client = make_client(engine, platform=minicloud.Platform.WX, host_apis=WeChat(),
+                         auto_login=minicloud.AutoLogin.SILENT())
+    result = await client.invoke("echo", {})
+    assert result["data"]["user"]["openid"] and WeChat.asked == 1
+
+
+async def test_server_side_expiry_is_renewed_once_with_auto_login(engine):
+    client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
+    await client.invoke("echo", {})
+    before = engine.login_count()
+    assert engine.admin("POST", "/dev/v1/sessions/expire")[0] == 204
+    assert (await client.invoke("echo", {}))["code"] == 0
+    assert engine.login_count() - before == 1

@@ -3,6 +3,7 @@ package dev.minicloud
 import dev.minicloud.ffi.AccountKind
 import dev.minicloud.ffi.AutoLogin
 import dev.minicloud.ffi.ClientConfig
+import dev.minicloud.ffi.HostApis
 import dev.minicloud.ffi.Platform
 import dev.minicloud.ffi.StoreChoice
 import kotlinx.coroutines.CancellationException
@@ -227,6 +228,35 @@ class EngineTest {
             c.invoke("echo", JsonObject(emptyMap()))
             val before = engine.loginCount()
             assertEquals(204, engine.admin("POST", "/dev/v1/sessions/revoke").first)
+            assertEquals(JsonPrimitive(0), c.invoke("echo", JsonObject(emptyMap())).jsonObject["code"])
+            assertEquals(1, engine.loginCount() - before)
+        }
+    }
+
+    @Test
+    fun silentLoginUsesTheHostsLoginCode() = runBlocking {
+        var asked = 0
+        val host = object : HostApis {
+            override fun loginCode(): String? { asked++; return unique("wx-code") }
+            override fun appName(): String? = null
+            override fun isOffline(): Boolean = false
+        }
+        val config = ClientConfig(
+            clientId = Engine.CLIENT_ID, platform = Platform.WX, host = engine.url, autoLogin = AutoLogin.Silent, hostApis = host,
+        )
+        Minicloud(config).use { c ->
+            val user = c.invoke("echo", JsonObject(emptyMap())).data.jsonObject["user"]!!.jsonObject
+            assertNotEquals(JsonNull, user["openid"])
+            assertEquals(1, asked)
+        }
+    }
+
+    @Test
+    fun serverSideExpiryIsRenewedOnceWithAutoLogin() = runBlocking {
+        client(AutoLogin.Anonymous).use { c ->
+            c.invoke("echo", JsonObject(emptyMap()))
+            val before = engine.loginCount()
+            assertEquals(204, engine.admin("POST", "/dev/v1/sessions/expire").first)
             assertEquals(JsonPrimitive(0), c.invoke("echo", JsonObject(emptyMap())).jsonObject["code"])
             assertEquals(1, engine.loginCount() - before)
         }
