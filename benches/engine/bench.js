@@ -75,6 +75,29 @@ function floorServer () {
   return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })))
 }
 
+// The isolation floor: a Node HTTP server handing each call to one warm worker process over a pipe (what any
+// engine that keeps functions out of its own process must pay: a second process hop per call).
+function workerServer () {
+  const code = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});` +
+    `process.on('message',j=>fn.main({data:j.data,request:{}},(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+  const waiting = new Map()
+  let seq = 0
+  child.on('message', m => { const r = waiting.get(m.id); waiting.delete(m.id); r(m.body) })
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', c => chunks.push(c))
+    req.on('end', () => {
+      const job = JSON.parse(Buffer.concat(chunks))
+      const id = ++seq
+      waiting.set(id, body => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)) })
+      child.send({ id, data: job.data })
+    })
+  })
+  server.on('close', () => child.kill())
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })))
+}
+
 // The baseline: a fresh Node process per call.
 function spawnServer () {
   const runner = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});console.log=()=>{};` +
@@ -133,18 +156,20 @@ async function main () {
   const headers = await engineHeaders(engine.base)
   const floor = await floorServer()
   const perCall = await spawnServer()
+  const isolated = await workerServer()
   // Warm up every target (engine workers spawn, JIT, sockets).
-  for (const [base, h] of [[engine.base, headers], [floor.base, {}]]) await measure('warmup', base, h, 8, 400)
+  for (const [base, h] of [[engine.base, headers], [floor.base, {}], [isolated.base, {}]]) await measure('warmup', base, h, 8, 400)
   await measure('warmup', perCall.base, {}, 2, 10)
 
   const rows = []
   for (const c of [1, 16]) {
     rows.push(await measure('minicloud engine', engine.base, headers, c, REQUESTS))
     rows.push(await measure('floor (in-process node)', floor.base, {}, c, REQUESTS))
+    rows.push(await measure('isolation floor (node + 1 worker process)', isolated.base, {}, c, REQUESTS))
     rows.push(await measure('spawn per call', perCall.base, {}, c, Math.max(50, REQUESTS / 20)))
   }
   const cold = await coldStart(5)
-  engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); agent.destroy()
+  engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); isolated.server.close(); agent.destroy()
 
   console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}`)
   console.log('| target | concurrency | req/s | p50 ms | p99 ms |')
@@ -154,7 +179,8 @@ async function main () {
     const e = rows.find(r => r.label.startsWith('minicloud') && r.concurrency === c)
     const f = rows.find(r => r.label.startsWith('floor') && r.concurrency === c)
     const s = rows.find(r => r.label.startsWith('spawn') && r.concurrency === c)
-    console.log(`concurrency ${c}: engine p50 / floor p50 = ${(e.p50 / f.p50).toFixed(2)}x; engine throughput / floor = ${(e.rps / f.rps).toFixed(2)}x; engine throughput / spawn-per-call = ${(e.rps / s.rps).toFixed(1)}x`)
+    const i = rows.find(r => r.label.startsWith('isolation') && r.concurrency === c)
+    console.log(`concurrency ${c}: engine p50 / floor p50 = ${(e.p50 / f.p50).toFixed(2)}x; engine p50 / isolation-floor p50 = ${(e.p50 / i.p50).toFixed(2)}x; engine throughput / floor = ${(e.rps / f.rps).toFixed(2)}x; engine throughput / spawn-per-call = ${(e.rps / s.rps).toFixed(1)}x`)
   }
   console.log(`cold start (first call after engine start, median of 5): ${cold.toFixed(1)} ms`)
 }

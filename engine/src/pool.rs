@@ -194,7 +194,15 @@ impl Runtime {
         let stream = accepted?;
         let (r, w) = stream.into_split();
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
-        Ok(Worker { child, reader: BufReader::new(r), writer: w, output, generation, retire: false })
+        Ok(Worker {
+            name: name.to_string(),
+            child,
+            reader: BufReader::new(r),
+            writer: w,
+            output,
+            generation,
+            retire: false,
+        })
     }
 }
 
@@ -234,6 +242,13 @@ async fn pump(stream: impl AsyncRead + Unpin, name: String, which: &'static str,
     }
 }
 
+/// Logs what a function printed during a job, one event per line, tagged with function and job id.
+fn log_function_output(name: &str, job_id: &str, text: &str) {
+    for line in text.lines() {
+        tracing::info!(target: "minicloud::function", function = %name, job_id = %job_id, "{line}");
+    }
+}
+
 fn describe_status(st: Option<std::process::ExitStatus>) -> String {
     use std::os::unix::process::ExitStatusExt;
     match st {
@@ -247,6 +262,8 @@ fn describe_status(st: Option<std::process::ExitStatus>) -> String {
 }
 
 struct Worker {
+    /// The function this worker runs.
+    name: String,
     child: Child,
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
@@ -340,6 +357,10 @@ impl Worker {
             }
             if v.get("ack").and_then(Value::as_str) == Some(job_id) {
                 acked = true;
+                continue;
+            }
+            if v.get("log").and_then(Value::as_str) == Some(job_id) {
+                log_function_output(&self.name, job_id, v.get("text").and_then(Value::as_str).unwrap_or(""));
                 continue;
             }
             if v.get("retire").and_then(Value::as_bool) == Some(true) {
@@ -492,14 +513,20 @@ impl Pool {
             },
             _ = shutdown.wait_for(|s| *s) => return Outcome::schedule_failed("engine is shutting down".to_string()),
         };
-        let dir = self.dir.clone();
-        let scan = tokio::task::spawn_blocking(move || (fingerprint(&dir), load_meta(&dir))).await;
-        let Ok((fp, fresh_meta)) = scan else {
-            return Outcome::schedule_failed("cannot read the function directory".to_string());
-        };
-        let Some(fp) = fp else {
+        // The fingerprint is a few `stat`s of a small directory: cheap enough for the hot path. The function's
+        // meta (config.json, whether it requires wx-server-sdk) is read again only when the files changed.
+        let Some(fp) = fingerprint(&self.dir) else {
             return Outcome::schedule_failed(format!("function {} not found", self.name));
         };
+        let known = self.inner.lock().unwrap().fingerprint;
+        let mut fresh_meta = None;
+        if known != Some(fp) {
+            let dir = self.dir.clone();
+            match tokio::task::spawn_blocking(move || load_meta(&dir)).await {
+                Ok(meta) => fresh_meta = Some(meta),
+                Err(_) => return Outcome::schedule_failed("cannot read the function directory".to_string()),
+            }
+        }
         let (idle, generation, meta, drained) = {
             let mut inner = self.inner.lock().unwrap();
             let mut drained = Vec::new();
@@ -509,7 +536,7 @@ impl Pool {
                 }
                 inner.generation += 1;
                 inner.fingerprint = Some(fp);
-                inner.meta = fresh_meta;
+                inner.meta = fresh_meta.take().unwrap_or_else(|| load_meta(&self.dir));
                 drained = std::mem::take(&mut inner.idle);
             }
             // Skip idle workers that have exited since their last job.
@@ -605,6 +632,9 @@ impl Pool {
         };
         match outcome {
             RunOutcome::Done(v) => {
+                if let Some(tail) = v.get("tail").and_then(Value::as_str) {
+                    log_function_output(&self.name, &job.job_id, tail);
+                }
                 out.mem = v.get("mem").and_then(Value::as_u64).unwrap_or(0);
                 if let Some(log) = v.get("log").and_then(Value::as_str) {
                     out.log = log.to_string();

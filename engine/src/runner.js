@@ -3,10 +3,12 @@
 // Usage: node runner.js <socket path> <function dir>
 //
 // Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
-// same socket, one JSON line per job. The function's own stdout/stderr stay plain
-// output (the engine logs them, tagged with the function name and the job id), and
-// the runner also captures what the function writes during a job so the result
-// carries it as `log`. While a job runs, the function may call back into the engine
+// same socket, one JSON line per job. What the function writes to stdout/stderr during
+// a job is captured (the result carries it as `log`) and reaches the engine's log over
+// the socket, tagged with the job: batched every 100 ms as {"log": id, "text"} while the
+// job runs, and the rest as the result's `tail`. Batching keeps a short job to one
+// message each way (no extra pipe wake-ups). Output outside a job, and anything Node
+// itself prints on a crash, stays plain stdout/stderr, which the engine also logs. While a job runs, the function may call back into the engine
 // (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on the same
 // socket: {"call": {...}} out, {"reply": seq, ...} back.
 'use strict'
@@ -20,23 +22,56 @@ const MAX_LOG = 1024 * 1024
 
 let current = null // {id, log: [], logLen, done}
 
+const FLUSH_MS = 100
+
+/** Keeps what a running job writes; returns false when no job runs (the write goes to the real stream). */
 function capture (chunk) {
   const job = current
-  if (!job || job.done || job.logLen >= MAX_LOG) return
+  if (!job || job.done) return false
   let s
   if (typeof chunk === 'string') s = chunk
   else if (chunk instanceof Uint8Array) s = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
-  else return
-  if (job.logLen + s.length > MAX_LOG) s = s.slice(0, MAX_LOG - job.logLen)
-  job.log.push(s)
-  job.logLen += s.length
+  else return false
+  if (job.logLen < MAX_LOG) {
+    const kept = job.logLen + s.length > MAX_LOG ? s.slice(0, MAX_LOG - job.logLen) : s
+    job.log.push(kept)
+    job.logLen += kept.length
+  }
+  job.pending += s
+  if (!job.flushTimer) {
+    job.flushTimer = setTimeout(() => flushOutput(job), FLUSH_MS)
+    job.flushTimer.unref()
+  }
+  return true
 }
+
+/** Sends what a still-running job wrote since the last batch. */
+function flushOutput (job) {
+  job.flushTimer = null
+  if (job.done || !job.pending) return
+  const text = job.pending
+  job.pending = ''
+  send({ log: job.id, text })
+}
+
+// A job's output that was not sent yet goes to the real stdout when the process exits mid-job
+// (process.exit in a function): the engine logs and captures it from there.
+process.on('exit', () => {
+  const job = current
+  if (job && !job.done && job.pending) {
+    try { require('fs').writeSync(1, job.pending) } catch (_) {}
+  }
+})
 
 for (const stream of [process.stdout, process.stderr]) {
   const original = stream.write.bind(stream)
   stream.write = function (chunk, encoding, cb) {
-    try { capture(chunk) } catch (_) {}
-    return original(chunk, encoding, cb)
+    let captured = false
+    try { captured = capture(chunk) } catch (_) {}
+    if (!captured) return original(chunk, encoding, cb)
+    const done = typeof encoding === 'function' ? encoding : cb
+    if (typeof done === 'function') process.nextTick(done)
+    return true
   }
 }
 
@@ -139,20 +174,23 @@ function send (obj) {
 function finish (job, ok, value, retire) {
   if (job.done) return
   const log = job.log.join('')
+  const tail = job.pending
+  job.pending = ''
+  if (job.flushTimer) clearTimeout(job.flushTimer)
   job.done = true
   if (current === job) current = null
-  const mem = process.memoryUsage().rss
+  const mem = process.memoryUsage.rss()
   if (ok) {
     let line
     try {
-      line = JSON.stringify({ id: job.id, ok: true, data: value === undefined ? null : value, mem, log })
+      line = JSON.stringify({ id: job.id, ok: true, data: value === undefined ? null : value, mem, log, tail })
     } catch (e) {
       const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: String((e && e.stack) || '') }
-      line = JSON.stringify({ id: job.id, ok: false, error: err, mem, log })
+      line = JSON.stringify({ id: job.id, ok: false, error: err, mem, log, tail })
     }
     sock.write(line + '\n')
   } else {
-    send({ id: job.id, ok: false, error: serializeError(value), mem, log, retire: !!retire })
+    send({ id: job.id, ok: false, error: serializeError(value), mem, log, tail, retire: !!retire })
   }
 }
 
@@ -161,7 +199,7 @@ function isThenable (v) {
 }
 
 function runJob (msg) {
-  const job = { id: msg.id, log: [], logLen: 0, done: false }
+  const job = { id: msg.id, log: [], logLen: 0, pending: '', flushTimer: null, done: false }
   dropStaleCalls()
   current = job
   wxContext = msg.wxContext || {}
@@ -212,8 +250,11 @@ sock.on('data', (chunk) => {
     if (msg && typeof msg.reply === 'number') {
       onReply(msg)
     } else if (msg && msg.type === 'job') {
+      // Corked: a job that completes synchronously sends its ack and result in one write.
+      sock.cork()
       send({ ack: msg.id })
       runJob(msg)
+      process.nextTick(() => sock.uncork())
     }
   }
 })
