@@ -13,8 +13,11 @@
 //! - The app may keep the session in its own storage (Keychain, encrypted preferences) through the
 //!   [`SessionStore`] foreign trait, or use the built-in memory and file stores.
 //! - Cancelling the foreign coroutine / task drops the Rust future, which closes the call's connection.
+//! - [`wechat::WeChatCloud`]: WeChat cloud's server-side `invokeCloudFunction` with a managed access_token.
 //! - Panics never cross the boundary: uniffi catches them in every scaffolding call and future poll and
 //!   reports them as its internal error; this crate does not unwrap.
+
+pub mod wechat;
 
 use std::fmt;
 use std::sync::Arc;

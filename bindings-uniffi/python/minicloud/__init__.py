@@ -35,6 +35,8 @@ from ._ffi import (  # noqa: F401  (re-exported)
     Platform,
     SessionStore,
     StoreChoice,
+    WeChatCloudConfig,
+    WeChatTokenMode,
     client_version,
 )
 
@@ -43,6 +45,7 @@ __all__ = [
     "Platform", "SessionStore", "StoreChoice", "client_version", "DictStore", "custom_store",
     "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
     "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
+    "WeChatCloud", "WeChatCloudConfig", "WeChatTokenMode", "WeChatError",
 ]
 
 
@@ -254,3 +257,49 @@ class Client:
         """The stored session without its token: ``{expires_at, is_anonymous}``, or ``None``."""
         s = self.ffi.session()
         return None if s is None else {"expires_at": s.expires_at, "is_anonymous": s.is_anonymous}
+
+
+class WeChatError(Exception):
+    """A failed WeChat cloud call: WeChat's ``errcode`` (``None`` when WeChat never answered) and ``errmsg``,
+    plus ``kind`` (``auth``, ``config``, ``quota``, ``system``, ``function``, ``invalid_argument``, ``network``,
+    ``timeout``, ``cancelled``, ``invalid_response``) and ``retryable``. Never carries a token or the secret."""
+
+    def __init__(self, error: "_ffi.WeChatCloudError") -> None:
+        super().__init__(str(error))
+        self.errcode = error.errcode()
+        self.errmsg = error.errmsg()
+        self.kind = error.kind()
+        self.retryable = error.retryable()
+
+    def __repr__(self) -> str:
+        return f"WeChatError(errcode={self.errcode}, errmsg={self.errmsg!r}, kind={self.kind!r})"
+
+
+class WeChatCloud:
+    """WeChat cloud's server-side ``invokeCloudFunction`` with a managed access_token (fetched once for all
+    concurrent calls, renewed ahead of expiry, refreshed once on 40001/40014/42001). Keep it on servers: an
+    app secret must never ship inside an app."""
+
+    def __init__(self, config: WeChatCloudConfig) -> None:
+        try:
+            self.ffi = _ffi.WeChatCloud(config)
+        except _ffi.WeChatCloudError as e:
+            raise WeChatError(e) from None
+
+    async def invoke_cloud_function(self, name: str, event: typing.Any = None,
+                                    cancel: typing.Optional[CancelToken] = None) -> typing.Any:
+        """Runs ``name`` with ``event`` (``{}`` when ``None``) and returns its return value (``resp_data``,
+        decoded). Cancelling the awaiting task stops the call; so does ``cancel.cancel()``."""
+        try:
+            event_json = None if event is None else json.dumps(event, ensure_ascii=False)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(605, f"605: event cannot be encoded as JSON: {e}", "invalid_argument",
+                                       None, None, False, None) from None
+        try:
+            if cancel is not None:
+                text = await self.ffi.invoke_cloud_function_cancellable(name, event_json, cancel)
+            else:
+                text = await self.ffi.invoke_cloud_function(name, event_json)
+        except _ffi.WeChatCloudError as e:
+            raise WeChatError(e) from None
+        return json.loads(text)

@@ -2372,6 +2372,424 @@ public func FfiConverterTypeSessionStore_lower(_ value: SessionStore) -> UInt64 
 
 
 
+
+
+/**
+ * WeChat cloud's `invokeCloudFunction` with the access_token fetched, cached, renewed ahead of expiry and
+ * shared by concurrent calls.
+ */
+public protocol WeChatCloudProtocol: AnyObject, Sendable {
+    
+    /**
+     * Runs cloud function `name` with `event_json` (`{}` when none) and returns `resp_data` decoded, as JSON
+     * text (its raw text as a JSON string when it is not JSON). Cancelling the caller's coroutine or task
+     * stops the call.
+     */
+    func invokeCloudFunction(name: String, eventJson: String?) async throws  -> String
+    
+    /**
+     * [`WeChatCloud::invoke_cloud_function`] that also stops when `cancel` is cancelled (kind `cancelled`).
+     */
+    func invokeCloudFunctionCancellable(name: String, eventJson: String?, cancel: CancelToken) async throws  -> String
+    
+}
+/**
+ * WeChat cloud's `invokeCloudFunction` with the access_token fetched, cached, renewed ahead of expiry and
+ * shared by concurrent calls.
+ */
+open class WeChatCloud: WeChatCloudProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_wechatcloud(self.handle, $0) }
+    }
+    /**
+     * Checks the config and builds the client (an empty app ID, secret or env, or a bad URL, is an
+     * `invalid_argument` error).
+     */
+public convenience init(config: WeChatCloudConfig)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeWeChatCloudError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_constructor_wechatcloud_new(
+        FfiConverterTypeWeChatCloudConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_wechatcloud(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Runs cloud function `name` with `event_json` (`{}` when none) and returns `resp_data` decoded, as JSON
+     * text (its raw text as a JSON string when it is not JSON). Cancelling the caller's coroutine or task
+     * stops the call.
+     */
+open func invokeCloudFunction(name: String, eventJson: String?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_wechatcloud_invoke_cloud_function(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(eventJson)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeWeChatCloudError__as_error_lift
+        )
+}
+    
+    /**
+     * [`WeChatCloud::invoke_cloud_function`] that also stops when `cancel` is cancelled (kind `cancelled`).
+     */
+open func invokeCloudFunctionCancellable(name: String, eventJson: String?, cancel: CancelToken)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_wechatcloud_invoke_cloud_function_cancellable(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(eventJson),FfiConverterTypeCancelToken_lower(cancel)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeWeChatCloudError__as_error_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeChatCloud: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WeChatCloud
+
+    public static func lift(_ handle: UInt64) throws -> WeChatCloud {
+        return WeChatCloud(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WeChatCloud) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WeChatCloud {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WeChatCloud, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloud_lift(_ handle: UInt64) throws -> WeChatCloud {
+    return try FfiConverterTypeWeChatCloud.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloud_lower(_ value: WeChatCloud) -> UInt64 {
+    return FfiConverterTypeWeChatCloud.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The error of a WeChat cloud call: WeChat's `errcode` (none when WeChat never answered) and `errmsg`, plus
+ * `kind` (`auth`, `config`, `quota`, `system`, `function`, `invalid_argument`, `network`, `timeout`,
+ * `cancelled`, `invalid_response`) and `retryable`. Never carries a token or the app secret.
+ */
+public protocol WeChatCloudErrorProtocol: AnyObject, Sendable {
+    
+    /**
+     * WeChat's errcode, when WeChat answered with one.
+     */
+    func errcode()  -> Int64?
+    
+    /**
+     * WeChat's errmsg, or the cause.
+     */
+    func errmsg()  -> String
+    
+    /**
+     * The machine-readable kind.
+     */
+    func kind()  -> String
+    
+    /**
+     * Whether trying again later may succeed.
+     */
+    func retryable()  -> Bool
+    
+}
+/**
+ * The error of a WeChat cloud call: WeChat's `errcode` (none when WeChat never answered) and `errmsg`, plus
+ * `kind` (`auth`, `config`, `quota`, `system`, `function`, `invalid_argument`, `network`, `timeout`,
+ * `cancelled`, `invalid_response`) and `retryable`. Never carries a token or the app secret.
+ */
+open class WeChatCloudError: WeChatCloudErrorProtocol, @unchecked Sendable, Swift.Error, Foundation.LocalizedError, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_wechatclouderror(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_wechatclouderror(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * WeChat's errcode, when WeChat answered with one.
+     */
+open func errcode() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_wechatclouderror_errcode(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * WeChat's errmsg, or the cause.
+     */
+open func errmsg() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_wechatclouderror_errmsg(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The machine-readable kind.
+     */
+open func kind() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_wechatclouderror_kind(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether trying again later may succeed.
+     */
+open func retryable() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_wechatclouderror_retryable(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_wechatclouderror_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeChatCloudError: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WeChatCloudError
+
+    public static func lift(_ handle: UInt64) throws -> WeChatCloudError {
+        return WeChatCloudError(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WeChatCloudError) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WeChatCloudError {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WeChatCloudError, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudError_lift(_ handle: UInt64) throws -> WeChatCloudError {
+    return try FfiConverterTypeWeChatCloudError.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudError_lower(_ value: WeChatCloudError) -> UInt64 {
+    return FfiConverterTypeWeChatCloudError.lower(value)
+}
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeChatCloudError__as_error: FfiConverterRustBuffer {
+    public static func lift(_ buf: RustBuffer) throws -> WeChatCloudError {
+        var reader = createReader(data: Data(rustBuffer: buf))
+        return try FfiConverterTypeWeChatCloudError.read(from: &reader)
+    }
+
+    public static func lower(_ value: WeChatCloudError) -> RustBuffer {
+        fatalError("not implemented")
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WeChatCloudError {
+        fatalError("not implemented")
+    }
+
+    public static func write(_ value: WeChatCloudError, into buf: inout [UInt8]) {
+        fatalError("not implemented")
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudError__as_error_lift(_ buf: RustBuffer) throws -> WeChatCloudError {
+    return try FfiConverterTypeWeChatCloudError__as_error.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudError__as_error_lower(_ value: WeChatCloudError) -> RustBuffer {
+    return FfiConverterTypeWeChatCloudError__as_error.lower(value)
+}
+
+
 /**
  * Everything a client needs before its first call: `BaaS.init(clientID, {host, env, autoLogin})` plus the
  * platform, the session store and time and size limits. Unset limits take the core's defaults (sync 6 s,
@@ -2708,6 +3126,115 @@ public func FfiConverterTypeSessionInfo_lift(_ buf: RustBuffer) throws -> Sessio
 #endif
 public func FfiConverterTypeSessionInfo_lower(_ value: SessionInfo) -> RustBuffer {
     return FfiConverterTypeSessionInfo.lower(value)
+}
+
+
+/**
+ * The configuration of a [`WeChatCloud`]. `Debug` never shows the secret.
+ */
+public struct WeChatCloudConfig: Equatable, Hashable {
+    /**
+     * The mini-program's app ID.
+     */
+    public var appId: String
+    /**
+     * The app secret.
+     */
+    public var appSecret: String
+    /**
+     * The cloud environment ID.
+     */
+    public var env: String
+    /**
+     * WeChat's API base URL (default `https://api.weixin.qq.com`; a local engine in development).
+     */
+    public var baseUrl: String?
+    /**
+     * Token endpoint (default stable).
+     */
+    public var tokenMode: WeChatTokenMode?
+    /**
+     * Time limit of each request in milliseconds (default 10000).
+     */
+    public var timeoutMs: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The mini-program's app ID.
+         */appId: String, 
+        /**
+         * The app secret.
+         */appSecret: String, 
+        /**
+         * The cloud environment ID.
+         */env: String, 
+        /**
+         * WeChat's API base URL (default `https://api.weixin.qq.com`; a local engine in development).
+         */baseUrl: String? = nil, 
+        /**
+         * Token endpoint (default stable).
+         */tokenMode: WeChatTokenMode? = nil, 
+        /**
+         * Time limit of each request in milliseconds (default 10000).
+         */timeoutMs: UInt64? = nil) {
+        self.appId = appId
+        self.appSecret = appSecret
+        self.env = env
+        self.baseUrl = baseUrl
+        self.tokenMode = tokenMode
+        self.timeoutMs = timeoutMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WeChatCloudConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeChatCloudConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WeChatCloudConfig {
+        return
+            try WeChatCloudConfig(
+                appId: FfiConverterString.read(from: &buf), 
+                appSecret: FfiConverterString.read(from: &buf), 
+                env: FfiConverterString.read(from: &buf), 
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                tokenMode: FfiConverterOptionTypeWeChatTokenMode.read(from: &buf), 
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WeChatCloudConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.appId, into: &buf)
+        FfiConverterString.write(value.appSecret, into: &buf)
+        FfiConverterString.write(value.env, into: &buf)
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionTypeWeChatTokenMode.write(value.tokenMode, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudConfig_lift(_ buf: RustBuffer) throws -> WeChatCloudConfig {
+    return try FfiConverterTypeWeChatCloudConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatCloudConfig_lower(_ value: WeChatCloudConfig) -> RustBuffer {
+    return FfiConverterTypeWeChatCloudConfig.lower(value)
 }
 
 
@@ -3253,6 +3780,81 @@ public func FfiConverterTypeStoreChoice_lower(_ value: StoreChoice) -> RustBuffe
 }
 
 
+
+/**
+ * Which WeChat token endpoint to use.
+ */
+
+public enum WeChatTokenMode: Equatable, Hashable {
+    
+    /**
+     * `POST /cgi-bin/stable_token` (recommended).
+     */
+    case stable
+    /**
+     * `GET /cgi-bin/token`.
+     */
+    case classic
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WeChatTokenMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeChatTokenMode: FfiConverterRustBuffer {
+    typealias SwiftType = WeChatTokenMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WeChatTokenMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .stable
+        
+        case 2: return .classic
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WeChatTokenMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .stable:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .classic:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatTokenMode_lift(_ buf: RustBuffer) throws -> WeChatTokenMode {
+    return try FfiConverterTypeWeChatTokenMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeChatTokenMode_lower(_ value: WeChatTokenMode) -> RustBuffer {
+    return FfiConverterTypeWeChatTokenMode.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -3492,6 +4094,30 @@ fileprivate struct FfiConverterOptionTypeStoreChoice: FfiConverterRustBuffer {
         }
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeWeChatTokenMode: FfiConverterRustBuffer {
+    typealias SwiftType = WeChatTokenMode?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeWeChatTokenMode.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeWeChatTokenMode.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -3653,6 +4279,24 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_sessionstore_set() != 40845) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatcloud_invoke_cloud_function() != 42721) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatcloud_invoke_cloud_function_cancellable() != 44079) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatclouderror_errcode() != 25365) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatclouderror_errmsg() != 33405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatclouderror_kind() != 38121) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_wechatclouderror_retryable() != 36428) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_minicloud_uniffi_checksum_constructor_canceltoken_new() != 34620) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3660,6 +4304,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_constructor_credentials_new() != 28874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_constructor_wechatcloud_new() != 54363) {
         return InitializationResult.apiChecksumMismatch
     }
 
