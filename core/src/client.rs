@@ -85,6 +85,8 @@ impl ClientBuilder {
 
     /// Checks the config and builds the client. Without a transport on wasm32 (or without the
     /// `reqwest-transport` feature) this is HError 605: the host must supply one.
+    // On wasm32 the host's parts are not Send/Sync (one JS thread); the Arc is for sharing, not threads.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Result<Client, HError> {
         self.config.validate()?;
         let transport = match self.transport {

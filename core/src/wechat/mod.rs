@@ -156,6 +156,8 @@ impl WeChatCloudBuilder {
 
     /// Checks the config (an env, an app ID and secret when they are the credentials, an http(s) base URL) and
     /// builds the client.
+    // On wasm32 the host's parts are not Send/Sync (one JS thread); the Arc is for sharing, not threads.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn build(self) -> Result<WeChatCloud, WeChatError> {
         let config = self.config;
         let invalid = |m: &str| Err(WeChatError::local(WeChatErrorKind::InvalidArgument, m));
