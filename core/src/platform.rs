@@ -110,8 +110,9 @@ impl Platform {
     }
 
     /// The silent-login path and body for a one-time host login code, key order as each host's official SDK
-    /// sends it. `app_name` is ByteDance's `getSystemInfoSync().appName` (lower-cased here). Hosts without
-    /// silent login get HError 611.
+    /// sends it. `app_name` is ByteDance's `getSystemInfoSync().appName`, lower-cased here in ASCII (the
+    /// hosts' app names are ASCII identifiers such as `Douyin` or `Toutiao`; ASCII-only case mapping keeps
+    /// Unicode's case tables out of the wasm build). Hosts without silent login get HError 611.
     pub fn silent_login_request(
         self,
         code: &str,
@@ -130,7 +131,7 @@ impl Platform {
             }
             Platform::Tt => {
                 body.insert("create_user".into(), create_user.into());
-                body.insert("app_name".into(), app_name.unwrap_or_default().to_lowercase().into());
+                body.insert("app_name".into(), app_name.unwrap_or_default().to_ascii_lowercase().into());
                 body.insert("code".into(), code);
             }
             Platform::My => {
@@ -162,5 +163,16 @@ impl FromStr for Platform {
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| HError::invalid_argument(format!("unknown platform {s:?}: expected one of wx, qq, my, swan, tt, jd, ks, web, node, ios, android, desktop")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tt_silent_login_lower_cases_the_app_name_in_ascii() {
+        let (_, body) = Platform::Tt.silent_login_request("c", true, Some("DouYin_Lite")).unwrap();
+        assert_eq!(body["app_name"], "douyin_lite");
     }
 }
