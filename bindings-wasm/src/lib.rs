@@ -13,3 +13,8 @@
 mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::*;
+
+/// The global allocator on wasm32: talc, smaller than std's dlmalloc (the binding is single-threaded).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
