@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package's wasm core into bindings-wasm/pkg/: cargo (profile wasm-release: opt-level z, LTO,
 # one codegen unit, panic=abort) → wasm-bindgen --target web (the CLI must be the crate's exact version) →
-# the glue patch (js/patch-glue.mjs) → wasm-opt -Oz (binaryen from npm, pinned in package.json).
+# the glue patch (js/patch-glue.mjs) → wasm-opt -Oz --converge (binaryen from npm, pinned in package.json) →
+# one minified ES module per entry in dist/ (esbuild from npm, pinned).
 # Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli, `npm ci` done here.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,7 +12,15 @@ rm -rf pkg
 wasm-bindgen --target web --no-typescript --out-dir pkg --out-name minicloud_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/minicloud_wasm.wasm"
 node js/patch-glue.mjs pkg/minicloud_wasm.js
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
+# --converge repeats -Oz until it stops shrinking; the strip flags drop custom sections no host reads.
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-multivalue \
   -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm
-ls -l pkg
+# What ships: each host entry bundled with the BaaS layer, the runtime shims, its adapter and the glue into one
+# minified ES module, dist/<entry>.js (esbuild from npm, pinned in package.json; module order is kept, so
+# the runtime shims still run before the glue). The tests import these files.
+rm -rf dist
+node_modules/.bin/esbuild js/{wx,qq,my,swan,tt,jd,ks,web}.js --bundle --format=esm --minify --log-level=warning \
+  --outdir=dist
+ls -l pkg dist

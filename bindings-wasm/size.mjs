@@ -1,6 +1,7 @@
-// Measures what each entry ships: the wasm binary plus every JS module the entry imports (its adapter, the
-// shared BaaS layer, the runtime shims and the wasm-bindgen glue), each file gzipped on its own with GNU
-// `gzip -9` (as a CDN or a mini-program package compresses files one by one). `node size.mjs` prints a table.
+// Measures what each entry ships: the wasm binary plus the entry's JS, `dist/<entry>.js` (build.sh bundles its
+// adapter, the shared BaaS layer, the runtime shims and the wasm-bindgen glue into that one minified module)
+// and any module it still imports, each file gzipped on its own with GNU `gzip -9` (as a CDN or a
+// mini-program package compresses files one by one). `node size.mjs` prints a table.
 
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -22,7 +23,7 @@ export function moduleGraph(entry) {
       visit(join(dirname(file), m[1]));
     }
   };
-  visit(join(ROOT, 'js', `${entry}.js`));
+  visit(join(ROOT, 'dist', `${entry}.js`));
   return [...seen];
 }
 

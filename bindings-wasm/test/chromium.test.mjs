@@ -21,7 +21,7 @@ const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 
 function page(engineUrl, clientId, closedUrl) {
   return `<!doctype html><meta charset="utf-8"><title>minicloud-wasm</title>
 <script type="module">
-import { BaaS, createBaaS } from '/js/web.js';
+import { BaaS, createBaaS } from '/dist/web.js';
 const herror = (e) => ({ name: e.name, code: e.code, message: e.message, kind: e.kind });
 const results = {};
 try {
@@ -60,7 +60,7 @@ before(async () => {
       return res.end(page(engine.url, engine.clientId, closedUrl));
     }
     const file = normalize(join(PKG_ROOT, path));
-    if (!file.startsWith(PKG_ROOT) || !/^\/(js|pkg)\//.test(path) || !existsSync(file)) {
+    if (!file.startsWith(PKG_ROOT) || !/^\/(dist|pkg)\//.test(path) || !existsSync(file)) {
       res.writeHead(404);
       return res.end();
     }

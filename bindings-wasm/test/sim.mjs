@@ -232,7 +232,7 @@ export function simulatedHost(platform, opts = {}) {
 
 /** The entry module of a host. */
 export function entry(platform) {
-  return import(`../js/${platform}.js`);
+  return import(`../dist/${platform}.js`);
 }
 
 /** A fresh BaaS for `platform` over `api`, initialised with the wasm bytes and `options`. */
