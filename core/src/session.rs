@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{ErrorKind, HError};
 
@@ -62,7 +62,9 @@ pub trait SessionStore: crate::MaybeSend + crate::MaybeSync {
 /// A session store in memory, for one process's lifetime.
 #[derive(Default)]
 pub struct MemoryStore {
-    values: Mutex<BTreeMap<String, Value>>,
+    // serde_json's map rather than a BTreeMap: the client compiles it in anyway, so the default store adds
+    // no second map implementation to the wasm build.
+    values: Mutex<Map<String, Value>>,
 }
 
 impl MemoryStore {
@@ -78,13 +80,16 @@ impl MemoryStore {
 
     /// A copy of everything stored.
     pub fn snapshot(&self) -> BTreeMap<String, Value> {
-        lock(&self.values).clone()
+        lock(&self.values).iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 }
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryStore").field("keys", &lock(&self.values).keys().collect::<Vec<_>>()).finish()
+        let values = lock(&self.values);
+        let mut keys: Vec<_> = values.keys().collect();
+        keys.sort();
+        f.debug_struct("MemoryStore").field("keys", &keys).finish()
     }
 }
 
@@ -339,6 +344,19 @@ mod tests {
     fn debug_output_hides_the_token() {
         let s = Session { token: "supersecret".into(), expires_at: None, is_anonymous: false };
         assert!(!format!("{s:?}").contains("supersecret"));
+    }
+
+    #[test]
+    fn memory_store_replaces_values_and_snapshots_them_by_key() {
+        let store = MemoryStore::new();
+        store.set("b", Value::from(1));
+        store.set("a", Value::from("x"));
+        store.set("b", Value::from(2));
+        assert_eq!(store.get("b"), Some(Value::from(2)));
+        assert_eq!(store.get("missing"), None);
+        let snapshot: Vec<_> = store.snapshot().into_iter().collect();
+        assert_eq!(snapshot, vec![("a".to_owned(), Value::from("x")), ("b".to_owned(), Value::from(2))]);
+        assert_eq!(format!("{store:?}"), r#"MemoryStore { keys: ["a", "b"] }"#);
     }
 
     #[test]
