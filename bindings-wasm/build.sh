@@ -2,6 +2,7 @@
 # Builds the npm package's wasm core into bindings-wasm/pkg/: cargo (profile wasm-release: opt-level z, LTO,
 # one codegen unit, panic=abort) → wasm-bindgen --target web (the CLI must be the crate's exact version) →
 # the glue patch (js/patch-glue.mjs) → wasm-opt -Oz --converge (binaryen from npm, pinned in package.json) →
+# short import/export names (wasm-opt, then js/rename-glue.mjs on the glue) →
 # one minified ES module per entry in dist/ (esbuild from npm, pinned).
 # Needs: rustup target wasm32-unknown-unknown, wasm-bindgen-cli, `npm ci` done here.
 set -euo pipefail
@@ -12,11 +13,19 @@ rm -rf pkg
 wasm-bindgen --target web --no-typescript --out-dir pkg --out-name minicloud_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/minicloud_wasm.wasm"
 node js/patch-glue.mjs pkg/minicloud_wasm.js
-# --converge repeats -Oz until it stops shrinking; the strip flags drop custom sections no host reads.
-node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+# --converge repeats -Oz until it stops shrinking; the strip flags drop custom sections no host reads;
+# --minify-imports-and-exports-and-modules shortens the hashed import/export names and prints the mapping,
+# which js/rename-glue.mjs applies to the glue.
+wasm_features="--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-multivalue"
+# shellcheck disable=SC2086
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features $wasm_features \
   -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm
+# shellcheck disable=SC2086
+node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules $wasm_features \
+  -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm >pkg/names.json
+node js/rename-glue.mjs pkg/minicloud_wasm.js pkg/names.json pkg/minicloud_wasm_bg.wasm
+rm pkg/names.json
 # What ships: each host entry bundled with the BaaS layer, the runtime shims, its adapter and the glue into one
 # minified ES module, dist/<entry>.js (esbuild from npm, pinned in package.json; module order is kept, so
 # the runtime shims still run before the glue). The tests import these files.

@@ -11,7 +11,7 @@ import { ENTRIES, measure } from '../size.mjs';
 /** The issue's budget (not met yet). */
 export const BUDGET = 35 * 1024;
 /** Today's ceiling: the measured size plus a little headroom for compiler drift. */
-export const CEILING = 70 * 1024;
+export const CEILING = 65 * 1024;
 
 for (const entry of ENTRIES) {
   test(`${entry}: wasm plus its JS stays under the size ceiling (gzip -9)`, () => {
