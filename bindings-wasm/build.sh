@@ -13,13 +13,16 @@ rm -rf pkg
 wasm-bindgen --target web --no-typescript --out-dir pkg --out-name minicloud_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/minicloud_wasm.wasm"
 node js/patch-glue.mjs pkg/minicloud_wasm.js
-# --converge repeats -Oz until it stops shrinking; the strip flags drop custom sections no host reads;
+# --low-memory-unused lets wasm-opt fold constant offsets into loads and stores (Rust puts the stack below 1 MiB
+# and its data above, so the low 1 KiB is never addressed); --merge-similar-functions and a --flatten
+# --rereloop pass before -Oz each save a few hundred bytes; --converge repeats -Oz until it stops shrinking;
+# the strip flags drop custom sections no host reads;
 # --minify-imports-and-exports-and-modules shortens the hashed import/export names and prints the mapping,
 # which js/rename-glue.mjs applies to the glue.
 wasm_features="--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-multivalue"
 # shellcheck disable=SC2086
-node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features $wasm_features \
+node_modules/.bin/wasm-opt --low-memory-unused --merge-similar-functions --flatten --rereloop -Oz -Oz --merge-similar-functions --converge --strip-debug --strip-producers --strip-target-features $wasm_features \
   -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm
 # shellcheck disable=SC2086
 node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules $wasm_features \
