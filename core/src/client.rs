@@ -100,7 +100,7 @@ impl ClientBuilder {
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
                 host: self.host.unwrap_or_else(|| Arc::new(NoHost)),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-                login_lock: async_lock::Mutex::new(()),
+                login_lock: futures::lock::Mutex::new(()),
             }),
         })
     }
@@ -131,7 +131,7 @@ struct Inner {
     host: Arc<dyn Host>,
     clock: Arc<dyn Clock>,
     /// Held while a login runs, so concurrent callers share one login (single flight).
-    login_lock: async_lock::Mutex<()>,
+    login_lock: futures::lock::Mutex<()>,
 }
 
 impl fmt::Debug for Client {

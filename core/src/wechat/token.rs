@@ -150,7 +150,7 @@ pub struct TokenCache {
     source: Arc<dyn TokenSource>,
     clock: Arc<dyn Clock>,
     cached: Mutex<Option<Cached>>,
-    fetch_lock: async_lock::Mutex<()>,
+    fetch_lock: futures::lock::Mutex<()>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -162,7 +162,7 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     /// A cache over a source, expiring tokens by `clock`.
     pub fn new(source: Arc<dyn TokenSource>, clock: Arc<dyn Clock>) -> Self {
-        TokenCache { source, clock, cached: Mutex::new(None), fetch_lock: async_lock::Mutex::new(()) }
+        TokenCache { source, clock, cached: Mutex::new(None), fetch_lock: futures::lock::Mutex::new(()) }
     }
 
     fn fresh(&self) -> Option<String> {
