@@ -22,7 +22,8 @@ node js/patch-glue.mjs pkg/minicloud_wasm.js
 wasm_features="--enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-multivalue"
 # shellcheck disable=SC2086
-node_modules/.bin/wasm-opt --low-memory-unused --merge-similar-functions --flatten --rereloop -Oz -Oz --merge-similar-functions --converge --strip-debug --strip-producers --strip-target-features $wasm_features \
+node_modules/.bin/wasm-opt --low-memory-unused --merge-similar-functions --flatten --rereloop -Oz -Oz \
+  --merge-similar-functions --converge --strip-debug --strip-producers --strip-target-features $wasm_features \
   -o pkg/minicloud_wasm_bg.wasm pkg/minicloud_wasm_bg.wasm
 # shellcheck disable=SC2086
 node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules $wasm_features \
