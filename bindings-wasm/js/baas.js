@@ -91,7 +91,7 @@ export function makeBaaS({ platform, adapter, silentLoginAlias, defaultWasm }) {
     return rejectUninitialized();
   }
 
-  const silentLogin = (options) => run((c) => c.silentLogin(options));
+  const silentLogin = (options) => run((c) => c.call(6, options));
 
   const BaaS = {
     /**
@@ -125,26 +125,25 @@ export function makeBaaS({ platform, adapter, silentLoginAlias, defaultWasm }) {
 
     /** `invoke(name, params, sync, {timeoutMs, signal})`: resolves to the server's body unchanged. */
     invoke(name, params, sync, options) {
-      return run((c) => c.invoke(name, params, sync, options));
+      return run((c) => c.call(0, name, params, sync, options));
     },
 
     /** The deprecated name of `invoke`. */
     invokeFunction(name, params, sync, options) {
-      return run((c) => c.invokeFunction(name, params, sync, options));
+      return run((c) => c.call(1, name, params, sync, options));
     },
 
     auth: {
       /** Password login with `{username | email | phone, password}`. */
-      login: (credentials) => run((c) => c.login(credentials)),
+      login: (credentials) => run((c) => c.call(2, credentials)),
       /** Registration with `{username | email | phone, password}`; signs the new user in. */
-      register: (credentials) => run((c) => c.register(credentials)),
+      register: (credentials) => run((c) => c.call(3, credentials)),
       /** SMS login: `(phone, code, {createUser = true})`. */
-      loginWithSmsVerificationCode: (phone, code, options) =>
-        run((c) => c.loginWithSmsVerificationCode(phone, code, options)),
+      loginWithSmsVerificationCode: (phone, code, options) => run((c) => c.call(4, phone, code, options)),
       /** An anonymous temporary user. */
-      anonymousLogin: () => run((c) => c.anonymousLogin()),
+      anonymousLogin: () => run((c) => c.call(5)),
       /** Destroys the session on the server, then forgets it. */
-      logout: () => run((c) => c.logout()),
+      logout: () => run((c) => c.call(7)),
       /** The host's silent login (`{createUser = true}`); HError 611 on the web. */
       silentLogin,
     },

@@ -426,49 +426,26 @@ impl WasmClient {
         self.inner.config().client_version.clone()
     }
 
-    /// `invoke(name, params, sync, {timeoutMs, signal})`: the server's body unchanged. An aborted `signal`
-    /// rejects with kind `cancelled` and closes the request; `timeoutMs` replaces the mode's time limit.
-    pub fn invoke(&self, name: JsValue, params: JsValue, sync: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Invoke { name, params, sync, options, deprecated: false })
-    }
-
-    /// `invokeFunction`: the deprecated name of `invoke`.
-    #[wasm_bindgen(js_name = invokeFunction)]
-    pub fn invoke_function(&self, name: JsValue, params: JsValue, sync: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Invoke { name, params, sync, options, deprecated: true })
-    }
-
-    /// Password login with `{username | email | phone, password}`.
-    pub fn login(&self, credentials: JsValue) -> Promise {
-        self.start(Op::Login { credentials, register: false })
-    }
-
-    /// Registration with `{username | email | phone, password}`; signs the new user in.
-    pub fn register(&self, credentials: JsValue) -> Promise {
-        self.start(Op::Login { credentials, register: true })
-    }
-
-    /// SMS login: `(phone, code, {createUser = true})`.
-    #[wasm_bindgen(js_name = loginWithSmsVerificationCode)]
-    pub fn login_with_sms(&self, phone: JsValue, code: JsValue, options: JsValue) -> Promise {
-        self.start(Op::Sms { phone, code, options })
-    }
-
-    /// Anonymous login: a temporary user.
-    #[wasm_bindgen(js_name = anonymousLogin)]
-    pub fn anonymous_login(&self) -> Promise {
-        self.start(Op::Anonymous)
-    }
-
-    /// The host's silent login (`{createUser = true}`); HError 611 on the web.
-    #[wasm_bindgen(js_name = silentLogin)]
-    pub fn silent_login(&self, options: JsValue) -> Promise {
-        self.start(Op::Silent { options })
-    }
-
-    /// Logout: destroys the session on the server, then forgets it.
-    pub fn logout(&self) -> Promise {
-        self.start(Op::Logout)
+    /// Starts call `op` with up to four JS arguments and returns a Promise of its value, rejected with an
+    /// HError. One entry point for every call keeps the JS↔wasm boundary (and the package) small; `js/baas.js`
+    /// names the operations:
+    /// - 0 `invoke(name, params, sync, {timeoutMs, signal})`: the server's body unchanged; an aborted `signal`
+    ///   rejects with kind `cancelled` and closes the request; `timeoutMs` replaces the mode's time limit;
+    /// - 1 `invokeFunction(...)`: the deprecated name of `invoke`;
+    /// - 2 `login(credentials)` and 3 `register(credentials)`, with `{username | email | phone, password}`;
+    /// - 4 `loginWithSmsVerificationCode(phone, code, {createUser = true})`;
+    /// - 5 `anonymousLogin()`; 6 `silentLogin({createUser = true})` (HError 611 on the web); 7 `logout()`.
+    pub fn call(&self, op: u32, a: JsValue, b: JsValue, c: JsValue, d: JsValue) -> Promise {
+        let op = match op {
+            0 | 1 => Op::Invoke { name: a, params: b, sync: c, options: d, deprecated: op == 1 },
+            2 | 3 => Op::Login { credentials: a, register: op == 3 },
+            4 => Op::Sms { phone: a, code: b, options: c },
+            5 => Op::Anonymous,
+            6 => Op::Silent { options: a },
+            7 => Op::Logout,
+            _ => return Promise::reject(&herror_to_js(HError::invalid_argument("unknown client operation"))),
+        };
+        self.start(op)
     }
 
     /// Runs a call as a JS Promise that resolves to its value or rejects with an HError. Every call goes

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, MINI_PROGRAMS } from './sim.mjs';
+import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, MINI_PROGRAMS, WASM } from './sim.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
 const OK = JSON.stringify({ code: 0, data: 'ok', error: {} });
@@ -355,6 +355,17 @@ test('a call before init is HError 602', async () => {
   const e = await rejection(createBaaS(wxStyleHost('wx')).invoke('f'));
   assert.equal(e.code, 602);
   assert.equal(e.message, '602: uninitialized');
+});
+
+test('an unknown operation on the wasm Client rejects with HError 605', async () => {
+  const { loadWasm } = await import('../js/baas.js');
+  await loadWasm(WASM);
+  const { Client } = await import('../pkg/minicloud_wasm.js');
+  const noop = () => undefined;
+  const client = new Client({ clientId: CLIENT_ID, platform: 'wx' }, { request: noop, getItem: noop, setItem: noop });
+  const e = await rejection(client.call(99));
+  assert.equal(e.code, 605);
+  assert.match(e.message, /unknown client operation/);
 });
 
 test('init with a clientID that is not a string throws HError 605', async () => {
