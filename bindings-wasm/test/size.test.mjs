@@ -1,5 +1,5 @@
 // Size of what each entry ships (wasm + its one bundled JS module, each file gzip -9; see size.mjs), asserted
-// per entry. The issue's budget is 35 KB gzipped; the binding does not meet it yet (61.3 KB; benches/README.md
+// per entry. The issue's budget is 35 KB gzipped; the binding does not meet it yet (60.9 KB; benches/README.md
 // has the numbers and what is left), so this test holds the line at CEILING to catch regressions, and must be
 // tightened as the size comes down.
 
@@ -11,7 +11,7 @@ import { ENTRIES, measure } from '../size.mjs';
 /** The issue's budget (not met yet). */
 export const BUDGET = 35 * 1024;
 /** Today's ceiling: the measured size plus a little headroom for compiler drift. */
-export const CEILING = 63 * 1024;
+export const CEILING = 62 * 1024;
 
 for (const entry of ENTRIES) {
   test(`${entry}: wasm plus its JS stays under the size ceiling (gzip -9)`, () => {
