@@ -529,6 +529,20 @@ impl CancelToken {
     }
 }
 
+/// Checks `invoke` arguments given as JSON text by a dynamically typed caller (Python): the function name must
+/// be a non-empty string and `sync`, when given, a boolean. The core's own rule (`Invocation::from_args`), so a
+/// Python caller passing `42` gets the same HError 605 as every other binding.
+#[uniffi::export]
+pub fn check_invoke_args(name_json: String, sync_json: Option<String>) -> Result<(), Arc<MinicloudError>> {
+    let parse = |text: &str| {
+        serde_json::from_str::<Value>(text)
+            .map_err(|e| err(core::HError::invalid_argument(format!("argument is not JSON: {e}"))))
+    };
+    let name = parse(&name_json)?;
+    let sync = sync_json.as_deref().map(parse).transpose()?;
+    core::Invocation::from_args(&name, None, sync.as_ref()).map(drop).map_err(err)
+}
+
 /// The client version sent as `X-Hydrogen-Client-Version` (`v{crate version}`).
 #[uniffi::export]
 pub fn client_version() -> String {

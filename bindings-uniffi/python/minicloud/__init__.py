@@ -127,6 +127,14 @@ def _convert(error: _ffi.MinicloudError) -> MinicloudError:
                json.loads(details) if details is not None else None)
 
 
+def _json_or_repr(value: typing.Any) -> str:
+    """A value as JSON text for the core's argument checks; a value JSON cannot hold is passed as its repr."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return json.dumps(repr(value))
+
+
 class _Absent:
     def __repr__(self) -> str:
         return "ABSENT"
@@ -209,6 +217,12 @@ class Client:
         return await self._invoke(self.ffi.invoke_function, name, params, sync, timeout_ms)
 
     async def _invoke(self, method, name, params, sync, timeout_ms):
+        if not isinstance(name, str) or not (sync is None or isinstance(sync, bool)):
+            # Let the core word the error (HError 605), as for every other binding.
+            try:
+                _ffi.check_invoke_args(_json_or_repr(name), None if sync is None else _json_or_repr(sync))
+            except _ffi.MinicloudError as e:
+                raise _convert(e) from None
         try:
             params_json = None if params is ABSENT else json.dumps(params, ensure_ascii=False)
         except (TypeError, ValueError) as e:

@@ -98,23 +98,9 @@ def check(index: int, expect: dict, outcome: tuple) -> list:
     return [f"call {index}: got {kind} {value!r}, expected {expect}"]
 
 
-def unsupported_by_typed_api(vector: dict):
-    for call in vector["calls"]:
-        args = call["args"]
-        if call["op"].startswith("invoke"):
-            if not args or not isinstance(args[0], str):
-                return "the typed API takes the function name as str; a non-string name is a TypeError in Python"
-            if len(args) > 2 and not isinstance(args[2], bool):
-                return "the typed API takes sync as bool; a non-boolean sync is a TypeError in Python"
-    return None
-
-
 @pytest.mark.parametrize("path", VECTORS, ids=[p.stem for p in VECTORS])
 async def test_vector(path):
     vector = json.loads(path.read_text())
-    reason = unsupported_by_typed_api(vector)
-    if reason:
-        pytest.skip(reason)
     c = vector["config"]
     server = ScriptedServer(vector["exchanges"], vector.get("concurrent", False), minicloud.client_version())
     store = minicloud.DictStore(vector["storage"])

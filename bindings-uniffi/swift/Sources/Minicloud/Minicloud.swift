@@ -4167,6 +4167,19 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * Checks `invoke` arguments given as JSON text by a dynamically typed caller (Python): the function name must
+ * be a non-empty string and `sync`, when given, a boolean. The core's own rule (`Invocation::from_args`), so a
+ * Python caller passing `42` gets the same HError 605 as every other binding.
+ */
+public func checkInvokeArgs(nameJson: String, syncJson: String?)throws   {try rustCallWithError(FfiConverterTypeMinicloudError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_func_check_invoke_args(
+        FfiConverterString.lower(nameJson),
+        FfiConverterOptionString.lower(syncJson),uniffiCallStatus
+    )
+}
+}
+/**
  * The client version sent as `X-Hydrogen-Client-Version` (`v{crate version}`).
  */
 public func clientVersion() -> String  {
@@ -4191,6 +4204,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_minicloud_uniffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_func_check_invoke_args() != 48235) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_func_client_version() != 21200) {
         return InitializationResult.apiChecksumMismatch

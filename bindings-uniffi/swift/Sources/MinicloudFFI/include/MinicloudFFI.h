@@ -621,6 +621,11 @@ int8_t uniffi_minicloud_uniffi_fn_method_wechatclouderror_retryable(uint64_t ptr
 RustBuffer uniffi_minicloud_uniffi_fn_method_wechatclouderror_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_CHECK_INVOKE_ARGS
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_CHECK_INVOKE_ARGS
+void uniffi_minicloud_uniffi_fn_func_check_invoke_args(RustBuffer name_json, RustBuffer sync_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_CLIENT_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_CLIENT_VERSION
 RustBuffer uniffi_minicloud_uniffi_fn_func_client_version(RustCallStatus *_Nonnull out_status
@@ -885,6 +890,12 @@ void ffi_minicloud_uniffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_MINICLOUD_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_MINICLOUD_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_minicloud_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_FUNC_CHECK_INVOKE_ARGS
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_FUNC_CHECK_INVOKE_ARGS
+uint16_t uniffi_minicloud_uniffi_checksum_func_check_invoke_args(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_FUNC_CLIENT_VERSION
