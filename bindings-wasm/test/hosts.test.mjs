@@ -8,6 +8,7 @@ import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, MINI_PROGRAMS, WASM } from './sim.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
@@ -366,6 +367,13 @@ test('an unknown operation on the wasm Client rejects with HError 605', async ()
   const e = await rejection(client.call(99));
   assert.equal(e.code, 605);
   assert.match(e.message, /unknown client operation/);
+});
+
+test('the shipped mini-program entries never use import.meta (their compilers cannot parse it)', () => {
+  for (const h of MINI_PROGRAMS) {
+    const src = readFileSync(fileURLToPath(new URL(`../dist/${h}.js`, import.meta.url)), 'utf8');
+    assert.ok(!src.includes('import.meta'), `dist/${h}.js uses import.meta`);
+  }
 });
 
 test('init with a clientID that is not a string throws HError 605', async () => {
