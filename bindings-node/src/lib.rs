@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minicloud_core::{
-    cancellable, AutoLogin, BoxFuture, Client, ClientConfig, Credentials, ErrorKind, FileStore, FixedClock, HError,
-    Host, Invocation, LoginResult, MemoryStore, NoHost, Platform, SessionStore,
+    cancellable, AutoLogin, BoxFuture, Client, ClientConfig, Credentials, FileStore, FixedClock, HError, Host,
+    Invocation, LoginResult, MemoryStore, NoHost, Platform, SessionStore,
 };
 use napi::bindgen_prelude::{Promise, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunction;
@@ -169,10 +169,7 @@ impl Host for NodeHost {
             let Some(hook) = &self.login_code else {
                 return NoHost.login_code().await;
             };
-            let failed = |e: napi::Error| {
-                HError::new(614, ErrorKind::Unauthenticated)
-                    .with_details(Value::String(format!("loginCode hook failed: {}", e.reason)))
-            };
+            let failed = |e: napi::Error| HError::host_login_failed(format!("loginCode hook failed: {}", e.reason));
             let promise = hook.call_async(()).await.map_err(failed)?;
             promise.await.map_err(failed)
         })

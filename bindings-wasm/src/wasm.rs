@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
 use minicloud_core::{
-    AutoLogin, BoxFuture, Client as CoreClient, ClientConfig, Credentials, ErrorKind, HError, Host, HttpRequest,
-    HttpResponse, Invocation, LoginResult, Platform, SessionStore, Transport, TransportError, TransportErrorKind,
+    AutoLogin, BoxFuture, Client as CoreClient, ClientConfig, Credentials, HError, Host, HttpRequest, HttpResponse,
+    Invocation, LoginResult, Platform, SessionStore, Transport, TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -278,9 +278,8 @@ impl Host for JsHost {
             let Some(f) = &self.login_code else {
                 return Err(HError::unsupported("this host has no login code"));
             };
-            // The host refused to give a code (user denied, no network, ...): the official "third party
-            // auth failed" (614), with the host's words in details.
-            let failed = |text: String| HError::new(614, ErrorKind::Unauthenticated).with_details(Value::String(text));
+            // The host refused to give a code (user denied, no network, ...): the core's 614 with the host's words.
+            let failed = HError::host_login_failed;
             match call_async(f).await {
                 Ok(code) => match code.as_string() {
                     Some(code) if !code.is_empty() => Ok(code),

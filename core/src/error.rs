@@ -152,6 +152,13 @@ impl HError {
         Self::new(605, ErrorKind::InvalidArgument).with_details(Value::String(problem.to_string()))
     }
 
+    /// HError 614 ("third party auth failed"): the host would not give a login code (the user refused, the
+    /// host's login API failed or gave nothing). `cause` is the host's own words, kept in `details`. Every
+    /// binding reports a failed host login this way.
+    pub fn host_login_failed(cause: impl fmt::Display) -> Self {
+        Self::new(614, ErrorKind::Unauthenticated).with_details(Value::String(cause.to_string()))
+    }
+
     /// HError 602: used before `init`.
     pub fn uninitialized() -> Self {
         Self::new(602, ErrorKind::Uninitialized)
@@ -275,6 +282,13 @@ mod tests {
         );
         assert_eq!(HError::from_http(400, br#"{"message":"m"}"#, None).message(), "400: m");
         assert_eq!(HError::from_http(500, b"<html>", None).message(), "500: unknown error");
+    }
+
+    #[test]
+    fn failed_host_login_is_614_with_the_hosts_words() {
+        let e = HError::host_login_failed("login:fail auth deny");
+        assert_eq!(e.message(), "614: third party auth failed");
+        assert_eq!(e.details(), Some(&Value::String("login:fail auth deny".into())));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use crate::BoxFuture;
 /// (601). Every method has a default for hosts without it.
 pub trait Host: crate::MaybeSend + crate::MaybeSync {
     /// A one-time login code from the host (`wx.login`, `qq.login`, `swan.getLoginCode`, `tt.login`,
-    /// `jd.login`, `ks.login`, `my.getAuthCode({scopes: 'auth_base'})`). Default: HError 611.
+    /// `jd.login`, `ks.login`, `my.getAuthCode({scopes: 'auth_base'})`). Default: HError 611. A host whose
+    /// login API fails reports [`HError::host_login_failed`] (614).
     fn login_code(&self) -> BoxFuture<'_, Result<String, HError>> {
         Box::pin(async { Err(HError::unsupported("this host has no login code")) })
     }
