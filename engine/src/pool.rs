@@ -92,7 +92,9 @@ fn load_meta(dir: &Path) -> FunctionMeta {
 
 /// Fingerprint of a function directory (paths, sizes and mtimes, `node_modules` excluded);
 /// `None` when `index.js` is missing.
-fn fingerprint(dir: &Path) -> Option<u64> {
+/// A hash of every file's path, size and mtime under `dir` (without `node_modules`), and how many files there
+/// are; `None` when the function has no index.js.
+fn fingerprint(dir: &Path) -> Option<(u64, usize)> {
     if !dir.join("index.js").is_file() {
         return None;
     }
@@ -127,8 +129,12 @@ fn fingerprint(dir: &Path) -> Option<u64> {
     entries.sort();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     entries.hash(&mut h);
-    Some(h.finish())
+    Some((h.finish(), entries.len()))
 }
+
+/// Up to this many files, a function's fingerprint is taken on the async thread (a few `stat`s); larger
+/// directories are scanned on the blocking pool so one big function cannot stall the engine.
+const INLINE_SCAN_FILES: usize = 64;
 
 /// Shared process-level settings for spawning workers.
 pub(crate) struct Runtime {
@@ -454,6 +460,8 @@ fn failure_body(message: &str, kind: &str, stack: &str) -> Value {
 
 struct PoolInner {
     fingerprint: Option<u64>,
+    /// How many files the last fingerprint saw.
+    files: usize,
     generation: u64,
     idle: Vec<Worker>,
     meta: FunctionMeta,
@@ -475,6 +483,7 @@ impl Pool {
             sem: Arc::new(Semaphore::new(size.max(1))),
             inner: Mutex::new(PoolInner {
                 fingerprint: None,
+                files: 0,
                 generation: 0,
                 idle: Vec::new(),
                 meta: FunctionMeta::default(),
@@ -513,12 +522,25 @@ impl Pool {
             },
             _ = shutdown.wait_for(|s| *s) => return Outcome::schedule_failed("engine is shutting down".to_string()),
         };
-        // The fingerprint is a few `stat`s of a small directory: cheap enough for the hot path. The function's
-        // meta (config.json, whether it requires wx-server-sdk) is read again only when the files changed.
-        let Some(fp) = fingerprint(&self.dir) else {
+        // The function's meta (config.json, whether it requires wx-server-sdk) is read again only when the
+        // files changed.
+        let (known, files) = {
+            let inner = self.inner.lock().unwrap();
+            (inner.fingerprint, inner.files)
+        };
+        let scanned = if files <= INLINE_SCAN_FILES {
+            fingerprint(&self.dir)
+        } else {
+            let dir = self.dir.clone();
+            match tokio::task::spawn_blocking(move || fingerprint(&dir)).await {
+                Ok(scan) => scan,
+                Err(_) => return Outcome::schedule_failed("cannot read the function directory".to_string()),
+            }
+        };
+        let Some((fp, files)) = scanned else {
             return Outcome::schedule_failed(format!("function {} not found", self.name));
         };
-        let known = self.inner.lock().unwrap().fingerprint;
+        self.inner.lock().unwrap().files = files;
         let mut fresh_meta = None;
         if known != Some(fp) {
             let dir = self.dir.clone();
