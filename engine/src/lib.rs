@@ -32,7 +32,7 @@
 //!
 //! | method, path | success | failures |
 //! | --- | --- | --- |
-//! | `POST /hserve/v1/cloud-function/job/` `{function_name, sync?, data?}` + `Authorization: Hydrogen-r1 <token>` | 200 `{"code":0,"data":..,"error":{}}`; function failed: 200 `{"code":1,"data":null,"error":{"message","type","stack"}}`; `sync:false`: 200 `{"status":"ok"}` | 400 bad body/name/client id or schedule failed, 401 missing/invalid/expired token, 403 anonymous, 404 unknown function, 413 body over `max_body_bytes` |
+//! | `POST /hserve/v1/cloud-function/job/` `{function_name, sync?, data?}` + `Authorization: Hydrogen-r1 <token>` | 200 `{"code":0,"data":..,"error":{}}`; function failed: 200 `{"code":1,"data":null,"error":{"message","type","stack"}}`; `sync:false`: 200 `{"status":"ok"}` | 400 bad body/name/client id or schedule failed (incl. a sync call that found every worker busy for its whole time limit), 401 missing/invalid/expired token, 403 anonymous, 404 unknown function, 413 body over `max_body_bytes` |
 //! | `POST /hserve/v2.1/register/{username,email,phone}/` `{<kind>, password}` | 201 session answer | 400 exists / missing fields |
 //! | `POST /hserve/v2.1/login/{username,email,phone}/` `{<kind>, password}` | 201 session answer | 400 `invalid <kind> or password` |
 //! | `POST /hserve/v2.1/login/sms/` `{phone, code, create_user}` | 201 session answer | 400 wrong code, 404 unknown phone without `create_user` |

@@ -515,10 +515,27 @@ impl Pool {
         if *shutdown.borrow() {
             return Outcome::schedule_failed("engine is shutting down".to_string());
         }
+        // A sync call waits for a free worker no longer than its time limit (the function's own, as last read,
+        // else the engine's sync limit): a caller is never left waiting behind long jobs without an answer.
+        // Async jobs queue until a worker frees up, like the cloud's job queue.
+        let wait_limit = job.sync.then(|| self.inner.lock().unwrap().meta.time_limit.unwrap_or(settings.sync_limit));
+        let wait = async {
+            match wait_limit {
+                Some(limit) => tokio::time::timeout(limit, self.sem.clone().acquire_owned()).await.ok(),
+                None => Some(self.sem.clone().acquire_owned().await),
+            }
+        };
         let _permit = tokio::select! {
-            p = self.sem.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => return Outcome::schedule_failed("pool closed".to_string()),
+            p = wait => match p {
+                Some(Ok(p)) => p,
+                Some(Err(_)) => return Outcome::schedule_failed("pool closed".to_string()),
+                None => {
+                    let ms = wait_limit.unwrap_or_default().as_millis();
+                    return Outcome::schedule_failed(format!(
+                        "no free worker for {} within {ms} ms: all its workers are busy",
+                        self.name
+                    ));
+                }
             },
             _ = shutdown.wait_for(|s| *s) => return Outcome::schedule_failed("engine is shutting down".to_string()),
         };

@@ -502,3 +502,26 @@ async fn async_job_past_its_limit_is_recorded_deadline_exceeded() {
     assert_eq!(job.status, JobStatus::DeadlineExceeded);
     assert_eq!(job.result.unwrap()["error"]["type"], "DeadlineExceeded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_call_waiting_past_its_limit_for_a_busy_pool_is_schedule_failed_400() {
+    let cfg = EngineConfig::new(fixtures())
+        .pool_size(1)
+        .sync_time_limit(Duration::from_millis(400))
+        .async_time_limit(Duration::from_secs(20));
+    let h = start(cfg).await;
+    let t = h.user_token().await;
+    let long = h.invoke(&t, json!({"function_name": "sleepy", "sync": false, "data": {"ms": 3000}})).await;
+    assert_eq!(long.text, r#"{"status":"ok"}"#);
+    let long_id = long.request_id();
+    while h.engine.job(&long_id).map(|j| j.status) != Some(JobStatus::Executing) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let r = h.invoke(&t, json!({"function_name": "sleepy"})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.error_msg(), "schedule failed: no free worker for sleepy within 400 ms: all its workers are busy");
+    assert_eq!(h.engine.job(&r.request_id()).unwrap().status, JobStatus::ScheduleFailed);
+    // The job holding the worker is not disturbed.
+    let job = h.engine.wait_for_job(&long_id, Duration::from_secs(20)).await.expect("job finishes");
+    assert_eq!(job.status, JobStatus::Fulfilled);
+}
