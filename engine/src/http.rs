@@ -474,6 +474,14 @@ async fn admin_create(State(s): S, headers: HeaderMap, body: Body) -> Result<Res
     if !valid_function_name(&name) {
         return Err(err(400, invalid_name_message(&name)));
     }
+    if name == "job" {
+        // `/oserve/v1.3/cloud-function/job/...` are the job-record paths, so a function named `job` could never
+        // be read, changed, invoked or deleted through this API once created.
+        return Err(err(
+            400,
+            "function name \"job\" is reserved: /oserve/v1.3/cloud-function/job/ is the job records' path".to_string(),
+        ));
+    }
     let code = optional_str(&obj, "function_code")?
         .ok_or_else(|| err(400, "function_code is required and must be a string"))?;
     let remark = optional_str(&obj, "remark")?.unwrap_or_default();

@@ -41,7 +41,7 @@
 //! | `POST /hserve/v2.0/session/destroy/` | 204, token revoked | 401 |
 //! | `GET /hserve/v2.5/user/info/{id}/` | 200 profile `{id, openid, unionid, nickname, avatar, ...}` | 401, 404 |
 //! | `GET /oserve/v1.3/cloud-function/` | 200 `{"meta":{limit,offset,next,previous,total_count},"objects":[{name,remark,function_code,created_at,updated_at}]}` | |
-//! | `POST /oserve/v1.3/cloud-function/` `{name, function_code, remark?}` | 201 function object | 400 bad name / exists |
+//! | `POST /oserve/v1.3/cloud-function/` `{name, function_code, remark?}` | 201 function object | 400 bad name / exists / the reserved name `job` (its paths would be the job records') |
 //! | `GET` / `PATCH {function_code?, remark?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object / 204 | 400 bad name, 404 missing |
 //! | `POST /oserve/v1.3/cloud-function/{name}/job/` `{data?, sync?}` | as the client invoke (no `request.user`) | |
 //! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |

@@ -97,6 +97,19 @@ async fn create_refuses_bad_names_and_duplicates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_refuses_the_name_job_whose_paths_are_the_job_records() {
+    let h = start_writable().await;
+    let r = h
+        .send(h.admin(Method::POST, "/oserve/v1.3/cloud-function/").json(&json!({
+            "name": "job", "function_code": "exports.main = async () => 1",
+        })))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.error_msg().starts_with("function name \"job\" is reserved"), "{}", r.text);
+    assert!(!h.engine.config().functions_dir.join("job").exists(), "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn management_paths_refuse_encoded_traversal() {
     let h = start_default().await;
     for path in [
