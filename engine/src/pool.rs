@@ -366,7 +366,14 @@ impl Worker {
                 continue;
             }
             if v.get("log").and_then(Value::as_str) == Some(job_id) {
-                log_function_output(&self.name, job_id, v.get("text").and_then(Value::as_str).unwrap_or(""));
+                let text = v.get("text").and_then(Value::as_str).unwrap_or("");
+                log_function_output(&self.name, job_id, text);
+                // Kept for the job record too: a job that never answers (time limit, crash) has no result to
+                // carry its log, and its output is what its developer needs most.
+                let mut o = self.output.lock().unwrap();
+                if o.capturing && o.buf.len() < MAX_CAPTURE {
+                    o.buf.push_str(text);
+                }
                 continue;
             }
             if v.get("retire").and_then(Value::as_bool) == Some(true) {

@@ -525,3 +525,13 @@ async fn sync_call_waiting_past_its_limit_for_a_busy_pool_is_schedule_failed_400
     let job = h.engine.wait_for_job(&long_id, Duration::from_secs(20)).await.expect("job finishes");
     assert_eq!(job.status, JobStatus::Fulfilled);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_past_its_limit_keeps_what_it_printed_in_its_record() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "slow", "data": {"hang": true}})).await;
+    assert_eq!(r.body["error"]["type"], "DeadlineExceeded", "{}", r.text);
+    let job = h.engine.job(&r.request_id()).unwrap();
+    assert_eq!(job.log, "hanging on purpose\n");
+}
