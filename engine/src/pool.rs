@@ -176,6 +176,8 @@ impl Runtime {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
+            // Its own process group, so killing the worker also kills every process its function started.
+            .process_group(0)
             .spawn()
             .map_err(|e| {
                 let _ = std::fs::remove_file(&sock);
@@ -202,6 +204,7 @@ impl Runtime {
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
         Ok(Worker {
             name: name.to_string(),
+            group: child.id(),
             child,
             reader: BufReader::new(r),
             writer: w,
@@ -270,6 +273,8 @@ fn describe_status(st: Option<std::process::ExitStatus>) -> String {
 struct Worker {
     /// The function this worker runs.
     name: String,
+    /// The worker's process group (its pid): the worker and whatever its function spawned.
+    group: Option<u32>,
     child: Child,
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
@@ -401,8 +406,16 @@ impl Worker {
         }
     }
 
+    /// Kills the worker and every process in its group (children its function started and left running).
     fn kill(&mut self) {
         let _ = self.child.start_kill();
+        if let Some(group) = self.group.take().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: kill(2) with a negative pid signals the process group; it touches no memory of ours. The
+            // group id stays reserved while any member lives, so it cannot name someone else's group.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
     }
 }
 

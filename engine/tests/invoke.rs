@@ -526,6 +526,35 @@ async fn sync_call_waiting_past_its_limit_for_a_busy_pool_is_schedule_failed_400
     assert_eq!(job.status, JobStatus::Fulfilled);
 }
 
+/// Whether process `pid` still runs (a zombie, killed but not yet reaped by its new parent, does not).
+fn process_runs(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: `pid (comm) S ...`.
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_a_worker_also_kills_the_processes_its_function_started() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "spawnsChild"})).await;
+    assert_eq!(r.body["error"]["type"], "DeadlineExceeded", "{}", r.text);
+    let log = h.engine.job(&r.request_id()).unwrap().log;
+    let pid: u32 = log
+        .split("child pid ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the job logs its child's pid: {log:?}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while process_runs(pid) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!process_runs(pid), "child {pid} outlived its killed worker");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_past_its_limit_keeps_what_it_printed_in_its_record() {
     let h = start_default().await;
