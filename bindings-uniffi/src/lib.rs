@@ -14,9 +14,12 @@
 //!   [`SessionStore`] foreign trait, or use the built-in memory and file stores.
 //! - Cancelling the foreign coroutine / task drops the Rust future, which closes the call's connection.
 //! - [`wechat::WeChatCloud`]: WeChat cloud's server-side `invokeCloudFunction` with a managed access_token.
+//! - [`log::set_logger`]: the core's log events (a failed session write, the deprecated `invokeFunction`)
+//!   forwarded to the app's logging.
 //! - Panics never cross the boundary: uniffi catches them in every scaffolding call and future poll and
 //!   reports them as its internal error; this crate does not unwrap.
 
+pub mod log;
 pub mod wechat;
 
 use std::fmt;

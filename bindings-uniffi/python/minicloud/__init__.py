@@ -20,6 +20,7 @@ Cancelling the task that awaits a call stops the call and closes its connection.
 from __future__ import annotations
 
 import json
+import logging
 import typing
 
 from . import _ffi
@@ -32,6 +33,8 @@ from ._ffi import (  # noqa: F401  (re-exported)
     Clock,
     Credentials,
     HostApis,
+    Logger,
+    LogLevel,
     Platform,
     SessionStore,
     StoreChoice,
@@ -43,6 +46,7 @@ from ._ffi import (  # noqa: F401  (re-exported)
 __all__ = [
     "AccountKind", "AutoLogin", "CallbackError", "CancelToken", "Client", "ClientConfig", "Clock", "Credentials", "HostApis",
     "Platform", "SessionStore", "StoreChoice", "client_version", "DictStore", "custom_store",
+    "Logger", "LogLevel", "forward_logs", "set_logger",
     "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
     "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
     "WeChatCloud", "WeChatCloudConfig", "WeChatTokenMode", "WeChatError",
@@ -185,6 +189,42 @@ class _JsonStore(SessionStore):
             self._store.set(key, json.loads(value_json))
         except Exception as e:
             raise CallbackError.Failed(f"set failed: {type(e).__name__}") from None
+
+
+_PY_LEVELS = {
+    LogLevel.ERROR: logging.ERROR,
+    LogLevel.WARN: logging.WARNING,
+    LogLevel.INFO: logging.INFO,
+    LogLevel.DEBUG: logging.DEBUG,
+    LogLevel.TRACE: logging.DEBUG - 5,
+}
+
+
+class _PythonLogging(Logger):
+    """Hands the core's log events to Python's ``logging``, logger ``minicloud`` (the event's Rust target is
+    the record's ``minicloud_target``)."""
+
+    def log(self, level: LogLevel, target: str, message: str) -> None:
+        logging.getLogger("minicloud").log(_PY_LEVELS[level], "%s", message, extra={"minicloud_target": target})
+
+
+def set_logger(logger: typing.Optional[Logger], max_level: LogLevel = LogLevel.WARN) -> None:
+    """Sends the core's log events at ``max_level`` and above to ``logger`` (a :class:`Logger` with
+    ``log(level, target, message)``), replacing the default forwarding to Python's ``logging``; ``None``
+    stops forwarding."""
+    _ffi.set_logger(logger, max_level)
+
+
+def forward_logs(level: int = logging.WARNING) -> None:
+    """Forwards the core's log events at ``level`` (a ``logging`` level) and above to Python's ``logging``,
+    logger ``minicloud``. Done at import with ``logging.WARNING`` (failed session writes, the deprecated
+    ``invoke_function``); call ``forward_logs(logging.DEBUG)`` to see every failed exchange too."""
+    max_level = min((lvl for lvl, py in _PY_LEVELS.items() if py >= level), key=lambda lvl: _PY_LEVELS[lvl],
+                    default=LogLevel.ERROR)
+    _ffi.set_logger(_PythonLogging(), max_level)
+
+
+forward_logs()
 
 
 def custom_store(store: typing.Any) -> StoreChoice:

@@ -139,6 +139,25 @@ async def test_a_failing_custom_store_does_not_fail_the_call(engine):
     assert result["is_anonymous"] is True and Broken.calls > 0
 
 
+async def test_a_failing_session_write_is_logged_to_pythons_logging(engine, caplog):
+    class ReadOnly:
+        def get(self, key):
+            return None
+
+        def set(self, key, value):
+            raise RuntimeError("keychain locked")
+
+    client = make_client(engine, store=minicloud.custom_store(ReadOnly()))
+    with caplog.at_level("WARNING", logger="minicloud"):
+        await client.anonymous_login()
+    records = [r for r in caplog.records if r.name == "minicloud"]
+    assert records, "the core's warning reached logging"
+    assert records[0].levelname == "WARNING"
+    assert records[0].getMessage().startswith("session store write failed key=ifx_baas_")
+    assert "set failed: RuntimeError" in records[0].getMessage()
+    assert records[0].minicloud_target == "minicloud_uniffi"
+
+
 async def test_cancelled_task_stops_the_call_and_later_calls_work(engine):
     client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
     await client.invoke("echo", {})

@@ -1816,6 +1816,227 @@ public func FfiConverterTypeHostApis_lower(_ value: HostApis) -> UInt64 {
 
 
 /**
+ * The app's logger. Called on whatever thread the event happens on (often a background thread of the
+ * core's runtime): keep it quick and thread-safe. A logger that throws loses that one event, nothing else.
+ */
+public protocol Logger: AnyObject, Sendable {
+    
+    /**
+     * One event: its level, where it comes from (`minicloud_core::client`, `minicloud_uniffi`) and its text
+     * (the message, then its fields as `key=value`).
+     */
+    func log(level: LogLevel, target: String, message: String) throws 
+    
+}
+/**
+ * The app's logger. Called on whatever thread the event happens on (often a background thread of the
+ * core's runtime): keep it quick and thread-safe. A logger that throws loses that one event, nothing else.
+ */
+open class LoggerImpl: Logger, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_logger(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_logger(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * One event: its level, where it comes from (`minicloud_core::client`, `minicloud_uniffi`) and its text
+     * (the message, then its fields as `key=value`).
+     */
+open func log(level: LogLevel, target: String, message: String)throws   {try rustCallWithError(FfiConverterTypeCallbackError_lift) {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_logger_log(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLogLevel_lower(level),
+        FfiConverterString.lower(target),
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceLogger {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceLogger = UniffiVTableCallbackInterfaceLogger(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeLogger.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface Logger: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeLogger.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface Logger: handle missing in uniffiClone")
+            }
+        },
+        log: { (
+            uniffiHandle: UInt64,
+            level: RustBuffer,
+            target: RustBuffer,
+            message: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeLogger.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.log(
+                     level: try FfiConverterTypeLogLevel_lift(level),
+                     target: try FfiConverterString.lift(target),
+                     message: try FfiConverterString.lift(message)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCallbackError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceLogger> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceLogger>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitLogger() {
+    uniffi_minicloud_uniffi_fn_init_callback_vtable_logger(UniffiCallbackInterfaceLogger.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogger: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<Logger>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = Logger
+
+    public static func lift(_ handle: UInt64) throws -> Logger {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return LoggerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: Logger) -> UInt64 {
+         if let rustImpl = value as? LoggerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Logger {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Logger, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogger_lift(_ handle: UInt64) throws -> Logger {
+    return try FfiConverterTypeLogger.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
+    return FfiConverterTypeLogger.lower(value)
+}
+
+
+
+
+
+
+/**
  * The error of every minicloud call, with the core's HError fields: `code` and `message` exactly as the
  * official SDK (`"404: not found"`, `"601: request timeout"`, ...), plus `kind` (`network`, `timeout`,
  * `cancelled`, `invalid_argument`, `not_found`, ...), `status`, `request_id`, `retryable` and `details`
@@ -3510,6 +3731,111 @@ public func FfiConverterTypeCallbackError_lower(_ value: CallbackError) -> RustB
 
 
 /**
+ * How severe a log event is, most severe first.
+ */
+
+public enum LogLevel: Equatable, Hashable {
+    
+    /**
+     * A call or a store failed in a way the app should know about.
+     */
+    case error
+    /**
+     * Something was lost or is deprecated (a session write failed, `invokeFunction` was used).
+     */
+    case warn
+    /**
+     * Notable events.
+     */
+    case info
+    /**
+     * Each failed exchange and each re-login, for debugging.
+     */
+    case debug
+    /**
+     * Everything.
+     */
+    case trace
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LogLevel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLogLevel: FfiConverterRustBuffer {
+    typealias SwiftType = LogLevel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LogLevel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .error
+        
+        case 2: return .warn
+        
+        case 3: return .info
+        
+        case 4: return .debug
+        
+        case 5: return .trace
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LogLevel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .error:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .warn:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .info:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .debug:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .trace:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLevel_lift(_ buf: RustBuffer) throws -> LogLevel {
+    return try FfiConverterTypeLogLevel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
+    return FfiConverterTypeLogLevel.lower(value)
+}
+
+
+
+/**
  * Where the host app runs: the `X-Hydrogen-Client-Platform` header and the silent-login rules.
  */
 
@@ -4026,6 +4352,30 @@ fileprivate struct FfiConverterOptionTypeHostApis: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeLogger: FfiConverterRustBuffer {
+    typealias SwiftType = Logger?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLogger.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLogger.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSessionInfo: FfiConverterRustBuffer {
     typealias SwiftType = SessionInfo?
 
@@ -4189,6 +4539,19 @@ public func clientVersion() -> String  {
     )
 })
 }
+/**
+ * Sends the core's log events at `max_level` and above to `logger`; `None` stops forwarding. Replaces any
+ * logger set before. (If the process already has a global `tracing` subscriber of its own, that one keeps
+ * the events.)
+ */
+public func setLogger(logger: Logger?, maxLevel: LogLevel)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_func_set_logger(
+        FfiConverterOptionTypeLogger.lower(logger),
+        FfiConverterTypeLogLevel_lower(maxLevel),uniffiCallStatus
+    )
+}
+}
 
 private enum InitializationResult {
     case ok
@@ -4209,6 +4572,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_func_client_version() != 21200) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_func_set_logger() != 10195) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_canceltoken_cancel() != 4345) {
@@ -4295,6 +4661,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_sessionstore_set() != 40845) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_minicloud_uniffi_checksum_method_logger_log() != 26017) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_minicloud_uniffi_checksum_method_wechatcloud_invoke_cloud_function() != 42721) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4328,6 +4697,7 @@ private let initializationResult: InitializationResult = {
 
     uniffiCallbackInitClock()
     uniffiCallbackInitHostApis()
+    uniffiCallbackInitLogger()
     uniffiCallbackInitSessionStore()
     return InitializationResult.ok
 }()

@@ -285,6 +285,13 @@ typedef void (*UniffiCallbackInterfaceSessionStoreMethod1)(uint64_t, RustBuffer,
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOGGER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOGGER_METHOD0
+typedef void (*UniffiCallbackInterfaceLoggerMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CLOCK
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CLOCK
 typedef struct UniffiVTableCallbackInterfaceClock {
@@ -313,6 +320,15 @@ typedef struct UniffiVTableCallbackInterfaceSessionStore {
     UniffiCallbackInterfaceSessionStoreMethod0 _Nonnull get;
     UniffiCallbackInterfaceSessionStoreMethod1 _Nonnull set;
 } UniffiVTableCallbackInterfaceSessionStore;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOGGER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOGGER
+typedef struct UniffiVTableCallbackInterfaceLogger {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceLoggerMethod0 _Nonnull log;
+} UniffiVTableCallbackInterfaceLogger;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_CLONE_CANCELTOKEN
@@ -561,6 +577,26 @@ RustBuffer uniffi_minicloud_uniffi_fn_method_sessionstore_get(uint64_t ptr, Rust
 void uniffi_minicloud_uniffi_fn_method_sessionstore_set(uint64_t ptr, RustBuffer key, RustBuffer value_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_CLONE_LOGGER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_CLONE_LOGGER
+uint64_t uniffi_minicloud_uniffi_fn_clone_logger(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FREE_LOGGER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FREE_LOGGER
+void uniffi_minicloud_uniffi_fn_free_logger(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_INIT_CALLBACK_VTABLE_LOGGER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_INIT_CALLBACK_VTABLE_LOGGER
+void uniffi_minicloud_uniffi_fn_init_callback_vtable_logger(const UniffiVTableCallbackInterfaceLogger* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_LOGGER_LOG
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_LOGGER_LOG
+void uniffi_minicloud_uniffi_fn_method_logger_log(uint64_t ptr, RustBuffer level, RustBuffer target, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_CLONE_WECHATCLOUD
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_CLONE_WECHATCLOUD
 uint64_t uniffi_minicloud_uniffi_fn_clone_wechatcloud(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -630,6 +666,11 @@ void uniffi_minicloud_uniffi_fn_func_check_invoke_args(RustBuffer name_json, Rus
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_CLIENT_VERSION
 RustBuffer uniffi_minicloud_uniffi_fn_func_client_version(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_SET_LOGGER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_FUNC_SET_LOGGER
+void uniffi_minicloud_uniffi_fn_func_set_logger(RustBuffer logger, RustBuffer max_level, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_MINICLOUD_UNIFFI_RUSTBUFFER_ALLOC
@@ -904,6 +945,12 @@ uint16_t uniffi_minicloud_uniffi_checksum_func_client_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_FUNC_SET_LOGGER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_FUNC_SET_LOGGER
+uint16_t uniffi_minicloud_uniffi_checksum_func_set_logger(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
 uint16_t uniffi_minicloud_uniffi_checksum_method_canceltoken_cancel(void
@@ -1069,6 +1116,12 @@ uint16_t uniffi_minicloud_uniffi_checksum_method_sessionstore_get(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_SESSIONSTORE_SET
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_SESSIONSTORE_SET
 uint16_t uniffi_minicloud_uniffi_checksum_method_sessionstore_set(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_LOGGER_LOG
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_LOGGER_LOG
+uint16_t uniffi_minicloud_uniffi_checksum_method_logger_log(void
     
 );
 #endif

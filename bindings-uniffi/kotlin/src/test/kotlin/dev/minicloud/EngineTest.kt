@@ -4,8 +4,11 @@ import dev.minicloud.ffi.AccountKind
 import dev.minicloud.ffi.AutoLogin
 import dev.minicloud.ffi.ClientConfig
 import dev.minicloud.ffi.HostApis
+import dev.minicloud.ffi.LogLevel
+import dev.minicloud.ffi.Logger
 import dev.minicloud.ffi.Platform
 import dev.minicloud.ffi.StoreChoice
+import dev.minicloud.ffi.setLogger
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -198,6 +201,27 @@ class EngineTest {
         }
         client(store = customStore(broken)).use { c -> assertTrue(c.anonymousLogin().isAnonymous) }
         assertTrue(calls > 0)
+    }
+
+    @Test
+    fun aFailingSessionWriteReachesTheAppsLogger() = runBlocking {
+        val lines = java.util.Collections.synchronizedList(mutableListOf<Triple<LogLevel, String, String>>())
+        setLogger(object : Logger {
+            override fun log(level: LogLevel, target: String, message: String) { lines += Triple(level, target, message) }
+        }, LogLevel.WARN)
+        try {
+            val readOnly = object : JsonStore {
+                override fun get(key: String): JsonElement? = null
+                override fun set(key: String, value: JsonElement) = throw IllegalStateException("keystore locked")
+            }
+            client(store = customStore(readOnly)).use { c -> c.anonymousLogin() }
+        } finally {
+            setLogger(null, LogLevel.WARN)
+        }
+        val first = lines.firstOrNull() ?: error("no log line reached the logger")
+        assertEquals(LogLevel.WARN, first.first)
+        assertEquals("minicloud_uniffi", first.second)
+        assertTrue(first.third.startsWith("session store write failed key=ifx_baas_"), first.third)
     }
 
     @Test
