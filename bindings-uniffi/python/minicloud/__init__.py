@@ -19,6 +19,7 @@ Cancelling the task that awaits a call stops the call and closes its connection.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import typing
@@ -225,6 +226,8 @@ def forward_logs(level: int = logging.WARNING) -> None:
 
 
 forward_logs()
+# The core's threads may outlive the interpreter's shutdown; stop calling into Python before it goes away.
+atexit.register(lambda: _ffi.set_logger(None, LogLevel.ERROR))
 
 
 def custom_store(store: typing.Any) -> StoreChoice:
