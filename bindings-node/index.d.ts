@@ -184,3 +184,16 @@ export declare class WeChatCloud {
   /** Runs `name` with `event` (`{}` when omitted) and resolves to its return value (`resp_data` decoded). */
   invokeCloudFunction(name: string, event?: unknown, options?: { signal?: AbortSignal }): Promise<unknown>
 }
+
+/** A log level of the core's events, most severe first. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/**
+ * Where the core's log events go: `logger(level, target, message)` gets every event at `level` and above; `null`
+ * stops them. By default `warn` and above become `process.emitWarning(message, 'MinicloudWarning')`. Events never
+ * carry tokens, passwords or secrets.
+ */
+export declare function setLogger(
+  logger: ((level: LogLevel, target: string, message: string) => void) | null,
+  level?: LogLevel,
+): void

@@ -75,7 +75,7 @@ const CLIENT_OPTIONS = {
   nowSecs: 'number',
   appName: 'string',
   loginCode: 'function',
-  logLevel: 'any', // accepted for BaaS.init compatibility; minicloud logs through the core's tracing
+  logLevel: 'any', // accepted for BaaS.init compatibility; minicloud's own log goes through setLogger
 }
 
 /** `autoLogin` in Node (no host login API): see README. */
@@ -259,6 +259,24 @@ function warnInvokeFunction() {
   })
 }
 
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
+
+/**
+ * Where the core's log events go: `logger(level, target, message)` gets every event at `level` and above
+ * (`'error'`, `'warn'` (default), `'info'`, `'debug'`, `'trace'`); `null` stops them. By default `warn` and above
+ * become `process.emitWarning(message, 'MinicloudWarning')` (a session file that cannot be written, ...). The
+ * core never logs tokens, passwords or secrets.
+ */
+function setLogger(logger, level = 'warn') {
+  if (logger !== null && typeof logger !== 'function') {
+    throw invalid(`logger must be a function or null, got ${describe(logger)}`)
+  }
+  if (!LOG_LEVELS.includes(level)) throw invalid(`log level must be one of ${LOG_LEVELS.join(', ')}, got ${String(level)}`)
+  native.setLogger(logger, level)
+}
+
+setLogger((level, target, message) => process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }))
+
 let defaultClient = null
 
 function current() {
@@ -375,4 +393,4 @@ class WeChatCloud {
   }
 }
 
-module.exports = { BaaS, Client, HError, WeChatCloud, WeChatError }
+module.exports = { BaaS, Client, HError, WeChatCloud, WeChatError, setLogger }

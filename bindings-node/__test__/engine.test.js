@@ -109,6 +109,28 @@ test('a password login is kept in the session file for the next client', async (
   assert.equal(result.data.user.id, login.userId)
 })
 
+test('a session file that cannot be written is reported once as a MinicloudWarning', async () => {
+  const parent = path.join(dir, `unwritable-${process.pid}`)
+  const sessionFile = path.join(parent, 'session.json')
+  const client = new Client({ clientId: engine.clientId, host: engine.url, sessionFile })
+  fs.writeFileSync(parent, 'a file where the session directory should be')
+  const warnings = []
+  const onWarning = (w) => warnings.push(w)
+  process.on('warning', onWarning)
+  try {
+    await client.anonymousLogin() // stores six keys, each a failed write
+    // emitWarning delivers on a later tick; the login resolves first.
+    await new Promise((r) => setTimeout(r, 200))
+  } finally {
+    process.off('warning', onWarning)
+  }
+  const ours = warnings.filter((w) => w.name === 'MinicloudWarning')
+  assert.equal(ours.length, 1, `one MinicloudWarning for the failing file (got ${ours.map((w) => w.message).join(' | ') || 'none'})`)
+  const [warning] = ours
+  assert.equal(warning.code, 'MINICLOUD_WARN')
+  assert.match(warning.message, /^could not write the session file path=.*session\.json error=/)
+})
+
 test('an expired session under 100 concurrent calls makes exactly one login', async () => {
   const credentials = await newUser()
   const sessionFile = writeSession({ ifx_baas_auth_token: 'stale-token', ifx_baas_session_expires_at: 1 })

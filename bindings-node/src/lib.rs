@@ -15,6 +15,7 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+pub mod log;
 pub mod wechat;
 
 use std::sync::Arc;

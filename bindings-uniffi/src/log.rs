@@ -5,10 +5,8 @@
 //! nowhere; [`set_logger`] hands every event at or above a level to the app's logger as one line of text.
 //! Events carry no secrets: the core never logs tokens, passwords or app secrets.
 
-use std::fmt::{self, Write as _};
 use std::sync::{Arc, Once, RwLock};
 
-use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
@@ -88,47 +86,8 @@ impl<S: Subscriber> Layer<S> for Forward {
         if level > max {
             return;
         }
-        let mut text = Text::default();
-        event.record(&mut text);
-        let _ = logger.log(level, event.metadata().target().to_owned(), text.finish());
-    }
-}
-
-/// An event's message followed by its other fields as `key=value`.
-#[derive(Default)]
-struct Text {
-    message: String,
-    fields: String,
-}
-
-impl Text {
-    fn finish(self) -> String {
-        match (self.message.is_empty(), self.fields.is_empty()) {
-            (_, true) => self.message,
-            (true, false) => self.fields,
-            (false, false) => format!("{} {}", self.message, self.fields),
-        }
-    }
-}
-
-impl Visit for Text {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            self.record_debug(field, &format_args!("{value}"));
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-            return;
-        }
-        if !self.fields.is_empty() {
-            self.fields.push(' ');
-        }
-        let _ = write!(self.fields, "{}={value:?}", field.name());
+        let text = minicloud_core::log::event_text(event);
+        let _ = logger.log(level, event.metadata().target().to_owned(), text);
     }
 }
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod error;
 pub mod host;
 pub mod invoke;
+pub mod log;
 pub mod platform;
 pub mod redact;
 pub mod session;

@@ -112,6 +112,8 @@ impl SessionStore for MemoryStore {
 pub struct FileStore {
     path: PathBuf,
     values: Mutex<BTreeMap<String, Value>>,
+    /// Whether the last write failed: a failing file is reported once, not once per key of each login.
+    failing: std::sync::atomic::AtomicBool,
 }
 
 impl FileStore {
@@ -129,7 +131,7 @@ impl FileStore {
                 return Err(HError::invalid_argument(format!("cannot read session file {}: {e}", path.display())))
             }
         };
-        Ok(FileStore { path, values: Mutex::new(values) })
+        Ok(FileStore { path, values: Mutex::new(values), failing: Default::default() })
     }
 
     /// Where the file is.
@@ -146,8 +148,13 @@ impl FileStore {
             std::fs::write(&tmp, serde_json::to_vec_pretty(values).unwrap_or_default())?;
             std::fs::rename(&tmp, &self.path)
         })();
-        if let Err(e) = result {
-            tracing::warn!(path = %self.path.display(), error = %e, "could not write the session file");
+        let was_failing = self.failing.swap(result.is_err(), std::sync::atomic::Ordering::Relaxed);
+        match result {
+            Err(e) if !was_failing => {
+                tracing::warn!(path = %self.path.display(), error = %e, "could not write the session file")
+            }
+            Ok(()) if was_failing => tracing::info!(path = %self.path.display(), "the session file is written again"),
+            _ => {}
         }
     }
 }
