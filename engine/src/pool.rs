@@ -204,7 +204,6 @@ impl Runtime {
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
         Ok(Worker {
             name: name.to_string(),
-            group: child.id(),
             child,
             reader: BufReader::new(r),
             writer: w,
@@ -273,8 +272,6 @@ fn describe_status(st: Option<std::process::ExitStatus>) -> String {
 struct Worker {
     /// The function this worker runs.
     name: String,
-    /// The worker's process group (its pid): the worker and whatever its function spawned.
-    group: Option<u32>,
     child: Child,
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
@@ -408,14 +405,16 @@ impl Worker {
 
     /// Kills the worker and every process in its group (children its function started and left running).
     fn kill(&mut self) {
-        let _ = self.child.start_kill();
-        if let Some(group) = self.group.take().and_then(|pid| i32::try_from(pid).ok()) {
-            // SAFETY: kill(2) with a negative pid signals the process group; it touches no memory of ours. The
-            // group id stays reserved while any member lives, so it cannot name someone else's group.
+        // `id()` is `None` once the worker has been reaped: its pid, and so its group id, may then belong to
+        // someone else, and only then is the group left alone.
+        if let Some(group) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: kill(2) with a negative pid signals a process group and touches no memory of ours. The
+            // worker is not reaped, so its pid is still reserved and the group is the one it leads.
             unsafe {
                 libc::kill(-group, libc::SIGKILL);
             }
         }
+        let _ = self.child.start_kill();
     }
 }
 
