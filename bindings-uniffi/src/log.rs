@@ -5,10 +5,9 @@
 //! nowhere; [`set_logger`] hands every event at or above a level to the app's logger as one line of text.
 //! Events carry no secrets: the core never logs tokens, passwords or app secrets.
 
-use std::sync::{Arc, Once, RwLock};
+use std::sync::Arc;
 
-use tracing::{Event, Level, Metadata, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing::Level;
 
 use crate::CallbackError;
 
@@ -28,13 +27,23 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    fn of(level: &Level) -> LogLevel {
-        match *level {
+    fn of(level: Level) -> LogLevel {
+        match level {
             Level::ERROR => LogLevel::Error,
             Level::WARN => LogLevel::Warn,
             Level::INFO => LogLevel::Info,
             Level::DEBUG => LogLevel::Debug,
             _ => LogLevel::Trace,
+        }
+    }
+
+    fn to_tracing(self) -> Level {
+        match self {
+            LogLevel::Error => Level::ERROR,
+            LogLevel::Warn => Level::WARN,
+            LogLevel::Info => Level::INFO,
+            LogLevel::Debug => Level::DEBUG,
+            LogLevel::Trace => Level::TRACE,
         }
     }
 }
@@ -48,47 +57,16 @@ pub trait Logger: Send + Sync {
     fn log(&self, level: LogLevel, target: String, message: String) -> Result<(), CallbackError>;
 }
 
-/// The installed logger and the most verbose level it gets.
-static LOGGER: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
-static INSTALL: Once = Once::new();
-
 /// Sends the core's log events at `max_level` and above to `logger`; `None` stops forwarding. Replaces any
 /// logger set before. (If the process already has a global `tracing` subscriber of its own, that one keeps
 /// the events.)
 #[uniffi::export]
 pub fn set_logger(logger: Option<Arc<dyn Logger>>, max_level: LogLevel) {
-    *LOGGER.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = logger.map(|l| (l, max_level));
-    INSTALL.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Forward));
+    let sink = logger.map(|logger| -> minicloud_core::log::LogSink {
+        // A logger that throws loses that one event.
+        Arc::new(move |level, target, text| drop(logger.log(LogLevel::of(level), target.to_owned(), text)))
     });
-}
-
-fn current() -> Option<(Arc<dyn Logger>, LogLevel)> {
-    LOGGER.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
-}
-
-/// The `tracing` layer that hands events to the installed [`Logger`].
-struct Forward;
-
-impl<S: Subscriber> Layer<S> for Forward {
-    fn register_callsite(&self, _metadata: &'static Metadata<'static>) -> tracing::subscriber::Interest {
-        // The logger and its level can change at any time, so every event asks `enabled`.
-        tracing::subscriber::Interest::sometimes()
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        current().is_some_and(|(_, max)| LogLevel::of(metadata.level()) <= max)
-    }
-
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let Some((logger, max)) = current() else { return };
-        let level = LogLevel::of(event.metadata().level());
-        if level > max {
-            return;
-        }
-        let text = minicloud_core::log::event_text(event);
-        let _ = logger.log(level, event.metadata().target().to_owned(), text);
-    }
+    minicloud_core::log::forward_events(sink, max_level.to_tracing());
 }
 
 #[cfg(test)]
