@@ -275,7 +275,9 @@ function setLogger(logger, level = 'warn') {
   native.setLogger(logger, level)
 }
 
-setLogger((level, target, message) => process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }))
+setLogger((level, target, message) =>
+  process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }),
+)
 
 let defaultClient = null
 

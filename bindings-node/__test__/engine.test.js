@@ -119,8 +119,9 @@ test('a session file that cannot be written is reported once as a MinicloudWarni
   process.on('warning', onWarning)
   try {
     await client.anonymousLogin() // stores six keys, each a failed write
-    // emitWarning delivers on a later tick; the login resolves first.
-    await new Promise((r) => setTimeout(r, 200))
+    // Warnings arrive on later ticks of the event loop: wait for the first, then let any others through.
+    for (let i = 0; i < 500 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
   } finally {
     process.off('warning', onWarning)
   }

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by scripts/test-node.sh: the package's types accept real usage and
 // reject misuse (the @ts-expect-error lines fail the check if they ever type-check).
-import { BaaS, Client, HError, WeChatCloud, WeChatError, type InvokeResult, type LoginResult } from 'minicloud'
+import { BaaS, Client, HError, WeChatCloud, WeChatError, setLogger, type InvokeResult, type LogLevel, type LoginResult } from 'minicloud'
 import * as native from 'minicloud/native'
 
 async function wechat(): Promise<void> {
@@ -64,5 +64,11 @@ async function main(): Promise<void> {
   const outcome: native.Outcome = await nativeClient.invoke('f', '{}', null, undefined)
   void [code, anon, version, outcome]
 }
+
+const quiet: LogLevel = 'error'
+setLogger((level: LogLevel, target: string, message: string) => console.error(level, target, message), quiet)
+setLogger(null)
+// @ts-expect-error: not a level
+setLogger(null, 'loud')
 
 void main

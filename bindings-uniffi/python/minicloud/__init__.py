@@ -220,8 +220,9 @@ def forward_logs(level: int = logging.WARNING) -> None:
     """Forwards the core's log events at ``level`` (a ``logging`` level) and above to Python's ``logging``,
     logger ``minicloud``. Done at import with ``logging.WARNING`` (failed session writes, the deprecated
     ``invoke_function``); call ``forward_logs(logging.DEBUG)`` to see every failed exchange too."""
-    max_level = min((lvl for lvl, py in _PY_LEVELS.items() if py >= level), key=lambda lvl: _PY_LEVELS[lvl],
-                    default=LogLevel.ERROR)
+    # The most verbose minicloud level that ``level`` still lets through.
+    most_verbose_first = (LogLevel.TRACE, LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR)
+    max_level = next((lvl for lvl in most_verbose_first if _PY_LEVELS[lvl] >= level), LogLevel.ERROR)
     _ffi.set_logger(_PythonLogging(), max_level)
 
 
