@@ -8,26 +8,18 @@ use std::ops::Range;
 
 use serde_json::Value;
 
-/// Keys whose values are secrets wherever they appear in a JSON document.
-const SECRET_KEYS: &[&str] = &[
-    "token",
-    "auth_token",
-    "access_token",
-    "refresh_token",
-    "password",
-    "secret",
-    "app_secret",
-    "appsecret",
-    "session_key",
-    "authorization",
-];
+/// How the names of secret keys end, compared ignoring case, `_` and `-`: `token`, `access_token`,
+/// `X-Access-Token`, `adminToken`, `app_secret`, `clientSecret`, `password`, `session_key`, `Authorization`,
+/// `Proxy-Authorization`, `cookie` all name secrets.
+const SECRET_KEY_ENDINGS: &[&str] = &["token", "secret", "password", "passwd", "sessionkey", "authorization", "cookie"];
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
-/// Whether a JSON key names a secret (case-insensitive).
+/// Whether a key names a secret: its name, ignoring case, `_` and `-`, ends with `token`, `secret`, `password`,
+/// `passwd`, `session_key`, `authorization` or `cookie`.
 pub fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+    is_secret_key_bytes(key.as_bytes())
 }
 
 /// Replaces, in place and at any depth, the value of every secret key with [`REDACTED`].
@@ -47,9 +39,11 @@ pub fn redact_value(value: &mut Value) {
     }
 }
 
-/// Removes secrets from free text such as a transport's error message: `key=value` query parameters and
-/// `Authorization`-style header values whose key is a secret. Any text is accepted; text without secrets comes
-/// back unchanged.
+/// Removes secrets from free text such as a transport's error message or a body that is not JSON: the value of
+/// every secret key (see [`is_secret_key`]) written as a query parameter (`access_token=…`, also inside a URL
+/// inside JSON), a header (`Authorization: Hydrogen-r1 …`) or a JSON member (`{"token":"…"}`,
+/// `"password": "…"`, `{\"token\":\"…\"}` inside a JSON string, `'secret': '…'`). Any text is accepted;
+/// text without secrets comes back unchanged.
 ///
 /// Every `=` and `:` of the text is looked at, also those inside a value already being removed, so a secret
 /// never escapes because an earlier value swallowed its key.
@@ -64,9 +58,8 @@ pub fn redact_text(text: &str) -> String {
         if !matches!(sep, b'=' | b':') || !is_secret_key_bytes(key_before(bytes, at)) {
             continue;
         }
-        let start = at + 1 + bytes[at + 1..].iter().take_while(|b| matches!(b, b' ' | b'"')).count();
-        let ends = if sep == b'=' { &mut query_value_end } else { &mut header_value_end };
-        let value = start..ends.at_or_after(bytes, start);
+        let unquoted_end = if sep == b'=' { &mut query_value_end } else { &mut header_value_end };
+        let value = value_after(bytes, at + 1, unquoted_end);
         if value.is_empty() {
             continue;
         }
@@ -90,19 +83,56 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
-/// Where a `key=value` value ends.
-const QUERY_VALUE_STOPS: &[u8] = b"& \",)\n";
-/// Where a `key: value` value ends (a header value may hold spaces, as in `Hydrogen-r1 abc`).
-const HEADER_VALUE_STOPS: &[u8] = b"\",\n";
+/// Where an unquoted `key=value` value ends.
+const QUERY_VALUE_STOPS: &[u8] = b"& \t\r\n\"',)}]\\";
+/// Where an unquoted `key: value` value ends (a header value may hold spaces, as in `Hydrogen-r1 abc`).
+const HEADER_VALUE_STOPS: &[u8] = b"\r\n\"',}]\\";
 
-/// The key name that ends right before `sep`: the ASCII letters, digits, `_` and `-` in front of it.
+/// The key name that ends right before the separator at `sep`: the ASCII letters, digits, `_` and `-` in front
+/// of it, past spaces and a closing quote (`"token" :`, `\"token\":`).
 fn key_before(bytes: &[u8], sep: usize) -> &[u8] {
-    let len = bytes[..sep].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
-    &bytes[sep - len..sep]
+    let mut end = sep - bytes[..sep].iter().rev().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    if end > 0 && matches!(bytes[end - 1], b'"' | b'\'') {
+        end -= 1;
+        if end > 0 && bytes[end - 1] == b'\\' {
+            end -= 1;
+        }
+    }
+    let len = bytes[..end].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')).count();
+    &bytes[end - len..end]
+}
+
+/// The value that starts after the separator, spaces skipped: inside its quotes when quoted (`"…"` with JSON
+/// escapes, `'…'`, or `\"…\"` inside a JSON string), else up to a stop byte. An unclosed quote runs to the end.
+fn value_after(bytes: &[u8], from: usize, unquoted_end: &mut NextStop) -> Range<usize> {
+    let start = from + bytes[from..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    let rest = &bytes[start..];
+    if rest.starts_with(b"\\\"") {
+        let inner = start + 2;
+        let end = bytes[inner..].windows(2).position(|w| w == b"\\\"").map_or(bytes.len(), |i| inner + i);
+        return inner..end;
+    }
+    match rest.first() {
+        Some(&quote @ (b'"' | b'\'')) => {
+            let inner = start + 1;
+            let mut i = inner;
+            while i < bytes.len() && bytes[i] != quote {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            inner..i.min(bytes.len())
+        }
+        _ => start..unquoted_end.at_or_after(bytes, start),
+    }
 }
 
 fn is_secret_key_bytes(key: &[u8]) -> bool {
-    !key.is_empty() && SECRET_KEYS.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(key))
+    SECRET_KEY_ENDINGS.iter().any(|ending| ends_with_ignoring_separators(key, ending.as_bytes()))
+}
+
+/// Whether `key`, read without `_` and `-` and ignoring ASCII case, ends with `ending`.
+fn ends_with_ignoring_separators(key: &[u8], ending: &[u8]) -> bool {
+    let mut letters = key.iter().rev().filter(|b| !matches!(b, b'_' | b'-'));
+    ending.iter().rev().all(|e| letters.next().is_some_and(|k| k.eq_ignore_ascii_case(e)))
 }
 
 /// The first stop byte at or after a position. Positions asked for only grow, so the answer found for one is
@@ -201,6 +231,69 @@ mod tests {
         assert_eq!(redact_text("token=password:abc def"), "token=[redacted]");
     }
 
+    #[test]
+    fn json_members_holding_secrets_are_removed_from_text() {
+        assert_eq!(redact_text(r#"{"token":"abc"}"#), r#"{"token":"[redacted]"}"#);
+        assert_eq!(
+            redact_text(r#"{"user": "allen", "password": "x y"}"#),
+            r#"{"user": "allen", "password": "[redacted]"}"#
+        );
+        assert_eq!(redact_text(r#"{"token" : 12345, "n": 1}"#), r#"{"token" : [redacted], "n": 1}"#);
+    }
+
+    #[test]
+    fn a_query_secret_in_a_url_inside_json_is_removed() {
+        assert_eq!(
+            redact_text(r#"{"url":"https://api.weixin.qq.com/tcb/x?access_token=abc&env=测试","msg":"失败"}"#),
+            r#"{"url":"https://api.weixin.qq.com/tcb/x?access_token=[redacted]&env=测试","msg":"失败"}"#
+        );
+    }
+
+    #[test]
+    fn json_inside_a_json_string_is_redacted() {
+        assert_eq!(redact_text(r#""{\"token\":\"abc\",\"名\":1}""#), r#""{\"token\":\"[redacted]\",\"名\":1}""#);
+    }
+
+    #[test]
+    fn a_quoted_secret_with_escaped_quotes_and_spaces_is_removed_whole() {
+        assert_eq!(redact_text(r#"{"secret":"a \"b\" 令牌"}"#), r#"{"secret":"[redacted]"}"#);
+        assert_eq!(redact_text("password='p w 🔑', next"), "password='[redacted]', next");
+    }
+
+    #[test]
+    fn an_unclosed_quoted_secret_is_removed_to_the_end() {
+        assert_eq!(redact_text(r#"{"token":"abc"#), r#"{"token":"[redacted]"#);
+    }
+
+    #[test]
+    fn secret_key_names_are_matched_ignoring_case_underscores_and_dashes() {
+        for key in [
+            "adminToken",
+            "X-Access-Token",
+            "client_secret",
+            "appSecret",
+            "Proxy-Authorization",
+            "SESSION_KEY",
+            "passwd",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+            assert_eq!(redact_text(&format!("{key}=abc")), format!("{key}=[redacted]"));
+        }
+        for key in ["token_type", "expires_in", "name", "名", "", "tokens", "code"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn json_values_of_secret_keys_are_redacted_at_any_depth() {
+        let mut value = serde_json::json!({"a": [{"adminToken": "x", "名": "余额不足"}], "client_secret": {"k": 1}});
+        redact_value(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"a": [{"adminToken": REDACTED, "名": "余额不足"}], "client_secret": REDACTED})
+        );
+    }
+
     mod properties {
         use super::super::*;
         use proptest::prelude::*;
@@ -209,22 +302,34 @@ mod tests {
         /// ends a value.
         const SECRET_VALUE: &str = "[A-Za-z0-9_.~+/*!@#$%^一-龥ぁ-んА-я😀-🙏🔑é\u{301}]{1,24}";
 
+        /// A secret key's name in any of its spellings: `token`, `ADMIN_TOKEN`, `X-Access-Token`, `clientSecret`.
         fn secret_key() -> impl Strategy<Value = String> {
-            (prop::sample::select(SECRET_KEYS), any::<bool>()).prop_map(|(key, upper)| {
+            let before = prop::sample::select(vec!["", "access_", "X-Access-", "admin", "client_", "app", "Proxy-"]);
+            (before, prop::sample::select(SECRET_KEY_ENDINGS), any::<bool>()).prop_map(|(before, ending, upper)| {
+                let key = format!("{before}{ending}");
                 if upper {
                     key.to_ascii_uppercase()
                 } else {
-                    key.to_owned()
+                    key
                 }
             })
         }
+
+        /// The ways a secret is written in text.
+        const STYLES: usize = 10;
 
         fn placed(key: &str, value: &str, style: usize) -> String {
             match style {
                 0 => format!("{key}={value}"),
                 1 => format!("{key}: {value}"),
                 2 => format!("{key}:{value}"),
-                _ => format!("{key}=\"{value}\""),
+                3 => format!("{key}=\"{value}\""),
+                4 => format!(r#"{{"{key}":"{value}"}}"#),
+                5 => format!(r#""{key}" : "{value}","#),
+                6 => format!(r#""{{\"{key}\":\"{value}\"}}""#),
+                7 => format!("'{key}': '{value}'"),
+                8 => format!(r#"{{"url":"https://x/f?a=1&{key}={value}&b=2"}}"#),
+                _ => format!(r#"{{"{key}": {value}}}"#),
             }
         }
 
@@ -252,7 +357,7 @@ mod tests {
                 before in any::<String>(),
                 key in secret_key(),
                 value in SECRET_VALUE,
-                style in 0usize..4,
+                style in 0..STYLES,
                 after in any::<String>(),
             ) {
                 let value = format!("SECRET{value}");
