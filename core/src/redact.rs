@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+#[cfg(feature = "driver")]
 use serde_json::Value;
 
 /// How the names of secret keys end, compared ignoring case, `_` and `-`: `token`, `access_token`,
@@ -23,6 +24,7 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// Replaces, in place and at any depth, the value of every secret key with [`REDACTED`].
+#[cfg(feature = "driver")]
 pub fn redact_value(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -285,6 +287,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "driver")]
     fn json_values_of_secret_keys_are_redacted_at_any_depth() {
         let mut value = serde_json::json!({"a": [{"adminToken": "x", "名": "余额不足"}], "client_secret": {"k": 1}});
         redact_value(&mut value);
