@@ -36,7 +36,7 @@ pub use machine::http::{HttpRequest, HttpResponse, Method, TransportError, Trans
 pub use machine::platform::{self, Platform};
 pub use machine::session::{CurrentUser, Session};
 pub use machine::wechat::WeChatMachine;
-pub use machine::{limits, Machine};
+pub use machine::{limits, LoginCodeAnswer, Machine, SilentLogin};
 
 // ---- the native async driver (feature `driver`) ----
 
@@ -44,6 +44,8 @@ pub use machine::{limits, Machine};
 pub mod client;
 #[cfg(feature = "driver")]
 pub mod clock;
+#[cfg(feature = "driver")]
+mod drive;
 #[cfg(feature = "driver")]
 pub mod host;
 #[cfg(feature = "driver")]
@@ -57,12 +59,16 @@ pub mod timer;
 #[cfg(feature = "driver")]
 pub mod transport;
 #[cfg(feature = "driver")]
+mod values;
+#[cfg(feature = "driver")]
 pub mod wechat;
 
 #[cfg(feature = "driver")]
 pub use client::{Client, ClientBuilder, LoginResult};
 #[cfg(feature = "driver")]
 pub use clock::{Clock, FixedClock, SystemClock};
+#[cfg(feature = "driver")]
+pub use drive::{Logger, TracingLogger};
 #[cfg(feature = "driver")]
 pub use host::{Host, NoHost};
 #[cfg(feature = "driver")]

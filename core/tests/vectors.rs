@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Arguments, Failed, Trial};
 use minicloud_core::{
     AutoLogin, BoxFuture, Client, ClientConfig, Credentials, FixedClock, HError, Host, HttpRequest, HttpResponse,
-    Invocation, MemoryStore, Platform, SessionStore, Transport, TransportError, TransportErrorKind,
+    Invocation, LoginCodeAnswer, MemoryStore, Platform, SessionStore, SilentLogin, Transport, TransportError,
+    TransportErrorKind,
 };
 use serde_json::Value;
 
@@ -37,6 +38,7 @@ fn main() {
 struct Exchange {
     request: Value,
     answer: Result<HttpResponse, TransportError>,
+    hangs: bool,
     used: bool,
 }
 
@@ -70,42 +72,61 @@ impl Transport for ScriptedTransport {
             // Let other calls run first, so concurrent callers really overlap.
             tokio::task::yield_now().await;
             let seen = request_as_json(&request, &self.version);
-            let mut exchanges = self.exchanges.lock().unwrap();
-            let position = if self.concurrent {
-                exchanges.iter().position(|e| !e.used && e.request == seen)
-            } else {
-                exchanges.iter().position(|e| !e.used).filter(|&i| exchanges[i].request == seen)
-            };
-            let Some(i) = position else {
-                let expected = exchanges.iter().find(|e| !e.used).map(|e| e.request.to_string());
-                self.problems.lock().unwrap().push(format!(
-                    "unexpected request\n  sent:     {seen}\n  expected: {}",
-                    expected.unwrap_or_else(|| "no more requests".into())
-                ));
-                return Err(TransportError::new(TransportErrorKind::Connect, "vector runner: unexpected request"));
-            };
-            exchanges[i].used = true;
-            let answer = exchanges[i].answer.clone();
-            if let Ok(response) = &answer {
-                if response.body.len() > request.max_response_bytes {
-                    return Err(TransportError::body_too_large(request.max_response_bytes));
+            let answer = self.answer(&seen);
+            match answer {
+                // A server that never answers: only the call's own time limit ends it.
+                None => std::future::pending().await,
+                Some(Ok(response)) if response.body.len() > request.max_response_bytes => {
+                    Err(TransportError::body_too_large(request.max_response_bytes))
                 }
+                Some(answer) => answer,
             }
-            answer
         })
+    }
+}
+
+impl ScriptedTransport {
+    /// The scripted answer to `seen` (`None`: the exchange hangs).
+    fn answer(&self, seen: &Value) -> Option<Result<HttpResponse, TransportError>> {
+        let mut exchanges = self.exchanges.lock().unwrap();
+        let position = if self.concurrent {
+            exchanges.iter().position(|e| !e.used && e.request == *seen)
+        } else {
+            exchanges.iter().position(|e| !e.used).filter(|&i| exchanges[i].request == *seen)
+        };
+        let Some(i) = position else {
+            let expected = exchanges.iter().find(|e| !e.used).map(|e| e.request.to_string());
+            self.problems.lock().unwrap().push(format!(
+                "unexpected request\n  sent:     {seen}\n  expected: {}",
+                expected.unwrap_or_else(|| "no more requests".into())
+            ));
+            return Some(Err(TransportError::new(TransportErrorKind::Connect, "vector runner: unexpected request")));
+        };
+        exchanges[i].used = true;
+        (!exchanges[i].hangs).then(|| exchanges[i].answer.clone())
     }
 }
 
 struct ScriptedHost {
     login_code: Option<String>,
+    login_fails: Option<String>,
+    login_hangs: bool,
     app_name: Option<String>,
     offline: bool,
 }
 
 impl Host for ScriptedHost {
-    fn login_code(&self) -> BoxFuture<'_, Result<String, HError>> {
-        let code = self.login_code.clone();
-        Box::pin(async move { code.ok_or_else(|| HError::unsupported("no login code")) })
+    fn login_code(&self) -> BoxFuture<'_, LoginCodeAnswer> {
+        Box::pin(async move {
+            if self.login_hangs {
+                return std::future::pending().await;
+            }
+            match (&self.login_fails, &self.login_code) {
+                (Some(words), _) => LoginCodeAnswer::Failed(words.clone()),
+                (None, Some(code)) => LoginCodeAnswer::Code { code: code.clone(), app_name: None },
+                (None, None) => LoginCodeAnswer::Unavailable,
+            }
+        })
     }
 
     fn app_name(&self) -> Option<String> {
@@ -121,7 +142,7 @@ impl Host for ScriptedHost {
 fn answer_of(exchange: &Value) -> Result<HttpResponse, TransportError> {
     if let Some(failure) = exchange.get("failure").and_then(Value::as_str) {
         let kind = match failure {
-            "timeout" => TransportErrorKind::Timeout,
+            "timeout" | "hang" => TransportErrorKind::Timeout,
             "offline" | "refused" | "reset" => TransportErrorKind::Connect,
             other => panic!("unknown failure {other:?}"),
         };
@@ -159,18 +180,31 @@ fn config_of(v: &Value) -> ClientConfig {
     config
 }
 
+/// A number as vectors write it: JSON numbers, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+fn vector_number(value: &Value) -> f64 {
+    match value.as_str() {
+        Some("NaN") => f64::NAN,
+        Some("Infinity") => f64::INFINITY,
+        Some("-Infinity") => f64::NEG_INFINITY,
+        _ => value.as_f64().expect("a number"),
+    }
+}
+
 async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError> {
     let args = call["args"].as_array().cloned().unwrap_or_default();
     let arg = |i: usize| args.get(i).cloned();
     match call["op"].as_str().unwrap() {
         op @ ("invoke" | "invokeFunction") => {
-            let invocation = Invocation::from_args(&arg(0).unwrap_or(Value::Null), arg(1), args.get(2))?;
+            let mut invocation = Invocation::from_args(&arg(0).unwrap_or(Value::Null), arg(1), args.get(2))?;
+            if let Some(ms) = call.get("timeoutMs") {
+                invocation = invocation.timeout(minicloud_core::limits::time_limit("timeoutMs", vector_number(ms))?);
+            }
             let result =
                 if op == "invoke" { client.invoke(invocation).await } else { client.invoke_function(invocation).await };
             result.map(Some)
         }
-        "login" => client.login(&Credentials::from_json(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
-        "register" => client.register(&Credentials::from_json(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
+        "login" => client.login(&Credentials::from_value(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
+        "register" => client.register(&Credentials::from_value(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
         "loginWithSms" => {
             let phone = arg(0).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             let code = arg(1).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -178,7 +212,12 @@ async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError
             client.login_with_sms(&phone, &code, create_user).await.map(|_| None)
         }
         "anonymousLogin" => client.anonymous_login().await.map(|_| None),
-        "silentLogin" => client.silent_login(true).await.map(|_| None),
+        "silentLogin" => {
+            let text = |i: usize| arg(i).map(|v| v.to_string());
+            let options = SilentLogin::login_with_wechat(text(0).as_deref(), text(1).as_deref())?;
+            client.login_with_wechat(options).await.map(|_| None)
+        }
+        "getCurrentUser" => client.get_current_user().await.map(|_| None),
         "logout" => client.logout().await.map(|()| None),
         "clearSession" => {
             client.clear_session();
@@ -222,6 +261,8 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
     let host_env = &v["hostEnv"];
     let host = ScriptedHost {
         login_code: host_env.get("loginCode").and_then(Value::as_str).map(str::to_owned),
+        login_fails: host_env.get("loginFails").and_then(Value::as_str).map(str::to_owned),
+        login_hangs: host_env.get("loginHangs").and_then(Value::as_bool) == Some(true),
         app_name: host_env.get("appName").and_then(Value::as_str).map(str::to_owned),
         offline: host_env.get("networkType").and_then(Value::as_str) == Some("none"),
     };
@@ -229,7 +270,12 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| Exchange { request: e["request"].clone(), answer: answer_of(e), used: false })
+        .map(|e| Exchange {
+            request: e["request"].clone(),
+            answer: answer_of(e),
+            hangs: e.get("failure").and_then(Value::as_str) == Some("hang"),
+            used: false,
+        })
         .collect();
     let concurrent = v["concurrent"].as_bool().unwrap_or(false);
     let transport = Arc::new(ScriptedTransport {

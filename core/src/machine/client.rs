@@ -93,7 +93,8 @@ impl SilentLogin {
         }
         let mut login = SilentLogin::default();
         let Some(text) = options_json else { return Ok(login) };
-        let options = json::parse(text).map_err(|_| HError::invalid_argument("loginWithWechat options are not JSON"))?;
+        let options =
+            json::parse(text).map_err(|_| HError::invalid_argument("loginWithWechat options are not JSON"))?;
         match options.kind() {
             Kind::Null => return Ok(login),
             Kind::Object => {}
@@ -219,10 +220,18 @@ enum Stage {
     /// Leading the login in flight.
     Lead(Lead),
     /// A request is out (`login`: the flight's login request).
-    AwaitAnswer { login: bool },
+    AwaitAnswer {
+        login: bool,
+    },
     /// The exchange failed to connect: ask the host whether it is offline.
-    CheckOffline { error: TransportError, login: bool },
-    AwaitOffline { error: TransportError, login: bool },
+    CheckOffline {
+        error: TransportError,
+        login: bool,
+    },
+    AwaitOffline {
+        error: TransportError,
+        login: bool,
+    },
     Finished(Result<Answer, HError>),
 }
 
@@ -345,7 +354,11 @@ impl Machine {
             Op::Invoke(invoke) => {
                 if invoke.deprecated_alias && !self.warned_invoke_function {
                     self.warned_invoke_function = true;
-                    self.log(LogLevel::Warn, "invoke_function_deprecated", "invokeFunction is deprecated; use invoke".to_owned());
+                    self.log(
+                        LogLevel::Warn,
+                        "invoke_function_deprecated",
+                        "invokeFunction is deprecated; use invoke".to_owned(),
+                    );
                 }
                 What::Invoke { body: invoke.body(self.config.max_request_bytes)? }
             }
@@ -381,7 +394,9 @@ impl Machine {
         self.on_deadline(call, now);
         loop {
             let Some(i) = self.index(call) else {
-                return Action::Done(Err(HError::invalid_argument("unknown call: it never started or is already done")));
+                return Action::Done(Err(HError::invalid_argument(
+                    "unknown call: it never started or is already done",
+                )));
             };
             let stage = std::mem::replace(&mut self.calls_mut(i).stage, Stage::Blocked);
             let action = match stage {
@@ -477,7 +492,8 @@ impl Machine {
             () if is_invoke => json_body(&response).map(|text| Answer::Body(text.to_owned())),
             () if is_current_user => json_body(&response).and_then(|text| {
                 let profile = json::parse(text).ok().filter(|p| p.kind() == Kind::Object);
-                let profile = profile.ok_or_else(|| HError::invalid_response("current user answer is not a JSON object"))?;
+                let profile =
+                    profile.ok_or_else(|| HError::invalid_response("current user answer is not a JSON object"))?;
                 Ok(Answer::User(user_from_profile(profile, &self.session)))
             }),
             () if is_logout => {
@@ -515,7 +531,8 @@ impl Machine {
         if !matches!(self.calls_ref(i).stage, Stage::AwaitOffline { .. }) || self.on_deadline(call, now) {
             return;
         }
-        let Stage::AwaitOffline { mut error, login } = std::mem::replace(&mut self.calls_mut(i).stage, Stage::Blocked) else {
+        let Stage::AwaitOffline { mut error, login } = std::mem::replace(&mut self.calls_mut(i).stage, Stage::Blocked)
+        else {
             return;
         };
         if offline {
@@ -671,7 +688,9 @@ impl Machine {
             }
             AutoLogin::Silent => LoginPlan::Silent(SilentLogin::default()),
             AutoLogin::Anonymous => LoginPlan::Anonymous,
-            AutoLogin::Password(credentials) => LoginPlan::Password { credentials: credentials.clone(), register: false },
+            AutoLogin::Password(credentials) => {
+                LoginPlan::Password { credentials: credentials.clone(), register: false }
+            }
         };
         self.flight = Some(LoginFlight { flight: Flight::new(id, plan), auto: true });
         self.calls_mut(i).stage = Stage::Lead(Lead::Begin);
@@ -700,7 +719,11 @@ impl Machine {
             }
             LoginPlan::Sms { phone, code, create_user } => (
                 paths::SMS_LOGIN.to_owned(),
-                ObjectWriter::new().string("phone", &phone).string("code", &code).boolean("create_user", create_user).finish(),
+                ObjectWriter::new()
+                    .string("phone", &phone)
+                    .string("code", &code)
+                    .boolean("create_user", create_user)
+                    .finish(),
             ),
         };
         let body = match check_size(body, self.config.max_request_bytes) {
@@ -858,9 +881,9 @@ fn json_body(response: &HttpResponse) -> Result<&str, HError> {
     if !response.is_success() {
         return Err(http_error(response));
     }
-    let parsed = std::str::from_utf8(&response.body).map_err(|_| "not UTF-8").and_then(|text| {
-        json::parse(text).map(|_| text).map_err(|e| e.problem)
-    });
+    let parsed = std::str::from_utf8(&response.body)
+        .map_err(|_| "not UTF-8")
+        .and_then(|text| json::parse(text).map(|_| text).map_err(|e| e.problem));
     parsed.map_err(|cause| {
         let preview: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
         let details = ObjectWriter::new().string("cause", cause).string("body", &redact_text(&preview)).finish();

@@ -302,7 +302,10 @@ mod tests {
     fn credentials_prefer_phone_then_email_then_username() {
         let c = Credentials::from_json(r#"{"username":"u","phone":"138","password":"p"}"#).unwrap();
         assert_eq!((c.kind, c.account.as_str()), (AccountKind::Phone, "138"));
-        assert_eq!(Credentials::from_json(r#"{"username":"u"}"#).unwrap_err().message(), "605: password must be a string");
+        assert_eq!(
+            Credentials::from_json(r#"{"username":"u"}"#).unwrap_err().message(),
+            "605: password must be a string"
+        );
         assert_eq!(c.body(), r#"{"phone":"138","password":"p"}"#);
     }
 

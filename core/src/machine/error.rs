@@ -244,7 +244,8 @@ impl HError {
     /// Attaches details given as JSON text: secret keys' values are replaced at any depth. Text that is not
     /// JSON is kept as a JSON string, with secrets removed from it.
     pub fn with_details_json(mut self, details: &str) -> Self {
-        let redacted = json::canonical_without(details, is_secret_key, REDACTED).unwrap_or_else(|_| text_details(details));
+        let redacted =
+            json::canonical_without(details, is_secret_key, REDACTED).unwrap_or_else(|_| text_details(details));
         self.0.details = Some(redacted);
         self
     }

@@ -63,7 +63,13 @@ impl fmt::Debug for HttpRequest {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
-            .map(|(k, v)| if k.eq_ignore_ascii_case("authorization") { (k.as_str(), REDACTED) } else { (k.as_str(), v.as_str()) })
+            .map(|(k, v)| {
+                if k.eq_ignore_ascii_case("authorization") {
+                    (k.as_str(), REDACTED)
+                } else {
+                    (k.as_str(), v.as_str())
+                }
+            })
             .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)

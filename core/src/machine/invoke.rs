@@ -75,7 +75,8 @@ impl Invoke {
         if self.function_name.is_empty() {
             return Err(HError::incorrect_parameter("function name must be a non-empty string"));
         }
-        let mut body = json::ObjectWriter::new().string("function_name", &self.function_name).boolean("sync", self.is_sync());
+        let mut body =
+            json::ObjectWriter::new().string("function_name", &self.function_name).boolean("sync", self.is_sync());
         if let Some(params) = &self.params_json {
             let params = json::canonical(params).map_err(|e| {
                 let mut text = String::from("params are not valid JSON: ");

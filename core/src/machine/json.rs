@@ -163,11 +163,7 @@ pub fn canonical(text: &str) -> Result<String, JsonError> {
 
 /// [`canonical`], with the value of every key that `is_secret(key)` replaced by the string `replacement`,
 /// at any depth.
-pub fn canonical_without(
-    text: &str,
-    is_secret: impl Fn(&str) -> bool,
-    replacement: &str,
-) -> Result<String, JsonError> {
+pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replacement: &str) -> Result<String, JsonError> {
     let mut out = String::with_capacity(text.len());
     let mut writer = Writer::default();
     // While Some(depth): the value of a secret key is being skipped; it ends when the walk is back at depth.
@@ -753,7 +749,8 @@ mod tests {
 
     #[test]
     fn documents_are_validated_strictly() {
-        for good in ["{}", " [1, 2.5, -0, 1e3, \"x\", true, false, null] ", r#"{"a":{"b":[{}]}}"#, "\"知晓云 🚀\""] {
+        for good in ["{}", " [1, 2.5, -0, 1e3, \"x\", true, false, null] ", r#"{"a":{"b":[{}]}}"#, "\"知晓云 🚀\""]
+        {
             assert!(parse(good).is_ok(), "{good}");
         }
         for bad in ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", "NaN", "{'a':1}", "[1] x", "\"\\ud800\"", "\"a\nb\""] {

@@ -44,7 +44,11 @@ pub fn duration_ms(option: &str, value: Duration) -> Result<u32, HError> {
     let whole = value.as_millis() + u128::from(value.subsec_nanos() % 1_000_000 != 0);
     match u32::try_from(whole) {
         Ok(ms) if (1..=MAX_TIME_LIMIT_MS).contains(&ms) => Ok(ms),
-        _ => Err(refused(option, " must be a number of milliseconds from 1 to 2147483647, got ", value.as_secs_f64() * 1000.0)),
+        _ => Err(refused(
+            option,
+            " must be a number of milliseconds from 1 to 2147483647, got ",
+            value.as_secs_f64() * 1000.0,
+        )),
     }
 }
 

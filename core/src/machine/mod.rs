@@ -32,7 +32,8 @@
 //! validating scanner ([`json`]) and writes bodies by concatenation, so this layer builds for
 //! `wasm32-unknown-unknown` without serde_json, futures or `core::fmt`-based formatting in its paths.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+// The machine never panics: no unwrap, expect, indexing or panic outside its tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod client;
 pub mod config;

@@ -259,7 +259,10 @@ impl SessionState {
         if let Some(openid) = &answer.openid_json {
             let id = answer.uid_json.as_deref().unwrap_or("null");
             let unionid = answer.unionid_json.as_deref().unwrap_or("null");
-            let info = json::merge_object(self.userinfo_json.as_deref(), &[("id", id), ("openid", openid), ("unionid", unionid)]);
+            let info = json::merge_object(
+                self.userinfo_json.as_deref(),
+                &[("id", id), ("openid", openid), ("unionid", unionid)],
+            );
             store(keys::USERINFO, info.clone());
             self.userinfo_json = Some(info);
         }
@@ -313,7 +316,10 @@ pub(crate) struct LoginAnswer {
 
 impl fmt::Debug for LoginAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginAnswer").field("token", &crate::redact::REDACTED).field("uid", &self.uid_json).finish_non_exhaustive()
+        f.debug_struct("LoginAnswer")
+            .field("token", &crate::redact::REDACTED)
+            .field("uid", &self.uid_json)
+            .finish_non_exhaustive()
     }
 }
 
@@ -401,7 +407,10 @@ mod tests {
 
     #[test]
     fn login_writes_the_official_keys_in_the_official_order() {
-        let body = json::parse(r#"{"token":"tok","expires_in":7200,"user_id":50,"user_info":{"id":50,"openid":"oid-微信","unionid":"u"}}"#).unwrap();
+        let body = json::parse(
+            r#"{"token":"tok","expires_in":7200,"user_id":50,"user_info":{"id":50,"openid":"oid-微信","unionid":"u"}}"#,
+        )
+        .unwrap();
         let answer = LoginAnswer::parse(body).unwrap();
         let mut out = VecDeque::new();
         let mut state = SessionState::default();

@@ -63,7 +63,10 @@ pub struct AccessToken {
 
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken").field("value", &crate::redact::REDACTED).field("expires_in", &self.expires_in).finish()
+        f.debug_struct("AccessToken")
+            .field("value", &crate::redact::REDACTED)
+            .field("expires_in", &self.expires_in)
+            .finish()
     }
 }
 
@@ -153,19 +156,38 @@ pub enum WeChatOp {
 enum Stage {
     Start,
     /// Needs a token; `rejected` is the token WeChat just refused, with whether to force a new one.
-    NeedToken { rejected: Option<(String, bool)> },
+    NeedToken {
+        rejected: Option<(String, bool)>,
+    },
     /// Waiting for another call's token fetch.
     Blocked,
     /// Leading the token fetch: fetch now (attempt counts system-error retries).
-    Fetch { force: bool, attempt: u32 },
-    AwaitToken { force: bool, attempt: u32 },
+    Fetch {
+        force: bool,
+        attempt: u32,
+    },
+    AwaitToken {
+        force: bool,
+        attempt: u32,
+    },
     /// Between token-fetch retries.
-    FetchBackoff { until_ms: u64, force: bool, attempt: u32 },
+    FetchBackoff {
+        until_ms: u64,
+        force: bool,
+        attempt: u32,
+    },
     /// Send the business call with this token.
-    Ready { token: String },
-    AwaitAnswer { token: String },
+    Ready {
+        token: String,
+    },
+    AwaitAnswer {
+        token: String,
+    },
     /// Between business-call retries.
-    Backoff { until_ms: u64, token: String },
+    Backoff {
+        until_ms: u64,
+        token: String,
+    },
     Finished(Result<String, WeChatError>),
 }
 
@@ -254,7 +276,13 @@ impl WeChatMachine {
     /// A machine for `config` (checked).
     pub fn new(config: Config) -> Result<Self, WeChatError> {
         config.validate()?;
-        Ok(WeChatMachine { config, tokens: TokenFlight::default(), calls: Vec::new(), next_id: 1, outputs: VecDeque::new() })
+        Ok(WeChatMachine {
+            config,
+            tokens: TokenFlight::default(),
+            calls: Vec::new(),
+            next_id: 1,
+            outputs: VecDeque::new(),
+        })
     }
 
     /// The machine's config.
@@ -347,7 +375,9 @@ impl WeChatMachine {
                     self.call_mut(i).stage = Stage::AwaitToken { force, attempt };
                     Some(match &self.config.tokens {
                         Tokens::External => Action::FetchToken { force_refresh: force },
-                        Tokens::AppSecret { .. } => Action::Send(self.token_request(force, self.call_ref(i).deadline_ms, now)),
+                        Tokens::AppSecret { .. } => {
+                            Action::Send(self.token_request(force, self.call_ref(i).deadline_ms, now))
+                        }
                     })
                 }
                 Stage::FetchBackoff { until_ms, force, attempt } if now.mono_ms >= until_ms => {
@@ -442,7 +472,10 @@ impl WeChatMachine {
             Stage::AwaitToken { force, attempt } => {
                 let token = token.and_then(|t| {
                     if t.value.is_empty() {
-                        return Err(WeChatError::local(WeChatErrorKind::InvalidResponse, "the token service gave an empty token"));
+                        return Err(WeChatError::local(
+                            WeChatErrorKind::InvalidResponse,
+                            "the token service gave an empty token",
+                        ));
                     }
                     checked_lifetime(t.expires_in).map(|expires_in| AccessToken { expires_in, ..t })
                 });
@@ -561,7 +594,14 @@ impl WeChatMachine {
 
     /// The leader's fetch ended: a system error is retried with backoff; anything else ends the fetch for
     /// every call waiting on it (they use the token, or share the failure).
-    fn token_outcome(&mut self, i: usize, outcome: Result<AccessToken, WeChatError>, force: bool, attempt: u32, now: Now) {
+    fn token_outcome(
+        &mut self,
+        i: usize,
+        outcome: Result<AccessToken, WeChatError>,
+        force: bool,
+        attempt: u32,
+        now: Now,
+    ) {
         match outcome {
             Err(error) if error.kind == WeChatErrorKind::System && attempt < self.config.max_system_retries => {
                 let until_ms = now.mono_ms.saturating_add(backoff_ms(attempt)).min(self.call_ref(i).deadline_ms);
@@ -597,7 +637,11 @@ impl WeChatMachine {
     /// The business call's answer: the decoded result, a retry, a token refresh, or the final error.
     fn business_answer(&mut self, i: usize, response: &HttpResponse, token: String, now: Now) -> Stage {
         if !response.is_success() {
-            return Stage::Finished(Err(WeChatError::from_status("invokecloudfunction", response.status, &response.body)));
+            return Stage::Finished(Err(WeChatError::from_status(
+                "invokecloudfunction",
+                response.status,
+                &response.body,
+            )));
         }
         let text = std::str::from_utf8(&response.body).ok();
         let Some(answer) = text.and_then(|t| json::parse(t).ok()) else {
