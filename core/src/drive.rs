@@ -164,16 +164,27 @@ impl Epoch {
     }
 }
 
-/// The origin of the millisecond clock deadlines are measured on (`Date.now()` on wasm32).
+/// The origin of the millisecond clock deadlines are measured on: `performance.now()` on wasm32 where the
+/// host has it (a clock no one sets, unlike `Date.now()`), else `Date.now()`.
 #[cfg(target_arch = "wasm32")]
 struct Epoch(f64);
 #[cfg(target_arch = "wasm32")]
 impl Epoch {
     fn new() -> Self {
-        Epoch(js_sys::Date::now())
+        Epoch(Self::now())
+    }
+    fn now() -> f64 {
+        use js_sys::{Function, Reflect};
+        use wasm_bindgen::JsCast;
+        let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok();
+        let now = performance.as_ref().and_then(|p| {
+            let f = Reflect::get(p, &"now".into()).ok()?.dyn_into::<Function>().ok()?;
+            f.call0(p).ok()?.as_f64()
+        });
+        now.unwrap_or_else(js_sys::Date::now)
     }
     fn elapsed_ms(&self) -> u64 {
-        (js_sys::Date::now() - self.0).max(0.0) as u64
+        (Self::now() - self.0).max(0.0) as u64
     }
 }
 

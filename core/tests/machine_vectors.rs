@@ -4,48 +4,21 @@
 //! a call's deadline when nothing else can run — so this is a pure test of the rules. One test per vector.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use minicloud_core::machine::{
     Action, Answer, CallId, Invoke, LoginCodeAnswer, Machine, Now, Op, Output, SilentLogin, StoredSession,
 };
-use minicloud_core::{
-    AutoLogin, ClientConfig, Credentials, HError, HttpRequest, HttpResponse, Platform, TransportError,
-    TransportErrorKind,
-};
+use minicloud_core::{Credentials, HError, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use serde_json::Value;
 
-fn main() {
-    let args = Arguments::from_args();
-    // MINICLOUD_VECTORS=dir replays another directory (e.g. mutated copies, to see the runner fail).
-    let dir = std::env::var_os("MINICLOUD_VECTORS")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors"), PathBuf::from);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/vectors exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no vectors in {}", dir.display());
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            Trial::test(name, move || run_vector(&path))
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
-}
+mod common;
 
-/// A number as vectors write it: JSON numbers, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
-fn vector_number(value: &Value) -> f64 {
-    match value {
-        Value::String(s) if s == "NaN" => f64::NAN,
-        Value::String(s) if s == "Infinity" => f64::INFINITY,
-        Value::String(s) if s == "-Infinity" => f64::NEG_INFINITY,
-        other => other.as_f64().expect("a number"),
-    }
+use common::{check_outcome, check_storage, config_of, vector_number};
+
+fn main() {
+    common::run_each_vector(run_vector);
 }
 
 struct Exchange {
@@ -194,12 +167,19 @@ impl Runner {
         State::Runnable
     }
 
-    /// Runs `calls` until each is done: round-robin over the runnable ones; when none can run, the clock
-    /// moves to the earliest deadline of a hung call.
+    /// Runs `calls` until each is done, in rounds: every runnable call takes one step per round (so
+    /// concurrent calls really overlap); when none can run, the clock moves to the earliest deadline of a
+    /// hung call.
     fn run(&mut self, calls: &[CallId]) {
         loop {
-            if let Some(&call) = calls.iter().find(|c| self.states.get(c) == Some(&State::Runnable)) {
-                self.step(call);
+            let runnable: Vec<CallId> =
+                calls.iter().copied().filter(|c| self.states.get(c) == Some(&State::Runnable)).collect();
+            if !runnable.is_empty() {
+                for call in runnable {
+                    if self.states.get(&call) == Some(&State::Runnable) {
+                        self.step(call);
+                    }
+                }
                 continue;
             }
             let hung = calls.iter().filter(|c| self.states.get(c) == Some(&State::Hung));
@@ -219,26 +199,6 @@ impl Runner {
             }
         }
     }
-}
-
-fn config_of(v: &Value) -> ClientConfig {
-    let c = &v["config"];
-    let platform: Platform = c["platform"].as_str().unwrap().parse().unwrap();
-    let mut config =
-        ClientConfig::new(c["clientId"].as_str().unwrap(), platform).with_host(c["host"].as_str().unwrap());
-    if let Some(env) = c.get("env").and_then(Value::as_str) {
-        config = config.with_env(env);
-    }
-    if c["autoLogin"].as_bool() == Some(true) {
-        config.auto_login = AutoLogin::Silent;
-    }
-    if let Some(n) = c.get("maxRequestBytes").and_then(Value::as_u64) {
-        config.max_request_bytes = n as usize;
-    }
-    if let Some(n) = c.get("maxResponseBytes").and_then(Value::as_u64) {
-        config.max_response_bytes = n as usize;
-    }
-    config
 }
 
 /// The machine's call for a vector call, or the error the machine's argument rules give before any call.
@@ -268,31 +228,6 @@ fn op_of(call: &Value) -> Result<Op, HError> {
         "logout" => Op::Logout,
         other => panic!("unknown op {other:?}"),
     })
-}
-
-fn check_outcome(index: usize, expect: &Value, outcome: &Result<Option<Value>, HError>) -> Result<(), String> {
-    match (expect, outcome) {
-        (e, Ok(value)) if e.get("result").is_some() => {
-            if value.as_ref() != Some(&e["result"]) {
-                return Err(format!("call {index}: resolved {value:?}, expected {}", e["result"]));
-            }
-        }
-        (e, Ok(_)) if e.get("ok").is_some() => {}
-        (e, Err(error)) if e.get("error").is_some() => {
-            let want = &e["error"];
-            let got = serde_json::json!({
-                "code": error.code(), "message": error.message(), "kind": error.kind().as_str(),
-                "status": error.status(), "retryable": error.retryable(),
-            });
-            for field in ["code", "message", "kind", "status", "retryable"] {
-                if want.get(field).is_some() && want[field] != got[field] {
-                    return Err(format!("call {index}: error {got}, expected {want}"));
-                }
-            }
-        }
-        (e, outcome) => return Err(format!("call {index}: got {outcome:?}, expected {e}")),
-    }
-    Ok(())
 }
 
 fn run_vector(path: &Path) -> Result<(), Failed> {
@@ -374,16 +309,7 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
     if runner.machine.calls_in_progress() != 0 {
         problems.push(format!("{} calls left in the machine", runner.machine.calls_in_progress()));
     }
-    if let Some(after) = v.get("storageAfter").and_then(Value::as_object) {
-        for (key, want) in after {
-            let got = runner.storage.get(key);
-            let empty = matches!(got, None | Some(Value::Null)) || got == Some(&Value::String(String::new()));
-            let ok = if want.is_null() { empty } else { got == Some(want) };
-            if !ok {
-                problems.push(format!("storage {key}: {got:?}, expected {want}"));
-            }
-        }
-    }
+    problems.extend(check_storage(&v, |key| runner.storage.get(key).cloned()));
     if problems.is_empty() {
         Ok(())
     } else {

@@ -3,35 +3,22 @@
 //! storage afterwards must be what the vector says. One test per vector file.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use minicloud_core::{
-    AutoLogin, BoxFuture, Client, ClientConfig, Credentials, FixedClock, HError, Host, HttpRequest, HttpResponse,
-    Invocation, LoginCodeAnswer, MemoryStore, Platform, SessionStore, SilentLogin, Transport, TransportError,
-    TransportErrorKind,
+    BoxFuture, Client, Credentials, FixedClock, HError, Host, HttpRequest, HttpResponse, Invocation, LoginCodeAnswer,
+    MemoryStore, SessionStore, SilentLogin, Transport, TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 
+mod common;
+
+use common::{check_outcome, check_storage, config_of, vector_number};
+
 fn main() {
-    let args = Arguments::from_args();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/vectors exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 40, "expected at least 40 vectors, found {}", files.len());
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            Trial::test(name, move || run_vector(&path))
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    common::run_each_vector(run_vector);
 }
 
 /// One scripted exchange: what the server expects and how it answers.
@@ -160,36 +147,6 @@ fn answer_of(exchange: &Value) -> Result<HttpResponse, TransportError> {
     })
 }
 
-fn config_of(v: &Value) -> ClientConfig {
-    let c = &v["config"];
-    let platform: Platform = c["platform"].as_str().unwrap().parse().unwrap();
-    let mut config =
-        ClientConfig::new(c["clientId"].as_str().unwrap(), platform).with_host(c["host"].as_str().unwrap());
-    if let Some(env) = c.get("env").and_then(Value::as_str) {
-        config = config.with_env(env);
-    }
-    if c["autoLogin"].as_bool() == Some(true) {
-        config.auto_login = AutoLogin::Silent;
-    }
-    if let Some(n) = c.get("maxRequestBytes").and_then(Value::as_u64) {
-        config.max_request_bytes = n as usize;
-    }
-    if let Some(n) = c.get("maxResponseBytes").and_then(Value::as_u64) {
-        config.max_response_bytes = n as usize;
-    }
-    config
-}
-
-/// A number as vectors write it: JSON numbers, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
-fn vector_number(value: &Value) -> f64 {
-    match value.as_str() {
-        Some("NaN") => f64::NAN,
-        Some("Infinity") => f64::INFINITY,
-        Some("-Infinity") => f64::NEG_INFINITY,
-        _ => value.as_f64().expect("a number"),
-    }
-}
-
 async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError> {
     let args = call["args"].as_array().cloned().unwrap_or_default();
     let arg = |i: usize| args.get(i).cloned();
@@ -225,31 +182,6 @@ async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError
         }
         other => panic!("unknown op {other:?}"),
     }
-}
-
-fn check_outcome(index: usize, expect: &Value, outcome: &Result<Option<Value>, HError>) -> Result<(), String> {
-    match (expect, outcome) {
-        (e, Ok(value)) if e.get("result").is_some() => {
-            if value.as_ref() != Some(&e["result"]) {
-                return Err(format!("call {index}: resolved {value:?}, expected {}", e["result"]));
-            }
-        }
-        (e, Ok(_)) if e.get("ok").is_some() => {}
-        (e, Err(error)) if e.get("error").is_some() => {
-            let want = &e["error"];
-            let got = serde_json::json!({
-                "code": error.code(), "message": error.message(), "kind": error.kind().as_str(),
-                "status": error.status(), "retryable": error.retryable(),
-            });
-            for field in ["code", "message", "kind", "status", "retryable"] {
-                if want.get(field).is_some() && want[field] != got[field] {
-                    return Err(format!("call {index}: error {got}, expected {want}"));
-                }
-            }
-        }
-        (e, outcome) => return Err(format!("call {index}: got {outcome:?}, expected {e}")),
-    }
-    Ok(())
 }
 
 fn run_vector(path: &Path) -> Result<(), Failed> {
@@ -317,16 +249,7 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
     if !unused.is_empty() {
         problems.push(format!("requests never sent: {unused:?}"));
     }
-    if let Some(after) = v.get("storageAfter").and_then(Value::as_object) {
-        for (key, want) in after {
-            let got = store.get(key);
-            let empty = matches!(&got, None | Some(Value::Null)) || got == Some(Value::String(String::new()));
-            let ok = if want.is_null() { empty } else { got.as_ref() == Some(want) };
-            if !ok {
-                problems.push(format!("storage {key}: {got:?}, expected {want}"));
-            }
-        }
-    }
+    problems.extend(check_storage(&v, |key| store.get(key)));
     if problems.is_empty() {
         Ok(())
     } else {

@@ -20,6 +20,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::calls::Calls;
 use super::config::{AutoLogin, ClientConfig, Credentials};
 use super::error::HError;
 use super::flight::Flight;
@@ -29,6 +30,7 @@ use super::json::{self, Kind, ObjectWriter};
 use super::limits;
 use super::session::{user_from_profile, CurrentUser, LoginAnswer, Session, SessionState, StoredSession};
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
+use super::text::push_percent_encoded;
 use crate::redact::redact_text;
 
 /// Paths of the session endpoints (PROTOCOL.md §1.6).
@@ -237,7 +239,6 @@ enum Stage {
 
 #[derive(Debug)]
 struct Call {
-    id: CallId,
     deadline_ms: u64,
     what: What,
     stage: Stage,
@@ -256,8 +257,7 @@ struct Call {
 pub struct Machine {
     config: ClientConfig,
     session: SessionState,
-    calls: Vec<Call>,
-    next_id: u64,
+    calls: Calls<Call>,
     flight: Option<LoginFlight>,
     /// Explicit session calls waiting for the login in flight to end.
     queued: Vec<CallId>,
@@ -277,8 +277,7 @@ impl Machine {
         Ok(Machine {
             config,
             session: SessionState::restore(stored),
-            calls: Vec::new(),
-            next_id: 1,
+            calls: Calls::new(),
             flight: None,
             queued: Vec::new(),
             outputs: VecDeque::new(),
@@ -319,7 +318,7 @@ impl Machine {
 
     /// When `call` runs out of time, on the [`Now::mono_ms`] clock.
     pub fn deadline_ms(&self, call: CallId) -> Option<u64> {
-        self.calls.iter().find(|c| c.id == call).map(|c| c.deadline_ms)
+        self.calls.get(call).map(|c| c.deadline_ms)
     }
 
     /// How many calls are started and not yet `Done` (or cancelled).
@@ -331,8 +330,6 @@ impl Machine {
     /// limit) and bounds the whole call. Argument problems surface as the call's first `next`: `Done` with
     /// HError 605.
     pub fn start(&mut self, op: Op, timeout: Option<Duration>, now: Now) -> CallId {
-        let id = CallId(self.next_id);
-        self.next_id += 1;
         let default_limit = match &op {
             Op::Invoke(invoke) if invoke.is_sync() => self.config.sync_timeout,
             Op::Invoke(_) => self.config.async_timeout,
@@ -344,8 +341,7 @@ impl Machine {
             Ok((ms, what)) => (now.mono_ms.saturating_add(ms.into()), what, Stage::Start),
             Err(error) => (now.mono_ms, What::Logout, Stage::Finished(Err(error))),
         };
-        self.calls.push(Call { id, deadline_ms, what, stage, retry_401: false, resent: false, sent_token: None });
-        id
+        self.calls.start(Call { deadline_ms, what, stage, retry_401: false, resent: false, sent_token: None })
     }
 
     /// Checks a call's arguments and prepares what it does.
@@ -398,10 +394,10 @@ impl Machine {
                     "unknown call: it never started or is already done",
                 )));
             };
-            let stage = std::mem::replace(&mut self.calls_mut(i).stage, Stage::Blocked);
+            let stage = std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked);
             let action = match stage {
                 Stage::Finished(result) => {
-                    self.calls.swap_remove(i);
+                    self.calls.remove_at(i);
                     return Action::Done(result);
                 }
                 Stage::Start => {
@@ -412,19 +408,19 @@ impl Machine {
                 Stage::Ready => self.send_main(i, now),
                 Stage::Lead(Lead::Begin) => self.lead(i, now),
                 Stage::Lead(Lead::Send { path, body }) => {
-                    let request = self.request(Method::Post, &path, Some(body), self.calls_ref(i).deadline_ms, now);
-                    self.calls_mut(i).stage = Stage::AwaitAnswer { login: true };
+                    let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
+                    self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
                     Some(Action::Send(request))
                 }
                 Stage::CheckOffline { error, login } => {
-                    self.calls_mut(i).stage = Stage::AwaitOffline { error, login };
+                    self.calls.at_mut(i).stage = Stage::AwaitOffline { error, login };
                     Some(Action::CheckOffline)
                 }
                 waiting @ (Stage::Blocked
                 | Stage::Lead(Lead::AwaitCode)
                 | Stage::AwaitAnswer { .. }
                 | Stage::AwaitOffline { .. }) => {
-                    self.calls_mut(i).stage = waiting;
+                    self.calls.at_mut(i).stage = waiting;
                     Some(Action::Wait)
                 }
             };
@@ -437,7 +433,7 @@ impl Machine {
     /// The host's answer to [`Action::LoginCode`]. Ignored unless `call` asked for one.
     pub fn on_login_code(&mut self, call: CallId, answer: LoginCodeAnswer, now: Now) {
         let Some(i) = self.index(call) else { return };
-        if !matches!(self.calls_ref(i).stage, Stage::Lead(Lead::AwaitCode)) || self.on_deadline(call, now) {
+        if !matches!(self.calls.at(i).stage, Stage::Lead(Lead::AwaitCode)) || self.on_deadline(call, now) {
             return;
         }
         let options = match self.flight.as_ref().map(|f| f.flight.plan()) {
@@ -456,7 +452,7 @@ impl Machine {
                     app_name.as_deref(),
                 );
                 match request {
-                    Ok((path, body)) => self.calls_mut(i).stage = Stage::Lead(Lead::Send { path, body }),
+                    Ok((path, body)) => self.calls.at_mut(i).stage = Stage::Lead(Lead::Send { path, body }),
                     Err(error) => self.end_flight(Err(error)),
                 }
             }
@@ -468,7 +464,7 @@ impl Machine {
     /// The answer to [`Action::Send`]. Ignored unless `call` has a request out.
     pub fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
         let Some(i) = self.index(call) else { return };
-        let Stage::AwaitAnswer { login } = self.calls_ref(i).stage else { return };
+        let Stage::AwaitAnswer { login } = self.calls.at(i).stage else { return };
         if self.on_deadline(call, now) {
             return;
         }
@@ -479,13 +475,13 @@ impl Machine {
         if login {
             return self.login_answered(i, response, now);
         }
-        let (is_invoke, is_current_user, is_logout) = match self.calls_ref(i).what {
+        let (is_invoke, is_current_user, is_logout) = match self.calls.at(i).what {
             What::Invoke { .. } => (true, false, false),
             What::CurrentUser => (false, true, false),
             What::Logout => (false, false, true),
             What::Session(_) => (false, false, false),
         };
-        if is_invoke && response.status == 401 && self.auto_login() && !self.calls_ref(i).resent {
+        if is_invoke && response.status == 401 && self.auto_login() && !self.calls.at(i).resent {
             return self.unauthorized(i, now);
         }
         let outcome = match () {
@@ -506,20 +502,20 @@ impl Machine {
             }
             () => Err(HError::invalid_response("unexpected answer")),
         };
-        self.calls_mut(i).stage = Stage::Finished(outcome);
+        self.calls.at_mut(i).stage = Stage::Finished(outcome);
     }
 
     /// The failure of [`Action::Send`]. Ignored unless `call` has a request out. A connection failure makes
     /// the machine ask the host whether it is offline ([`Action::CheckOffline`]) before reporting 600 or 601.
     pub fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
         let Some(i) = self.index(call) else { return };
-        let Stage::AwaitAnswer { login } = self.calls_ref(i).stage else { return };
+        let Stage::AwaitAnswer { login } = self.calls.at(i).stage else { return };
         if self.on_deadline(call, now) {
             return;
         }
         self.log_failure(&error);
         if error.kind == TransportErrorKind::Connect {
-            self.calls_mut(i).stage = Stage::CheckOffline { error, login };
+            self.calls.at_mut(i).stage = Stage::CheckOffline { error, login };
             return;
         }
         self.fail(i, login, error.into_herror());
@@ -528,10 +524,11 @@ impl Machine {
     /// The host's answer to [`Action::CheckOffline`]. Ignored unless `call` asked.
     pub fn on_offline(&mut self, call: CallId, offline: bool, now: Now) {
         let Some(i) = self.index(call) else { return };
-        if !matches!(self.calls_ref(i).stage, Stage::AwaitOffline { .. }) || self.on_deadline(call, now) {
+        if !matches!(self.calls.at(i).stage, Stage::AwaitOffline { .. }) || self.on_deadline(call, now) {
             return;
         }
-        let Stage::AwaitOffline { mut error, login } = std::mem::replace(&mut self.calls_mut(i).stage, Stage::Blocked)
+        let Stage::AwaitOffline { mut error, login } =
+            std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked)
         else {
             return;
         };
@@ -546,7 +543,7 @@ impl Machine {
     /// to a waiting call, which starts it again; the waiters do not fail.
     pub fn cancel(&mut self, call: CallId) {
         let Some(i) = self.index(call) else { return };
-        self.calls.swap_remove(i);
+        self.calls.remove_at(i);
         self.leave_flight(call, None);
     }
 
@@ -554,14 +551,14 @@ impl Machine {
     /// already ended). `next` checks this by itself; drivers call it when their deadline timer fires.
     pub fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
         let Some(i) = self.index(call) else { return true };
-        let c = self.calls_ref(i);
+        let c = self.calls.at(i);
         if matches!(c.stage, Stage::Finished(_)) {
             return true;
         }
         if now.mono_ms < c.deadline_ms {
             return false;
         }
-        self.calls_mut(i).stage = Stage::Finished(Err(HError::timeout()));
+        self.calls.at_mut(i).stage = Stage::Finished(Err(HError::timeout()));
         self.leave_flight(call, Some(HError::timeout()));
         true
     }
@@ -569,23 +566,12 @@ impl Machine {
     // -----------------------------------------------------------------------------------------------------
 
     fn index(&self, call: CallId) -> Option<usize> {
-        self.calls.iter().position(|c| c.id == call)
-    }
-
-    fn calls_ref(&self, i: usize) -> &Call {
-        // `i` always comes from `index` in the same step.
-        #[allow(clippy::indexing_slicing)]
-        &self.calls[i]
-    }
-
-    fn calls_mut(&mut self, i: usize) -> &mut Call {
-        #[allow(clippy::indexing_slicing)]
-        &mut self.calls[i]
+        self.calls.index(call)
     }
 
     fn set_stage(&mut self, call: CallId, stage: Stage) {
         if let Some(i) = self.index(call) {
-            self.calls_mut(i).stage = stage;
+            self.calls.at_mut(i).stage = stage;
         }
     }
 
@@ -642,8 +628,8 @@ impl Machine {
 
     /// A new call decides what it needs first.
     fn begin(&mut self, i: usize, now: Now) {
-        let id = self.calls_ref(i).id;
-        let next = match &self.calls_ref(i).what {
+        let id = self.calls.id(i);
+        let next = match &self.calls.at(i).what {
             What::Invoke { .. } if self.auto_login() && !self.session.is_live(now.unix_secs) => Stage::NeedLogin,
             What::Invoke { .. } | What::Logout => Stage::Ready,
             What::CurrentUser => {
@@ -670,20 +656,20 @@ impl Machine {
                 }
             }
         };
-        self.calls_mut(i).stage = next;
+        self.calls.at_mut(i).stage = next;
     }
 
     /// Joins the login in flight, or leads an auto-login.
     fn need_login(&mut self, i: usize) -> Option<Action<Answer, HError>> {
-        let id = self.calls_ref(i).id;
+        let id = self.calls.id(i);
         if let Some(flight) = &mut self.flight {
             flight.flight.join(id);
-            self.calls_mut(i).stage = Stage::Blocked;
+            self.calls.at_mut(i).stage = Stage::Blocked;
             return Some(Action::Wait);
         }
         let plan = match &self.config.auto_login {
             AutoLogin::Disabled => {
-                self.calls_mut(i).stage = Stage::Ready;
+                self.calls.at_mut(i).stage = Stage::Ready;
                 return None;
             }
             AutoLogin::Silent => LoginPlan::Silent(SilentLogin::default()),
@@ -693,14 +679,14 @@ impl Machine {
             }
         };
         self.flight = Some(LoginFlight { flight: Flight::new(id, plan), auto: true });
-        self.calls_mut(i).stage = Stage::Lead(Lead::Begin);
+        self.calls.at_mut(i).stage = Stage::Lead(Lead::Begin);
         None
     }
 
     /// The leader starts the login: ask the host for a code, or send the login request.
     fn lead(&mut self, i: usize, now: Now) -> Option<Action<Answer, HError>> {
         let Some(plan) = self.flight.as_ref().map(|f| f.flight.plan().clone()) else {
-            self.calls_mut(i).stage = Stage::NeedLogin;
+            self.calls.at_mut(i).stage = Stage::NeedLogin;
             return None;
         };
         let (path, body) = match plan {
@@ -709,7 +695,7 @@ impl Machine {
                     self.end_flight(Err(self.config.platform.no_silent_login()));
                     return None;
                 }
-                self.calls_mut(i).stage = Stage::Lead(Lead::AwaitCode);
+                self.calls.at_mut(i).stage = Stage::Lead(Lead::AwaitCode);
                 return Some(Action::LoginCode);
             }
             LoginPlan::Anonymous => (paths::ANONYMOUS_LOGIN.to_owned(), "{}".to_owned()),
@@ -733,15 +719,15 @@ impl Machine {
                 return None;
             }
         };
-        let request = self.request(Method::Post, &path, Some(body), self.calls_ref(i).deadline_ms, now);
-        self.calls_mut(i).stage = Stage::AwaitAnswer { login: true };
+        let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
+        self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
         Some(Action::Send(request))
     }
 
     /// Sends the call's own request with the stored token.
     fn send_main(&mut self, i: usize, now: Now) -> Option<Action<Answer, HError>> {
-        let deadline = self.calls_ref(i).deadline_ms;
-        let request = match &self.calls_ref(i).what {
+        let deadline = self.calls.at(i).deadline_ms;
+        let request = match &self.calls.at(i).what {
             What::Invoke { body } => self.request(Method::Post, INVOKE_PATH, Some(body.clone()), deadline, now),
             What::Logout => self.request(Method::Post, paths::LOGOUT, Some("{}".to_owned()), deadline, now),
             What::CurrentUser => {
@@ -752,12 +738,12 @@ impl Machine {
             }
             What::Session(_) => {
                 let error = HError::invalid_argument("a login has no request of its own");
-                self.calls_mut(i).stage = Stage::Finished(Err(error));
+                self.calls.at_mut(i).stage = Stage::Finished(Err(error));
                 return None;
             }
         };
         let token = self.session.token().map(str::to_owned);
-        let call = self.calls_mut(i);
+        let call = self.calls.at_mut(i);
         if call.retry_401 {
             call.resent = true;
         }
@@ -774,20 +760,20 @@ impl Machine {
 
     /// A 401 with auto-login: resend with a newer token, or clear the session and log in again first.
     fn unauthorized(&mut self, i: usize, now: Now) {
-        self.calls_mut(i).retry_401 = true;
+        self.calls.at_mut(i).retry_401 = true;
         if self.flight.is_some() {
-            self.calls_mut(i).stage = Stage::NeedLogin;
+            self.calls.at_mut(i).stage = Stage::NeedLogin;
             return;
         }
-        let failed = self.calls_ref(i).sent_token.as_deref();
+        let failed = self.calls.at(i).sent_token.as_deref();
         let replaced = self.session.token().is_some_and(|t| Some(t) != failed) && self.session.is_live(now.unix_secs);
         if replaced {
-            self.calls_mut(i).stage = Stage::Ready;
+            self.calls.at_mut(i).stage = Stage::Ready;
             return;
         }
         self.log(LogLevel::Debug, "relogin_after_401", "401: logging in again and resending once".to_owned());
         self.session.clear(&mut self.outputs);
-        self.calls_mut(i).stage = Stage::NeedLogin;
+        self.calls.at_mut(i).stage = Stage::NeedLogin;
     }
 
     /// The answer to the flight's login request.
@@ -801,10 +787,10 @@ impl Machine {
         let outcome = answer
             .map(|answer| self.session.save_login(&answer, now.unix_secs, anonymous, &mut self.outputs))
             .map_err(|e| if e.request_id().is_none() { e.with_request_id(request_id) } else { e });
-        if self.flight.as_ref().is_some_and(|f| f.flight.leader() == self.calls_ref(i).id) {
+        if self.flight.as_ref().is_some_and(|f| f.flight.leader() == self.calls.id(i)) {
             self.end_flight(outcome);
         } else {
-            self.calls_mut(i).stage = Stage::Finished(outcome.map(Answer::User));
+            self.calls.at_mut(i).stage = Stage::Finished(outcome.map(Answer::User));
         }
     }
 
@@ -813,7 +799,7 @@ impl Machine {
         if login {
             self.end_flight(Err(error));
         } else {
-            self.calls_mut(i).stage = Stage::Finished(Err(error));
+            self.calls.at_mut(i).stage = Stage::Finished(Err(error));
         }
     }
 
@@ -822,8 +808,8 @@ impl Machine {
         let Some(LoginFlight { flight, auto }) = self.flight.take() else { return };
         let (leader, waiters, _) = flight.end();
         if let Some(i) = self.index(leader) {
-            let explicit = matches!(self.calls_ref(i).what, What::Session(_));
-            self.calls_mut(i).stage = match &outcome {
+            let explicit = matches!(self.calls.at(i).what, What::Session(_));
+            self.calls.at_mut(i).stage = match &outcome {
                 Ok(user) if explicit => Stage::Finished(Ok(Answer::User(user.clone()))),
                 Ok(_) => Stage::Ready,
                 Err(error) => Stage::Finished(Err(error.clone())),
@@ -900,16 +886,7 @@ fn http_error(response: &HttpResponse) -> HError {
 
 /// Appends `text` percent-encoded as JavaScript's `encodeURIComponent` does.
 fn push_uri_component(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
-            out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
-        }
-    }
+    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b), false);
 }
 
 #[cfg(test)]

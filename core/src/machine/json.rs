@@ -67,7 +67,7 @@ pub struct Raw<'a> {
 
 /// Validates `text` as one JSON document and returns its value.
 pub fn parse(text: &str) -> Result<Raw<'_>, JsonError> {
-    walk(text, |_| {})
+    walk(text, &mut |_| {})
 }
 
 impl<'a> Raw<'a> {
@@ -169,7 +169,7 @@ pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replaceme
     // While Some(depth): the value of a secret key is being skipped; it ends when the walk is back at depth.
     let mut skipping: Option<usize> = None;
     let mut depth = 0usize;
-    walk(text, |event| match event {
+    walk(text, &mut |event| match event {
         Event::Open(kind) => {
             if skipping.is_none() {
                 writer.before_value(&mut out);
@@ -405,8 +405,9 @@ fn err(offset: usize, problem: &'static str) -> JsonError {
     JsonError { offset, problem }
 }
 
-/// Walks one JSON document, reporting each token, without recursion. Returns the document's value.
-fn walk<'a>(text: &'a str, mut on: impl FnMut(Event<'a>)) -> Result<Raw<'a>, JsonError> {
+/// Walks one JSON document, reporting each token, without recursion. Returns the document's value. (One
+/// non-generic copy: a `dyn` callback keeps the wasm build small.)
+fn walk<'a>(text: &'a str, on: &mut dyn FnMut(Event<'a>)) -> Result<Raw<'a>, JsonError> {
     let bytes = text.as_bytes();
     let mut stack: Vec<Kind> = Vec::new();
     let mut i = skip_ws(bytes, 0);

@@ -41,7 +41,8 @@ pub fn time_limit(option: &str, value: f64) -> Result<Duration, HError> {
 /// A time limit given as a [`Duration`] (the Rust API), checked by the same rule: sub-millisecond parts
 /// round up; zero or more than [`MAX_TIME_LIMIT_MS`] is HError 605 naming `option`.
 pub fn duration_ms(option: &str, value: Duration) -> Result<u32, HError> {
-    let whole = value.as_millis() + u128::from(value.subsec_nanos() % 1_000_000 != 0);
+    let partial = u64::from(value.subsec_nanos() % 1_000_000 != 0);
+    let whole = value.as_secs().saturating_mul(1000).saturating_add(u64::from(value.subsec_millis()) + partial);
     match u32::try_from(whole) {
         Ok(ms) if (1..=MAX_TIME_LIMIT_MS).contains(&ms) => Ok(ms),
         _ => Err(refused(

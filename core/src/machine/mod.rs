@@ -35,6 +35,7 @@
 // The machine never panics: no unwrap, expect, indexing or panic outside its tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod calls;
 pub mod client;
 pub mod config;
 pub mod error;

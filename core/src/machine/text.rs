@@ -70,12 +70,12 @@ pub fn push_number(out: &mut String, value: f64) {
 fn push_fixed(out: &mut String, magnitude: f64) {
     let whole = magnitude.trunc();
     let mut millionths = ((magnitude - whole) * 1_000_000.0).round() as u64;
-    let mut whole = whole as u128;
+    let mut whole = whole;
     if millionths >= 1_000_000 {
-        whole += 1;
+        whole += 1.0;
         millionths -= 1_000_000;
     }
-    push_u128(out, whole);
+    push_whole(out, whole);
     if millionths > 0 {
         out.push('.');
         let mut digits = [b'0'; 6];
@@ -91,20 +91,39 @@ fn push_fixed(out: &mut String, magnitude: f64) {
     }
 }
 
-fn push_u128(out: &mut String, n: u128) {
-    if let Ok(small) = u64::try_from(n) {
-        push_u64(out, small);
+/// A whole, non-negative `f64` below 1e21 in decimal (the digits of its exact value, as JavaScript shows it).
+fn push_whole(out: &mut String, whole: f64) {
+    if whole < 1e19 {
+        push_u64(out, whole as u64);
         return;
     }
-    let high = n / 10_000_000_000_000_000_000;
-    let low = (n % 10_000_000_000_000_000_000) as u64;
-    push_u128(out, high);
+    // Above u64's range: split off the last nine digits, which f64 still holds exactly here.
+    let high = (whole / 1e9).trunc();
+    let low = (whole - high * 1e9) as u64;
+    push_whole(out, high);
     let mut low_text = String::new();
     push_u64(&mut low_text, low);
-    for _ in low_text.len()..19 {
+    for _ in low_text.len()..9 {
         out.push('0');
     }
     out.push_str(&low_text);
+}
+
+/// Appends `text` percent-encoded: each byte `keep` accepts as it is, a space as `+` when `space_as_plus`
+/// (form encoding), every other byte as `%XX` (upper-case hex).
+pub fn push_percent_encoded(out: &mut String, text: &str, keep: fn(u8) -> bool, space_as_plus: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if keep(byte) {
+            out.push(char::from(byte));
+        } else if byte == b' ' && space_as_plus {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
+        }
+    }
 }
 
 /// Concatenates text pieces into one string.

@@ -24,11 +24,13 @@ use std::time::Duration;
 
 pub use error::{WeChatError, WeChatErrorKind};
 
+use super::calls::Calls;
 use super::config::is_http_url;
 use super::http::{HttpRequest, HttpResponse, Method, TransportError};
 use super::json::{self, Kind};
 use super::limits;
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
+use super::text::push_percent_encoded;
 use super::token::{TokenFlight, TokenLeave, TokenNeed, MAX_TOKEN_LIFETIME_SECS};
 
 /// WeChat's API host.
@@ -199,7 +201,6 @@ enum What {
 
 #[derive(Debug)]
 struct Call {
-    id: CallId,
     deadline_ms: u64,
     what: What,
     stage: Stage,
@@ -212,8 +213,7 @@ struct Call {
 pub struct WeChatMachine {
     config: Config,
     tokens: TokenFlight,
-    calls: Vec<Call>,
-    next_id: u64,
+    calls: Calls<Call>,
     outputs: VecDeque<Output>,
 }
 
@@ -229,18 +229,7 @@ fn valid_function_name(name: &str) -> bool {
 
 /// Appends `text` as `application/x-www-form-urlencoded` (space as `+`).
 fn push_form_value(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(byte)),
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
-            }
-        }
-    }
+    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || b"*-._".contains(&b), true);
 }
 
 /// `base` without a trailing `/`, then `path`, then `?` and the encoded query pairs.
@@ -276,13 +265,7 @@ impl WeChatMachine {
     /// A machine for `config` (checked).
     pub fn new(config: Config) -> Result<Self, WeChatError> {
         config.validate()?;
-        Ok(WeChatMachine {
-            config,
-            tokens: TokenFlight::default(),
-            calls: Vec::new(),
-            next_id: 1,
-            outputs: VecDeque::new(),
-        })
+        Ok(WeChatMachine { config, tokens: TokenFlight::default(), calls: Calls::new(), outputs: VecDeque::new() })
     }
 
     /// The machine's config.
@@ -297,7 +280,7 @@ impl WeChatMachine {
 
     /// When `call` runs out of time, on the [`Now::mono_ms`] clock.
     pub fn deadline_ms(&self, call: CallId) -> Option<u64> {
-        self.calls.iter().find(|c| c.id == call).map(|c| c.deadline_ms)
+        self.calls.get(call).map(|c| c.deadline_ms)
     }
 
     /// How many calls are started and not yet `Done` (or cancelled).
@@ -312,8 +295,6 @@ impl WeChatMachine {
 
     /// Starts a call; argument problems surface as its first `next`: `Done` with an `invalid_argument` error.
     pub fn start(&mut self, op: WeChatOp, now: Now) -> CallId {
-        let id = CallId(self.next_id);
-        self.next_id += 1;
         let limit = limits::duration_ms("timeout", self.config.timeout).unwrap_or(limits::MAX_TIME_LIMIT_MS);
         let (what, stage) = match op {
             WeChatOp::AccessToken => (What::AccessToken, Stage::Start),
@@ -323,8 +304,7 @@ impl WeChatMachine {
             },
         };
         let deadline_ms = now.mono_ms.saturating_add(limit.into());
-        self.calls.push(Call { id, deadline_ms, what, stage, refreshed: false, system_retries: 0 });
-        id
+        self.calls.start(Call { deadline_ms, what, stage, refreshed: false, system_retries: 0 })
     }
 
     fn prepare(name: &str, event_json: Option<&str>) -> Result<String, WeChatError> {
@@ -352,50 +332,50 @@ impl WeChatMachine {
             let Some(i) = self.index(call) else {
                 return Action::Done(Err(WeChatError::local(WeChatErrorKind::InvalidArgument, "unknown call")));
             };
-            let stage = std::mem::replace(&mut self.call_mut(i).stage, Stage::Blocked);
+            let stage = std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked);
             let action = match stage {
                 Stage::Finished(result) => {
-                    self.calls.swap_remove(i);
+                    self.calls.remove_at(i);
                     return Action::Done(result);
                 }
                 Stage::Start => {
-                    self.call_mut(i).stage = Stage::NeedToken { rejected: None };
+                    self.calls.at_mut(i).stage = Stage::NeedToken { rejected: None };
                     None
                 }
                 Stage::NeedToken { rejected } => {
                     let rejected = rejected.as_ref().map(|(t, force)| (t.as_str(), *force));
                     match self.tokens.need(call, now.unix_secs, rejected) {
-                        TokenNeed::Use(token) => self.call_mut(i).stage = self.with_token(i, token),
-                        TokenNeed::Lead { force } => self.call_mut(i).stage = Stage::Fetch { force, attempt: 0 },
-                        TokenNeed::Wait => self.call_mut(i).stage = Stage::Blocked,
+                        TokenNeed::Use(token) => self.calls.at_mut(i).stage = self.with_token(i, token),
+                        TokenNeed::Lead { force } => self.calls.at_mut(i).stage = Stage::Fetch { force, attempt: 0 },
+                        TokenNeed::Wait => self.calls.at_mut(i).stage = Stage::Blocked,
                     }
                     None
                 }
                 Stage::Fetch { force, attempt } => {
-                    self.call_mut(i).stage = Stage::AwaitToken { force, attempt };
+                    self.calls.at_mut(i).stage = Stage::AwaitToken { force, attempt };
                     Some(match &self.config.tokens {
                         Tokens::External => Action::FetchToken { force_refresh: force },
                         Tokens::AppSecret { .. } => {
-                            Action::Send(self.token_request(force, self.call_ref(i).deadline_ms, now))
+                            Action::Send(self.token_request(force, self.calls.at(i).deadline_ms, now))
                         }
                     })
                 }
                 Stage::FetchBackoff { until_ms, force, attempt } if now.mono_ms >= until_ms => {
-                    self.call_mut(i).stage = Stage::Fetch { force, attempt };
+                    self.calls.at_mut(i).stage = Stage::Fetch { force, attempt };
                     None
                 }
                 Stage::Backoff { until_ms, token } if now.mono_ms >= until_ms => {
-                    self.call_mut(i).stage = Stage::Ready { token };
+                    self.calls.at_mut(i).stage = Stage::Ready { token };
                     None
                 }
                 sleeping @ (Stage::FetchBackoff { until_ms, .. } | Stage::Backoff { until_ms, .. }) => {
-                    self.call_mut(i).stage = sleeping;
+                    self.calls.at_mut(i).stage = sleeping;
                     Some(Action::Sleep { until_ms })
                 }
                 Stage::Ready { token } => {
-                    let Call { deadline_ms, what, .. } = self.call_ref(i);
+                    let Call { deadline_ms, what, .. } = self.calls.at(i);
                     let What::Invoke { name, body } = what else {
-                        self.call_mut(i).stage = Stage::Finished(Ok(json::string(&token)));
+                        self.calls.at_mut(i).stage = Stage::Finished(Ok(json::string(&token)));
                         continue;
                     };
                     let request = HttpRequest {
@@ -410,11 +390,11 @@ impl WeChatMachine {
                         timeout: Duration::from_millis(deadline_ms.saturating_sub(now.mono_ms).max(1)),
                         max_response_bytes: MAX_ANSWER_BYTES,
                     };
-                    self.call_mut(i).stage = Stage::AwaitAnswer { token };
+                    self.calls.at_mut(i).stage = Stage::AwaitAnswer { token };
                     Some(Action::Send(request))
                 }
                 waiting @ (Stage::Blocked | Stage::AwaitToken { .. } | Stage::AwaitAnswer { .. }) => {
-                    self.call_mut(i).stage = waiting;
+                    self.calls.at_mut(i).stage = waiting;
                     Some(Action::Wait)
                 }
             };
@@ -431,16 +411,16 @@ impl WeChatMachine {
         if self.on_deadline(call, now) {
             return;
         }
-        match std::mem::replace(&mut self.call_mut(i).stage, Stage::Blocked) {
+        match std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked) {
             Stage::AwaitToken { force, attempt } => {
                 let outcome = token_answer(&response);
                 self.token_outcome(i, outcome, force, attempt, now);
             }
             Stage::AwaitAnswer { token } => {
                 let stage = self.business_answer(i, &response, token, now);
-                self.call_mut(i).stage = stage;
+                self.calls.at_mut(i).stage = stage;
             }
-            other => self.call_mut(i).stage = other,
+            other => self.calls.at_mut(i).stage = other,
         }
     }
 
@@ -455,10 +435,10 @@ impl WeChatMachine {
             code: "request_failed",
             message: error.message.clone(),
         }));
-        match std::mem::replace(&mut self.call_mut(i).stage, Stage::Blocked) {
+        match std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked) {
             Stage::AwaitToken { force, attempt } => self.token_outcome(i, Err(error.into()), force, attempt, now),
-            Stage::AwaitAnswer { .. } => self.call_mut(i).stage = Stage::Finished(Err(error.into())),
-            other => self.call_mut(i).stage = other,
+            Stage::AwaitAnswer { .. } => self.calls.at_mut(i).stage = Stage::Finished(Err(error.into())),
+            other => self.calls.at_mut(i).stage = other,
         }
     }
 
@@ -468,7 +448,7 @@ impl WeChatMachine {
         if self.on_deadline(call, now) {
             return;
         }
-        match std::mem::replace(&mut self.call_mut(i).stage, Stage::Blocked) {
+        match std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked) {
             Stage::AwaitToken { force, attempt } => {
                 let token = token.and_then(|t| {
                     if t.value.is_empty() {
@@ -481,7 +461,7 @@ impl WeChatMachine {
                 });
                 self.token_outcome(i, token, force, attempt, now);
             }
-            other => self.call_mut(i).stage = other,
+            other => self.calls.at_mut(i).stage = other,
         }
     }
 
@@ -489,7 +469,7 @@ impl WeChatMachine {
     /// call, which starts it again.
     pub fn cancel(&mut self, call: CallId) {
         let Some(i) = self.index(call) else { return };
-        self.calls.swap_remove(i);
+        self.calls.remove_at(i);
         self.leave(call);
     }
 
@@ -497,14 +477,14 @@ impl WeChatMachine {
     /// ended). A token fetch that runs out of its leader's time fails for every call waiting on it.
     pub fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
         let Some(i) = self.index(call) else { return true };
-        let c = self.call_ref(i);
+        let c = self.calls.at(i);
         if matches!(c.stage, Stage::Finished(_)) {
             return true;
         }
         if now.mono_ms < c.deadline_ms {
             return false;
         }
-        self.call_mut(i).stage = Stage::Finished(Err(WeChatError::timeout()));
+        self.calls.at_mut(i).stage = Stage::Finished(Err(WeChatError::timeout()));
         if self.tokens.leads(call) {
             self.fail_waiters(&WeChatError::timeout());
         } else {
@@ -516,24 +496,13 @@ impl WeChatMachine {
     // -----------------------------------------------------------------------------------------------------
 
     fn index(&self, call: CallId) -> Option<usize> {
-        self.calls.iter().position(|c| c.id == call)
-    }
-
-    fn call_ref(&self, i: usize) -> &Call {
-        // `i` always comes from `index` in the same step.
-        #[allow(clippy::indexing_slicing)]
-        &self.calls[i]
-    }
-
-    fn call_mut(&mut self, i: usize) -> &mut Call {
-        #[allow(clippy::indexing_slicing)]
-        &mut self.calls[i]
+        self.calls.index(call)
     }
 
     fn leave(&mut self, call: CallId) {
         if let TokenLeave::HandedOver { to, force } = self.tokens.leave(call) {
             if let Some(i) = self.index(to) {
-                self.call_mut(i).stage = Stage::Fetch { force, attempt: 0 };
+                self.calls.at_mut(i).stage = Stage::Fetch { force, attempt: 0 };
                 self.outputs.push_back(Output::Wake(to));
             }
         }
@@ -541,7 +510,7 @@ impl WeChatMachine {
 
     /// What a call does with a token: the business call, or (`AccessToken`) resolve to it.
     fn with_token(&self, i: usize, token: String) -> Stage {
-        match self.call_ref(i).what {
+        match self.calls.at(i).what {
             What::Invoke { .. } => Stage::Ready { token },
             What::AccessToken => Stage::Finished(Ok(token)),
         }
@@ -604,21 +573,21 @@ impl WeChatMachine {
     ) {
         match outcome {
             Err(error) if error.kind == WeChatErrorKind::System && attempt < self.config.max_system_retries => {
-                let until_ms = now.mono_ms.saturating_add(backoff_ms(attempt)).min(self.call_ref(i).deadline_ms);
-                self.call_mut(i).stage = Stage::FetchBackoff { until_ms, force, attempt: attempt + 1 };
+                let until_ms = now.mono_ms.saturating_add(backoff_ms(attempt)).min(self.calls.at(i).deadline_ms);
+                self.calls.at_mut(i).stage = Stage::FetchBackoff { until_ms, force, attempt: attempt + 1 };
             }
             Ok(token) => {
                 let waiters = self.tokens.fetched(&token.value, token.expires_in, now.unix_secs);
-                self.call_mut(i).stage = self.with_token(i, token.value.clone());
+                self.calls.at_mut(i).stage = self.with_token(i, token.value.clone());
                 for waiter in waiters {
                     if let Some(j) = self.index(waiter) {
-                        self.call_mut(j).stage = self.with_token(j, token.value.clone());
+                        self.calls.at_mut(j).stage = self.with_token(j, token.value.clone());
                         self.outputs.push_back(Output::Wake(waiter));
                     }
                 }
             }
             Err(error) => {
-                self.call_mut(i).stage = Stage::Finished(Err(error.clone()));
+                self.calls.at_mut(i).stage = Stage::Finished(Err(error.clone()));
                 self.fail_waiters(&error);
             }
         }
@@ -628,7 +597,7 @@ impl WeChatMachine {
     fn fail_waiters(&mut self, error: &WeChatError) {
         for waiter in self.tokens.failed() {
             if let Some(j) = self.index(waiter) {
-                self.call_mut(j).stage = Stage::Finished(Err(error.clone()));
+                self.calls.at_mut(j).stage = Stage::Finished(Err(error.clone()));
                 self.outputs.push_back(Output::Wake(waiter));
             }
         }
@@ -662,7 +631,7 @@ impl WeChatMachine {
             code: "token_rejected",
             message: "access_token rejected; fetching a fresh one".to_owned(),
         };
-        let call = self.call_mut(i);
+        let call = self.calls.at_mut(i);
         match errcode {
             40001 | 40014 | 42001 if !call.refreshed => {
                 call.refreshed = true;
