@@ -140,8 +140,6 @@ function invokeOptions(options) {
   return options
 }
 
-let invokeFunctionWarned = false
-
 /** A 知晓云 client: several can live in one process, each with its own session and connection pool. */
 class Client {
   constructor(options) {
@@ -161,9 +159,8 @@ class Client {
     return this._invoke(name, params, options, false)
   }
 
-  /** The deprecated name of `invoke` (warns once per process). */
+  /** The deprecated name of `invoke` (the core warns once per client). */
   invokeFunction(name, params, options) {
-    warnInvokeFunction()
     return this._invoke(name, params, options, true)
   }
 
@@ -250,15 +247,6 @@ function booleanOption(options, key, fallback) {
   return value
 }
 
-function warnInvokeFunction() {
-  if (invokeFunctionWarned) return
-  invokeFunctionWarned = true
-  process.emitWarning('invokeFunction is deprecated; use invoke', {
-    type: 'DeprecationWarning',
-    code: 'MINICLOUD_INVOKE_FUNCTION',
-  })
-}
-
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
 
 /**
@@ -275,9 +263,16 @@ function setLogger(logger, level = 'warn') {
   native.setLogger(logger, level)
 }
 
-setLogger((level, target, message) =>
-  process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }),
-)
+/** The core's events as Node warnings: its deprecation notices as `DeprecationWarning`s, the rest as `MinicloudWarning`s. */
+function defaultLogger(level, target, message) {
+  if (target === 'minicloud_core::deprecated') {
+    process.emitWarning(message, { type: 'DeprecationWarning', code: 'MINICLOUD_INVOKE_FUNCTION' })
+  } else {
+    process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` })
+  }
+}
+
+setLogger(defaultLogger)
 
 let defaultClient = null
 
@@ -309,11 +304,8 @@ const BaaS = {
   },
   /** `BaaS.invoke(functionName, params, sync = true)`. */
   invoke: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, false)),
-  /** The deprecated name of `BaaS.invoke` (warns once per process). */
-  invokeFunction: withClient((client, name, params, sync) => {
-    warnInvokeFunction()
-    return client._call(name, params, sync, undefined, undefined, true)
-  }),
+  /** The deprecated name of `BaaS.invoke` (the core warns once per client). */
+  invokeFunction: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, true)),
   auth: {
     login: withClient((client, credentials) => client.login(credentials)),
     register: withClient((client, credentials) => client.register(credentials)),

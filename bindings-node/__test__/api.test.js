@@ -212,7 +212,7 @@ test('silent login on the node platform is HError 611', async () => {
   }
 })
 
-test('invokeFunction warns once per process with a DeprecationWarning', async () => {
+test('invokeFunction warns once per client with a DeprecationWarning', async () => {
   const warnings = []
   const onWarning = (w) => warnings.push(w)
   process.on('warning', onWarning)
