@@ -168,6 +168,7 @@ async function runCase(vec, opts = {}) {
         return;
       }
       if (plan.failure === 'timeout') return; // never answer; the host times out
+      if (plan.failure === 'hang') return; // never answer, and the host does not give up either
       const r = plan.response;
       const headers = Object.assign({ 'content-type': 'application/json' }, r.headers || {});
       const out = r.body === null || r.body === undefined ? '' : r.body;
@@ -202,7 +203,7 @@ async function runCase(vec, opts = {}) {
     return x;
   }
 
-  function doHttp({ url, method, headers, body, dataType, port }, success, fail) {
+  function doHttp({ url, method, headers, body, dataType, port, hang }, success, fail) {
     const u = new URL(url);
     const h = {};
     for (const [k, v] of Object.entries(headers)) h[k] = v;
@@ -237,9 +238,11 @@ async function runCase(vec, opts = {}) {
         });
       },
     );
-    req.setTimeout(HOST_TIMEOUT_MS, () => {
-      req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
-    });
+    if (!hang) {
+      req.setTimeout(HOST_TIMEOUT_MS, () => {
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+      });
+    }
     req.on('error', (err) => {
       if (closed) return;
       const why =
@@ -330,7 +333,8 @@ async function runCase(vec, opts = {}) {
         return { abort() {} };
       }
       pendingForServer.push({ method, path: urlPath, body, rec, plan: x.failure ? { failure: x.failure } : { response: x.response } });
-      doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
+      const hang = x.failure === 'hang'; // a server that never answers, on a host without a request timeout
+      doHttp({ url: fullUrl, method, headers: header, body, dataType, hang }, (r) => finish('success', r), (r) => finish('fail', r));
       return { abort() {} };
     },
     getNetworkType(o) {
@@ -345,8 +349,11 @@ async function runCase(vec, opts = {}) {
     },
     login(o = {}) {
       log.push('wx.login');
+      if (hostEnv.loginHangs) return; // a wx.login that never calls back
       later(() => {
-        if (hostEnv.loginCode === undefined || hostEnv.loginCode === null) {
+        if (hostEnv.loginFails !== undefined) {
+          if (o.fail) o.fail({ errMsg: hostEnv.loginFails });
+        } else if (hostEnv.loginCode === undefined || hostEnv.loginCode === null) {
           if (o.fail) o.fail({ errMsg: 'login:fail' });
         } else if (o.success) o.success({ code: hostEnv.loginCode, errMsg: 'login:ok' });
         if (o.complete) o.complete({});
