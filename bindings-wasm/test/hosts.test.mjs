@@ -273,6 +273,23 @@ test('the config time limit is passed to the host request (sync default 6 s)', a
   }
 });
 
+test('invokeFunction is reported deprecated once per client, on console.warn', async () => {
+  const srv = await server(() => ({ status: 200, body: OK }));
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(String(message));
+  try {
+    const api = wxStyleHost('wx', { storage: LIVE });
+    const BaaS = await baasFor('wx', api, CLIENT_ID, { host: srv.url });
+    await BaaS.invokeFunction('f');
+    await BaaS.invokeFunction('f');
+    assert.deepEqual(warnings, ['invokeFunction is deprecated; use invoke']);
+  } finally {
+    console.warn = warn;
+    await srv.close();
+  }
+});
+
 test('an already aborted signal cancels before anything is sent', async () => {
   const srv = await server(() => ({ status: 200, body: OK }));
   try {

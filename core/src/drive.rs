@@ -40,8 +40,9 @@ impl Logger for TracingLogger {
         let code = event.code;
         let message = event.message.as_str();
         match event.level {
+            // The target says what it is; the line stays the notice alone.
             LogLevel::Warn if code == "invoke_function_deprecated" => {
-                tracing::warn!(target: "minicloud_core::deprecated", code, "{message}")
+                tracing::warn!(target: "minicloud_core::deprecated", "{message}")
             }
             LogLevel::Warn => tracing::warn!(target: "minicloud_core::machine", code, "{message}"),
             LogLevel::Info => tracing::info!(target: "minicloud_core::machine", code, "{message}"),

@@ -158,6 +158,16 @@ async def test_a_failing_session_write_is_logged_to_pythons_logging(engine, capl
     assert records[0].minicloud_target == "minicloud_uniffi"
 
 
+async def test_invoke_function_is_logged_deprecated_once_per_client(engine, caplog):
+    client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
+    with caplog.at_level("WARNING", logger="minicloud"):
+        await client.invoke_function("echo", {})
+        await client.invoke_function("echo", {})
+    notices = [r for r in caplog.records if r.getMessage() == "invokeFunction is deprecated; use invoke"]
+    assert len(notices) == 1
+    assert notices[0].minicloud_target == "minicloud_core::deprecated"
+
+
 async def test_cancelled_task_stops_the_call_and_later_calls_work(engine):
     client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
     await client.invoke("echo", {})
