@@ -4,6 +4,7 @@ our exports arriving as an exception. Against a real engine on a temporary funct
 
 from __future__ import annotations
 
+import json
 import logging
 import pathlib
 
@@ -73,6 +74,26 @@ async def test_a_log_line_naming_a_chinese_path_reaches_python_logging_intact(en
         await client.anonymous_login()
     messages = [r.getMessage() for r in caplog.records if r.name == "minicloud"]
     assert any(str(pathlib.Path("会话目录🔒") / "会话.json") in m for m in messages), messages
+
+
+async def test_a_host_login_failing_in_chinese_carries_the_hosts_words(engine):
+    words = "login:fail 用户拒绝授权 🙅 (拒绝=1)"
+
+    class Refusing(minicloud.HostApis):
+        def login_code(self):
+            raise minicloud.CallbackError.Failed(words)
+
+        def app_name(self):
+            return None
+
+        def is_offline(self):
+            return False
+
+    client = minicloud.Client(minicloud.ClientConfig(client_id=CLIENT_ID, platform=minicloud.Platform.WX,
+                                                     host=engine.url, host_apis=Refusing()))
+    with pytest.raises(minicloud.MinicloudError) as caught:
+        await client.silent_login()
+    assert words in json.dumps(caught.value.details, ensure_ascii=False), caught.value.details
 
 
 def test_printing_a_wechat_config_never_shows_the_secret(engine):

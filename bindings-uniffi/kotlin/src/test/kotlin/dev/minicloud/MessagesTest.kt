@@ -2,6 +2,8 @@ package dev.minicloud
 
 import dev.minicloud.ffi.AppSecret
 import dev.minicloud.ffi.AutoLogin
+import dev.minicloud.ffi.CallbackException
+import dev.minicloud.ffi.HostApis
 import dev.minicloud.ffi.ClientConfig
 import dev.minicloud.ffi.InternalException
 import dev.minicloud.ffi.Platform
@@ -94,6 +96,21 @@ class MessagesTest {
                 assertEquals(JsonPrimitive(1), result["code"])
                 assertEquals(JsonPrimitive(text), result["error"]!!.jsonObject["message"])
             }
+        }
+    }
+
+    @Test
+    fun aHostLoginFailingInChineseCarriesTheHostsWords() = runBlocking {
+        val words = "login:fail 用户拒绝授权 🙅 (拒绝=1)"
+        val refusing = object : HostApis {
+            override fun loginCode(): String? = throw CallbackException.Failed(words)
+            override fun appName(): String? = null
+            override fun isOffline(): Boolean = false
+        }
+        val config = ClientConfig(clientId = Engine.CLIENT_ID, platform = Platform.WX, host = engine.url, hostApis = refusing)
+        Minicloud(config).use { c ->
+            val e = assertThrows<MinicloudException> { runBlocking { c.silentLogin() } }
+            assertTrue(e.details.toString().contains(words), e.details.toString())
         }
     }
 
