@@ -159,7 +159,7 @@ class Client {
     return this._invoke(name, params, options, false)
   }
 
-  /** The deprecated name of `invoke` (the core warns once per client). */
+  /** The deprecated name of `invoke` (the core warns once per process: a `DeprecationWarning` by default). */
   invokeFunction(name, params, options) {
     return this._invoke(name, params, options, true)
   }
@@ -252,7 +252,8 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
 /**
  * Where the core's log events go: `logger(level, target, message)` gets every event at `level` and above
  * (`'error'`, `'warn'` (default), `'info'`, `'debug'`, `'trace'`); `null` stops them. By default `warn` and above
- * become `process.emitWarning(message, 'MinicloudWarning')` (a session file that cannot be written, ...). The
+ * become `process.emitWarning(message, 'MinicloudWarning')` (a session file that cannot be written, ...), and the
+ * deprecation of `invokeFunction` a `DeprecationWarning` (code `MINICLOUD_DEPRECATED`). The
  * core never logs tokens, passwords or secrets.
  */
 function setLogger(logger, level = 'warn') {
@@ -263,16 +264,14 @@ function setLogger(logger, level = 'warn') {
   native.setLogger(logger, level)
 }
 
-/** The core's events as Node warnings: its deprecation notices as `DeprecationWarning`s, the rest as `MinicloudWarning`s. */
-function defaultLogger(level, target, message) {
-  if (target === 'minicloud_core::deprecated') {
-    process.emitWarning(message, { type: 'DeprecationWarning', code: 'MINICLOUD_INVOKE_FUNCTION' })
-  } else {
-    process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` })
-  }
-}
+/** The core's target for deprecation events (minicloud_core::log::DEPRECATION_TARGET). */
+const DEPRECATION_TARGET = 'minicloud::deprecated'
 
-setLogger(defaultLogger)
+setLogger((level, target, message) =>
+  target === DEPRECATION_TARGET
+    ? process.emitWarning(message, { type: 'DeprecationWarning', code: 'MINICLOUD_DEPRECATED' })
+    : process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }),
+)
 
 let defaultClient = null
 
@@ -304,7 +303,7 @@ const BaaS = {
   },
   /** `BaaS.invoke(functionName, params, sync = true)`. */
   invoke: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, false)),
-  /** The deprecated name of `BaaS.invoke` (the core warns once per client). */
+  /** The deprecated name of `BaaS.invoke` (the core warns once per process). */
   invokeFunction: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, true)),
   auth: {
     login: withClient((client, credentials) => client.login(credentials)),

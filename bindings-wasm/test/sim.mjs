@@ -51,7 +51,10 @@ function recorder() {
  *   networkType ('none' = offline), networkFails (getNetworkType calls fail),
  *   networkSilent (getNetworkType never calls back)
  * - httpErrorsVia: 'success' (wx, the default) | 'fail' (statusCode in fail, as jd/ks do) | 'errMsg' (status
- *   only inside errMsg, as ks may) | 'both' (fail with the status in errMsg AND success, ks's double callback)
+ *   only inside errMsg) | 'both' (fail with the status in errMsg AND success, ks's double callback)
+ * - failWith: every request fails at once with this object (e.g. {errMsg: 'request:fail 网络异常:timeout'}),
+ *   nothing is sent
+ * - loginFailWith: the login API fails with this object (default {errMsg: 'login:fail'}) when there is no loginCode
  */
 export function wxStyleHost(platform, opts = {}) {
   const storage = new Map(Object.entries(opts.storage || {}));
@@ -64,6 +67,10 @@ export function wxStyleHost(platform, opts = {}) {
     request(o) {
       rec.note('request', o);
       requests.push({ url: o.url, method: o.method, header: o.header, data: o.data, timeout: o.timeout, dataType: o.dataType });
+      if (opts.failWith) {
+        setImmediate(() => o.fail(opts.failWith));
+        return { abort() {} };
+      }
       const ex = httpExchange({ url: o.url, method: o.method, headers: o.header, body: o.data });
       let hostTimer = null;
       if (typeof o.timeout === 'number') {
@@ -118,7 +125,9 @@ export function wxStyleHost(platform, opts = {}) {
     rec.note('loginCode', o);
     if (opts.loginHangs) return; // a login API that never calls back
     if (opts.loginFails) return setImmediate(() => o.fail({ errMsg: opts.loginFails }));
-    setImmediate(() => (opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail({ errMsg: 'login:fail' })));
+    setImmediate(() =>
+      opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail(opts.loginFailWith || { errMsg: 'login:fail' }),
+    );
   };
   if (platform === 'swan') api.getLoginCode = (o) => codeAnswer(o);
   else api.login = (o) => codeAnswer(o);
@@ -137,6 +146,10 @@ export function alipayHost(opts = {}) {
     request(o) {
       rec.note('request', o);
       requests.push({ url: o.url, method: o.method, headers: o.headers, data: o.data, timeout: o.timeout });
+      if (opts.failWith) {
+        setImmediate(() => o.fail(opts.failWith));
+        return { abort() {} };
+      }
       const ex = httpExchange({ url: o.url, method: o.method, headers: o.headers, body: o.data });
       let aborted = false;
       ex.promise.then(
@@ -173,7 +186,9 @@ export function alipayHost(opts = {}) {
       rec.note('loginCode', o);
       if (opts.loginHangs) return;
       if (opts.loginFails) return setImmediate(() => o.fail({ error: 11, errorMessage: opts.loginFails }));
-      setImmediate(() => (opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail({ error: 11, errorMessage: 'denied' })));
+      setImmediate(() =>
+        opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail(opts.loginFailWith || { error: 11, errorMessage: 'denied' }),
+      );
     },
   };
 }

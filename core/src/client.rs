@@ -184,8 +184,8 @@ impl Client {
         self.invoke_as(call, false).await
     }
 
-    /// `invokeFunction`, the deprecated name of [`Client::invoke`]; the machine logs the deprecation once
-    /// per client.
+    /// `invokeFunction`, the deprecated name of [`Client::invoke`]; the machine logs the deprecation once per
+    /// process.
     pub async fn invoke_function(&self, call: Invocation) -> Result<Value, HError> {
         self.invoke_as(call, true).await
     }

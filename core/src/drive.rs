@@ -24,8 +24,8 @@ use crate::wechat::TokenSource;
 use crate::HError;
 
 /// Where the machine's log events go. The default forwards them to `tracing` (target
-/// `minicloud_core::machine`, or `minicloud_core::deprecated` for a deprecated API), which
-/// [`log::forward_events`](crate::log) hands to a binding's host logging.
+/// `minicloud_core::machine`, or [`DEPRECATION_TARGET`](crate::log::DEPRECATION_TARGET) for a deprecated API),
+/// which [`log::forward_events`](crate::log) hands to a binding's host logging.
 pub trait Logger: crate::MaybeSend + crate::MaybeSync {
     /// Shows one event.
     fn log(&self, event: &LogEvent);
@@ -42,7 +42,7 @@ impl Logger for TracingLogger {
         match event.level {
             // The target says what it is; the line stays the notice alone.
             LogLevel::Warn if code == "invoke_function_deprecated" => {
-                tracing::warn!(target: "minicloud_core::deprecated", "{message}")
+                tracing::warn!(target: crate::log::DEPRECATION_TARGET, "{message}")
             }
             LogLevel::Warn => tracing::warn!(target: "minicloud_core::machine", code, "{message}"),
             LogLevel::Info => tracing::info!(target: "minicloud_core::machine", code, "{message}"),

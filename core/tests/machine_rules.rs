@@ -1,6 +1,7 @@
 //! The machine's rules one behaviour at a time, driven synchronously: the current user and silent login,
 //! `getCurrentUser`, single flight under cancellation and deadlines, the 401 rule with a replaced token,
-//! explicit logins behind an auto-login, one deadline per call, redacted details, and the deprecation notice.
+//! explicit logins behind an auto-login, one deadline per call, redacted details, and the deprecation notice
+//! (process-wide: one test here calls invokeFunction).
 
 use std::time::Duration;
 
@@ -67,14 +68,17 @@ fn invoke(machine: &mut Machine, at: Now) -> CallId {
 const OK: &str = r#"{"code":0,"data":null,"error":{}}"#;
 
 #[test]
-fn invoke_function_is_reported_deprecated_once_per_client() {
-    let mut machine = Machine::new(config(AutoLogin::Disabled), &StoredSession::new()).unwrap();
-    for _ in 0..3 {
-        let call = Invoke { deprecated_alias: true, ..Invoke::new("f") };
-        machine.start(Op::Invoke(call), None, now(0));
-    }
-    let warnings: Vec<_> = outputs(&mut machine)
+fn invoke_function_is_reported_deprecated_once_per_process() {
+    // The only test of this binary that calls invokeFunction: the notice is process-wide.
+    let mut first = Machine::new(config(AutoLogin::Disabled), &StoredSession::new()).unwrap();
+    let mut second = Machine::new(config(AutoLogin::Disabled), &StoredSession::new()).unwrap();
+    let deprecated = || Op::Invoke(Invoke { deprecated_alias: true, ..Invoke::new("f") });
+    first.start(deprecated(), None, now(0));
+    first.start(deprecated(), None, now(0));
+    second.start(deprecated(), None, now(0));
+    let warnings: Vec<_> = outputs(&mut first)
         .into_iter()
+        .chain(outputs(&mut second))
         .filter_map(|o| match o {
             Output::Log(event) if event.level == LogLevel::Warn => Some(event),
             _ => None,

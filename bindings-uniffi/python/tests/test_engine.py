@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -158,14 +161,29 @@ async def test_a_failing_session_write_is_logged_to_pythons_logging(engine, capl
     assert records[0].minicloud_target == "minicloud_uniffi"
 
 
-async def test_invoke_function_is_logged_deprecated_once_per_client(engine, caplog):
-    client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
-    with caplog.at_level("WARNING", logger="minicloud"):
-        await client.invoke_function("echo", {})
-        await client.invoke_function("echo", {})
-    notices = [r for r in caplog.records if r.getMessage() == "invokeFunction is deprecated; use invoke"]
-    assert len(notices) == 1
-    assert notices[0].minicloud_target == "minicloud_core::deprecated"
+def test_invoke_function_is_logged_deprecated_once_per_process(engine):
+    # A fresh interpreter: the notice is process-wide, and other tests here call invoke_function too.
+    script = f"""
+import asyncio, logging, minicloud
+seen = []
+class Collect(logging.Handler):
+    def emit(self, record):
+        seen.append((record.getMessage(), record.minicloud_target))
+logging.getLogger("minicloud").addHandler(Collect())
+async def main():
+    for _ in range(2):
+        client = minicloud.Client(minicloud.ClientConfig(
+            client_id={CLIENT_ID!r}, platform=minicloud.Platform.DESKTOP, host={engine.url!r},
+            auto_login=minicloud.AutoLogin.ANONYMOUS()))
+        await client.invoke_function("echo", {{}})
+        await client.invoke_function("echo", {{}})
+asyncio.run(main())
+print(seen)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    seen = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert seen == [("invokeFunction is deprecated; use invoke", "minicloud::deprecated")]
 
 
 async def test_cancelled_task_stops_the_call_and_later_calls_work(engine):

@@ -18,6 +18,7 @@
 //!   everyone waiting on it; a cancelled leader hands the login to a waiter, which starts it again.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::calls::Calls;
@@ -262,8 +263,11 @@ pub struct Machine {
     /// Explicit session calls waiting for the login in flight to end.
     queued: Vec<CallId>,
     outputs: VecDeque<Output>,
-    warned_invoke_function: bool,
 }
+
+/// Whether `invokeFunction`'s deprecation was noticed: once per process, whatever the number of clients (as
+/// Node's `util.deprecate` warns). The machine's one piece of process-wide state.
+static INVOKE_FUNCTION_NOTICED: AtomicBool = AtomicBool::new(false);
 
 fn ms_between(from: Now, until: u64) -> Duration {
     Duration::from_millis(until.saturating_sub(from.mono_ms).max(1))
@@ -281,7 +285,6 @@ impl Machine {
             flight: None,
             queued: Vec::new(),
             outputs: VecDeque::new(),
-            warned_invoke_function: false,
         })
     }
 
@@ -348,8 +351,7 @@ impl Machine {
     fn prepare(&mut self, op: Op) -> Result<What, HError> {
         Ok(match op {
             Op::Invoke(invoke) => {
-                if invoke.deprecated_alias && !self.warned_invoke_function {
-                    self.warned_invoke_function = true;
+                if invoke.deprecated_alias && !INVOKE_FUNCTION_NOTICED.swap(true, Ordering::Relaxed) {
                     self.log(
                         LogLevel::Warn,
                         "invoke_function_deprecated",
