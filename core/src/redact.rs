@@ -300,6 +300,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "driver")]
     fn secrets_written_inside_json_strings_are_redacted() {
         let mut value = serde_json::json!({
             "error_msg": "余额不足:100",

@@ -241,11 +241,12 @@ impl HError {
         error
     }
 
-    /// Attaches details given as JSON text: secret keys' values are replaced at any depth. Text that is not
-    /// JSON is kept as a JSON string, with secrets removed from it.
+    /// Attaches details given as JSON text: secret keys' values are replaced at any depth, and secrets written
+    /// inside strings (`access_token=…` in a URL) removed. Text that is not JSON is kept as a JSON string, with
+    /// secrets removed from it.
     pub fn with_details_json(mut self, details: &str) -> Self {
-        let redacted =
-            json::canonical_without(details, is_secret_key, REDACTED).unwrap_or_else(|_| text_details(details));
+        let redaction = json::Redaction { is_secret_key: &is_secret_key, replacement: REDACTED, scrub: &redact_text };
+        let redacted = json::redacted(details, &redaction).unwrap_or_else(|_| text_details(details));
         self.0.details = Some(redacted);
         self
     }
@@ -353,6 +354,14 @@ mod tests {
         let text = e.details_json().unwrap();
         assert!(!text.contains("abc") && !text.contains("\"p\""), "{text}");
         assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    #[test]
+    fn secrets_written_inside_json_strings_leave_the_details() {
+        let body =
+            r#"{"error_msg":"bad","url":"https://api.test/x?access_token=SECRET-3&env=e","名":"token=SECRET-4"}"#;
+        let text = HError::from_http(400, body.as_bytes(), None).details_json().unwrap().to_owned();
+        assert!(!text.contains("SECRET-3") && !text.contains("SECRET-4") && text.contains("env=e"), "{text}");
     }
 
     #[test]

@@ -158,12 +158,26 @@ fn kind_of(first: u8) -> Kind {
 /// Re-writes a JSON document compactly: no insignificant whitespace, strings escaped as `JSON.stringify`
 /// escapes them, numbers exactly as written. Key order and duplicate keys are kept.
 pub fn canonical(text: &str) -> Result<String, JsonError> {
-    rewrite(text, |_| false)
+    rewrite(text, None)
 }
 
-/// [`canonical`], with the value of every key that `is_secret(key)` replaced by the string `replacement`,
-/// at any depth.
-pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replacement: &str) -> Result<String, JsonError> {
+/// How secrets leave a JSON document: the value of every key `is_secret_key` names becomes `replacement`, at
+/// any depth, and every other string is `scrub`bed (secrets written inside text: `access_token=…` in a URL).
+pub struct Redaction<'a> {
+    /// Whether a key names a secret.
+    pub is_secret_key: &'a dyn Fn(&str) -> bool,
+    /// What a secret value becomes.
+    pub replacement: &'a str,
+    /// Removes secrets written inside a string.
+    pub scrub: &'a dyn Fn(&str) -> String,
+}
+
+/// [`canonical`], with secrets removed as `redaction` says.
+pub fn redacted(text: &str, redaction: &Redaction<'_>) -> Result<String, JsonError> {
+    rewrite(text, Some(redaction))
+}
+
+fn rewrite(text: &str, redaction: Option<&Redaction<'_>>) -> Result<String, JsonError> {
     let mut out = String::with_capacity(text.len());
     let mut writer = Writer::default();
     // While Some(depth): the value of a secret key is being skipped; it ends when the walk is back at depth.
@@ -192,8 +206,8 @@ pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replaceme
         Event::Key(raw) if skipping.is_none() => {
             let key = unescape(raw);
             writer.key(&mut out, &key);
-            if is_secret(&key) {
-                push_string(&mut out, replacement);
+            if let Some(redaction) = redaction.filter(|r| (r.is_secret_key)(&key)) {
+                push_string(&mut out, redaction.replacement);
                 writer.value_written();
                 skipping = Some(depth);
             }
@@ -205,7 +219,11 @@ pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replaceme
             None => {
                 writer.before_value(&mut out);
                 if kind == Kind::String {
-                    push_string(&mut out, &unescape(raw));
+                    let value = unescape(raw);
+                    match redaction {
+                        Some(redaction) => push_string(&mut out, &(redaction.scrub)(&value)),
+                        None => push_string(&mut out, &value),
+                    }
                 } else {
                     out.push_str(raw);
                 }
@@ -213,10 +231,6 @@ pub fn canonical_without(text: &str, is_secret: impl Fn(&str) -> bool, replaceme
         },
     })?;
     Ok(out)
-}
-
-fn rewrite(text: &str, is_secret: impl Fn(&str) -> bool) -> Result<String, JsonError> {
-    canonical_without(text, is_secret, "")
 }
 
 /// Tracks commas while writing compact JSON.
@@ -798,10 +812,15 @@ mod tests {
     }
 
     #[test]
-    fn secret_values_are_replaced_at_any_depth() {
-        let text = r#"{"token":{"deep":[1]},"a":[{"password":"p"}],"ok":"知"}"#;
-        let out = canonical_without(text, |k| k == "token" || k == "password", "[redacted]").unwrap();
-        assert_eq!(out, r#"{"token":"[redacted]","a":[{"password":"[redacted]"}],"ok":"知"}"#);
+    fn secret_values_are_replaced_at_any_depth_and_strings_scrubbed() {
+        let text = r#"{"token":{"deep":[1]},"a":[{"password":"p"}],"ok":"知 SECRET"}"#;
+        let redaction = Redaction {
+            is_secret_key: &|k| k == "token" || k == "password",
+            replacement: "[redacted]",
+            scrub: &|s| s.replace("SECRET", "x"),
+        };
+        let out = redacted(text, &redaction).unwrap();
+        assert_eq!(out, r#"{"token":"[redacted]","a":[{"password":"[redacted]"}],"ok":"知 x"}"#);
     }
 
     #[test]
