@@ -1,8 +1,8 @@
 //! Running one invocation end to end: job record, pool, logging.
 
-use crate::cloud::{call_handler, CallingJob, Origin};
+use crate::event::RunSettings;
+use crate::job::{CallingJob, JobInput, Origin, Outcome};
 use crate::jobs::{JobRecord, JobStatus};
-use crate::pool::{JobInput, Outcome, RunSettings};
 use crate::sessions::Caller;
 use crate::util::{now_ms, random_hex};
 use crate::Shared;
@@ -46,7 +46,7 @@ pub(crate) async fn execute(
         sync_limit: shared.config.sync_time_limit,
         async_limit: shared.config.async_time_limit,
     };
-    let calls = call_handler(
+    let calls = (shared.call_router)(
         shared.clone(),
         CallingJob { function: name.clone(), job_id: job_id.clone(), caller: caller.clone(), origin: origin.clone() },
     );

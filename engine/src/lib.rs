@@ -102,13 +102,17 @@
 
 mod cloud;
 mod config;
+mod event;
+mod function;
 mod http;
 mod invoke;
+mod job;
 mod jobs;
 mod pool;
 mod sessions;
 mod util;
-mod wechat;
+mod wechat_tokens;
+mod worker;
 
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
@@ -163,10 +167,12 @@ pub(crate) struct Shared {
     pub(crate) sessions: Mutex<sessions::Sessions>,
     pub(crate) jobs: jobs::JobStore,
     pub(crate) pools: pool::Pools,
-    pub(crate) runtime: pool::Runtime,
+    pub(crate) runtime: worker::Runtime,
+    /// Answers the calls running functions make back to the engine (cloud call).
+    pub(crate) call_router: job::CallRouter,
     pub(crate) remarks: Mutex<HashMap<String, String>>,
     pub(crate) login_count: AtomicU64,
-    pub(crate) wechat_tokens: wechat::Tokens,
+    pub(crate) wechat_tokens: wechat_tokens::Tokens,
     pub(crate) outbox: cloud::outbox::Outbox,
 }
 
@@ -186,16 +192,17 @@ impl Engine {
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr()?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let runtime = pool::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
+        let runtime = worker::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
             sessions: Mutex::new(sessions::Sessions::new(config.session_expires_in)),
             jobs: jobs::JobStore::default(),
             pools: pool::Pools::default(),
             runtime,
+            call_router: cloud::call_handler,
             remarks: Mutex::new(HashMap::new()),
             login_count: AtomicU64::new(0),
-            wechat_tokens: wechat::Tokens::default(),
+            wechat_tokens: wechat_tokens::Tokens::default(),
             outbox: cloud::outbox::Outbox::default(),
             config,
         });

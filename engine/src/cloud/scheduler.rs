@@ -8,8 +8,8 @@
 //! are not made up.
 
 use super::triggers::{timer_triggers, TimerSchedule};
-use super::Origin;
 use crate::invoke::{execute, new_job};
+use crate::job::Origin;
 use crate::Shared;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;

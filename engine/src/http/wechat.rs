@@ -2,8 +2,8 @@
 //! answering with WeChat's errcodes, so `WeChatCloud` clients can run against the local engine.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -15,66 +15,16 @@ use serde_json::{json, Value};
 
 use crate::invoke::{execute, new_job};
 use crate::jobs::JobStatus;
-use crate::util::{now_s, random_hex, valid_function_name};
+use crate::util::valid_function_name;
+use crate::wechat_tokens::TokenStatus;
 use crate::Shared;
 
-/// How long a replaced token stays valid (WeChat's 5-minute overlap).
-const OVERLAP_SECS: u64 = 300;
 /// WeChat refuses function results over 1 MB (-604001).
 const MAX_RESULT_BYTES: usize = 1024 * 1024;
 
-/// Issued access_tokens and how many fetches were answered.
-#[derive(Default)]
-pub(crate) struct Tokens {
-    /// token → expiry (epoch seconds).
-    issued: Mutex<HashMap<String, u64>>,
-    /// The current stable token.
-    stable: Mutex<Option<String>>,
-    /// Successful token answers (classic and stable).
-    pub(crate) fetches: AtomicU64,
-    /// Every request to a token endpoint, refused or not.
-    pub(crate) requests: AtomicU64,
-}
-
-impl Tokens {
-    fn issue(&self, expires_in: u64) -> String {
-        let token = format!("wx-{}", random_hex(24));
-        let now = now_s();
-        let mut issued = self.issued.lock().unwrap();
-        issued.retain(|_, exp| *exp > now);
-        for exp in issued.values_mut() {
-            *exp = (*exp).min(now + OVERLAP_SECS);
-        }
-        issued.insert(token.clone(), now + expires_in);
-        token
-    }
-
-    fn status(&self, token: &str) -> TokenStatus {
-        match self.issued.lock().unwrap().get(token) {
-            None => TokenStatus::Invalid,
-            Some(exp) if *exp <= now_s() => TokenStatus::Expired,
-            Some(_) => TokenStatus::Live,
-        }
-    }
-
-    /// Makes every token expired (tests: "a token that expires mid-run").
-    pub(crate) fn expire_all(&self) {
-        let now = now_s();
-        for exp in self.issued.lock().unwrap().values_mut() {
-            *exp = now;
-        }
-    }
-}
-
-enum TokenStatus {
-    Live,
-    Expired,
-    Invalid,
-}
-
 type S = State<Arc<Shared>>;
 
-/// The WeChat routes, merged into the engine's router.
+/// The WeChat routes (`/cgi-bin/...`, `/tcb/...`), merged into the engine's router.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/cgi-bin/token", get(classic_token))
@@ -189,7 +139,7 @@ async fn invoke_cloud_function(
     if !valid_function_name(name) || !s.config.functions_dir.join(name).join("index.js").is_file() {
         return wx(-501000, format!("function {name} not found"));
     }
-    let origin = crate::cloud::Origin::http();
+    let origin = crate::job::Origin::http();
     let job_id = new_job(&s, name, true, &origin.source);
     let outcome = execute(s.clone(), job_id, name.clone(), Some(event), None, true, origin).await;
     let body = outcome.body.unwrap_or(Value::Null);

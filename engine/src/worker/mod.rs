@@ -1,0 +1,333 @@
+//! One worker: a Node process running `runner.js` for one function, one job at a time, spoken to over
+//! the JSON-lines [`protocol`] on a Unix socket private to it. The function's own stdout/stderr are read
+//! line by line, logged (tagged with function name and job id) and captured for the job.
+
+pub(crate) mod protocol;
+
+use crate::job::{CallHandler, CallRequest};
+use protocol::{FromWorker, JobResult, ToWorker};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixListener;
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+const MAX_CAPTURE: usize = 1024 * 1024;
+const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The runner script, embedded in the engine.
+const RUNNER_JS: &str = include_str!("../runner.js");
+/// The `wx-server-sdk` stand-in the runner loads (`cloud/wx_server_sdk.js`).
+const WX_SERVER_SDK_JS: &str = include_str!("../cloud/wx_server_sdk.js");
+
+/// Process-level settings for spawning workers: the Node executable and the private directory holding
+/// the runner script and the workers' sockets.
+pub(crate) struct Runtime {
+    dir: PathBuf,
+    runner: PathBuf,
+    node: PathBuf,
+    counter: AtomicU64,
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl Runtime {
+    /// Creates the private runtime directory and writes the runner script there.
+    pub(crate) fn new(node: PathBuf, shutdown: watch::Receiver<bool>) -> std::io::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("minicloud-{}-{}", std::process::id(), crate::util::random_hex(4)));
+        std::fs::create_dir_all(&dir)?;
+        let runner = dir.join("runner.js");
+        std::fs::write(&runner, RUNNER_JS)?;
+        std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
+        Ok(Runtime { dir, runner, node, counter: AtomicU64::new(0), shutdown })
+    }
+
+    /// Removes the runtime directory.
+    pub(crate) fn cleanup(&self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Starts a worker for function `name` in `fn_dir`; `generation` is the pool's generation it belongs to.
+    pub(crate) async fn spawn(&self, name: &str, fn_dir: &Path, generation: u64) -> Result<Worker, String> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let sock = self.dir.join(format!("w{n}.sock"));
+        let _ = std::fs::remove_file(&sock);
+        let listener = UnixListener::bind(&sock).map_err(|e| format!("cannot create worker socket: {e}"))?;
+        let fn_dir = std::fs::canonicalize(fn_dir).unwrap_or_else(|_| fn_dir.to_path_buf());
+        let mut child = Command::new(&self.node)
+            .arg(&self.runner)
+            .arg(&sock)
+            .arg(&fn_dir)
+            .current_dir(&fn_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            // Its own process group, so killing the worker also kills every process its function started.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&sock);
+                format!("cannot start node ({}): {e}", self.node.display())
+            })?;
+        let output = Arc::new(Mutex::new(OutputState::default()));
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone()));
+        }
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone()));
+        }
+        let accepted = tokio::select! {
+            r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
+                Ok(Ok((stream, _))) => Ok(stream),
+                Ok(Err(e)) => Err(format!("worker did not connect: {e}")),
+                Err(_) => Err("worker did not start in time".to_string()),
+            },
+            st = child.wait() => Err(format!("worker exited during start-up ({})", describe_status(st.ok()))),
+        };
+        let _ = std::fs::remove_file(&sock);
+        let stream = accepted?;
+        let (r, w) = stream.into_split();
+        tracing::debug!(function = %name, pid = ?child.id(), "worker started");
+        Ok(Worker {
+            name: name.to_string(),
+            child,
+            reader: BufReader::new(r),
+            writer: w,
+            output,
+            generation,
+            retire: false,
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+#[derive(Default)]
+struct OutputState {
+    job: Option<String>,
+    capturing: bool,
+    buf: String,
+}
+
+async fn pump(stream: impl AsyncRead + Unpin, name: String, which: &'static str, output: Arc<Mutex<OutputState>>) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        let job = {
+            let mut o = output.lock().unwrap();
+            if o.capturing && o.buf.len() < MAX_CAPTURE {
+                o.buf.push_str(text);
+                o.buf.push('\n');
+            }
+            o.job.clone().unwrap_or_else(|| "-".to_string())
+        };
+        tracing::info!(target: "minicloud::function", function = %name, job_id = %job, stream = which, "{text}");
+    }
+}
+
+/// Logs what a function printed during a job, one event per line, tagged with function and job id.
+pub(crate) fn log_function_output(name: &str, job_id: &str, text: &str) {
+    for line in text.lines() {
+        tracing::info!(target: "minicloud::function", function = %name, job_id = %job_id, "{line}");
+    }
+}
+
+fn describe_status(st: Option<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match st {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => format!("exit code {c}"),
+            (None, Some(sig)) => format!("signal {sig}"),
+            _ => "unknown status".to_string(),
+        },
+        None => "unknown status".to_string(),
+    }
+}
+
+/// A running worker process.
+pub(crate) struct Worker {
+    /// The function this worker runs.
+    name: String,
+    child: Child,
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    output: Arc<Mutex<OutputState>>,
+    /// The pool generation it was started for (a worker of an older generation runs stale code).
+    pub(crate) generation: u64,
+    /// Set when the worker must not be reused.
+    pub(crate) retire: bool,
+}
+
+/// How running a job on a worker ended.
+pub(crate) enum RunOutcome {
+    /// The worker reported the job's result.
+    Done(Box<JobResult>),
+    /// The time limit passed first.
+    Timeout,
+    /// The process exited; `bool`: whether it had acknowledged the job (started it).
+    Exited(String, bool),
+    /// The engine is shutting down.
+    Shutdown,
+}
+
+impl Worker {
+    /// Whether the process is still running.
+    pub(crate) fn is_alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    async fn send(&mut self, msg: &ToWorker) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.writer.write_all(&line).await
+    }
+
+    /// Sends the job and reads the worker's messages until its result. Calls the function makes
+    /// meanwhile are answered through `calls` concurrently, each reply sent back as a `reply` message;
+    /// replies still pending when the job ends are dropped.
+    pub(crate) async fn run(
+        &mut self,
+        msg: &ToWorker,
+        job_id: &str,
+        limit: Duration,
+        shutdown: &mut watch::Receiver<bool>,
+        calls: Option<(&CallHandler, &Arc<[String]>)>,
+    ) -> RunOutcome {
+        {
+            let mut o = self.output.lock().unwrap();
+            o.job = Some(job_id.to_string());
+            o.capturing = true;
+            o.buf.clear();
+        }
+        if self.send(msg).await.is_err() {
+            return RunOutcome::Exited(self.exit_description().await, false);
+        }
+        let mut acked = false;
+        let deadline = tokio::time::Instant::now() + limit;
+        let (reply_tx, mut reply_rx) = tokio::sync::mpsc::unbounded_channel::<ToWorker>();
+        // `read_until` keeps partial input in `buf` when another branch wins, so no line is lost.
+        let mut buf = Vec::new();
+        loop {
+            let event = tokio::select! {
+                r = tokio::time::timeout_at(deadline, self.reader.read_until(b'\n', &mut buf)) => Ok(r),
+                Some(reply) = reply_rx.recv() => Err(Some(reply)),
+                _ = shutdown.wait_for(|s| *s) => Err(None),
+            };
+            let read = match event {
+                Ok(r) => r,
+                Err(Some(reply)) => {
+                    if self.send(&reply).await.is_err() {
+                        return RunOutcome::Exited(self.exit_description().await, acked);
+                    }
+                    continue;
+                }
+                Err(None) => return RunOutcome::Shutdown,
+            };
+            match read {
+                Err(_) => return RunOutcome::Timeout,
+                Ok(Ok(0)) | Ok(Err(_)) => return RunOutcome::Exited(self.exit_description().await, acked),
+                Ok(Ok(_)) => {}
+            }
+            let line = std::mem::take(&mut buf);
+            let message = match serde_json::from_slice::<FromWorker>(&line) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::debug!(function = %self.name, "ignoring an unreadable worker message: {e}");
+                    continue;
+                }
+            };
+            match message {
+                FromWorker::Call(call) => {
+                    let seq = call.get("seq").cloned().unwrap_or(Value::Null);
+                    match calls {
+                        Some((handler, permissions)) if call.get("job").and_then(Value::as_str) == Some(job_id) => {
+                            let reply = handler(CallRequest { call, permissions: permissions.clone() });
+                            let tx = reply_tx.clone();
+                            tokio::spawn(async move {
+                                let body = reply.await;
+                                let _ = tx.send(ToWorker::Reply { seq, body });
+                            });
+                        }
+                        _ => {
+                            let body = json!({"ok": false, "errCode": -1,
+                                "errMsg": "the job that made this call has already finished"});
+                            let _ = reply_tx.send(ToWorker::Reply { seq, body });
+                        }
+                    }
+                }
+                FromWorker::Ack { id } => acked |= id == job_id,
+                FromWorker::Log { id, text } if id == job_id => {
+                    log_function_output(&self.name, job_id, &text);
+                    // Kept for the job record too: a job that never answers (time limit, crash) has no result
+                    // to carry its log, and its output is what its developer needs most.
+                    let mut o = self.output.lock().unwrap();
+                    if o.capturing && o.buf.len() < MAX_CAPTURE {
+                        o.buf.push_str(&text);
+                    }
+                }
+                FromWorker::Log { .. } => {}
+                FromWorker::Retire {} => self.retire = true,
+                FromWorker::Result(result) => {
+                    self.retire |= result.retire;
+                    if result.id == job_id {
+                        return RunOutcome::Done(Box::new(result));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends capturing the job's output and returns what was captured.
+    pub(crate) fn stop_capture(&self) -> String {
+        let mut o = self.output.lock().unwrap();
+        o.capturing = false;
+        std::mem::take(&mut o.buf)
+    }
+
+    async fn exit_description(&mut self) -> String {
+        match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
+            Ok(st) => describe_status(st.ok()),
+            Err(_) => {
+                self.kill();
+                "closed its result channel".to_string()
+            }
+        }
+    }
+
+    /// Kills the worker and every process in its group (children its function started and left running).
+    pub(crate) fn kill(&mut self) {
+        // `id()` is `None` once the worker has been reaped: its pid, and so its group id, may then belong to
+        // someone else, and only then is the group left alone.
+        if let Some(group) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: kill(2) with a negative pid signals a process group and touches no memory of ours. The
+            // worker is not reaped, so its pid is still reserved and the group is the one it leads.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
