@@ -49,6 +49,11 @@ pub struct EngineConfig {
     pub wechat_token_expires_in: u64,
     /// Whether the engine runs the timer triggers declared in functions' `config.json`. Default `true`.
     pub timer_triggers: bool,
+    /// Where the engine keeps users, sessions, function settings, job records and the async queue (a SQLite
+    /// database, [`crate::DATABASE_FILE`], created with the directory). `None` (the default for the
+    /// library) keeps them in memory only, gone when the engine stops; `minicloud serve` uses
+    /// `<functions_dir>/.minicloud` unless told otherwise.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +79,7 @@ impl Default for EngineConfig {
             wechat_env: "minicloud-local".to_string(),
             wechat_token_expires_in: 7200,
             timer_triggers: true,
+            data_dir: None,
         }
     }
 }
@@ -160,6 +166,12 @@ impl EngineConfig {
     /// Sets the access_token lifetime in seconds.
     pub fn wechat_token_expires_in(mut self, secs: u64) -> Self {
         self.wechat_token_expires_in = secs;
+        self
+    }
+
+    /// Sets [`EngineConfig::data_dir`]: state is kept on disk in `dir`.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
         self
     }
 

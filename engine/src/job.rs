@@ -6,6 +6,7 @@
 use crate::jobs::JobStatus;
 use crate::sessions::Caller;
 use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 pub(crate) const SOURCE_MESSAGE: &str = "wx_message";
 
 /// Who started a job, as `cloud.getWXContext()` reports it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Origin {
     /// `SOURCE`: `wx_client`, `wx_http`, `wx_trigger`, `wx_message`, chained with `,scf` per `callFunction`.
     pub source: String,
@@ -93,6 +94,8 @@ pub(crate) struct Outcome {
     pub mem: u64,
     pub started_at: Option<u64>,
     pub exec_ms: u64,
+    /// The engine stopped the job (shutting down) before it completed: an async job goes back to the queue.
+    pub interrupted: bool,
 }
 
 impl Outcome {
@@ -105,7 +108,13 @@ impl Outcome {
             mem: 0,
             started_at: None,
             exec_ms: 0,
+            interrupted: false,
         }
+    }
+
+    /// The engine is shutting down and did not start the job.
+    pub(crate) fn not_started_shutting_down() -> Self {
+        Outcome { interrupted: true, ..Outcome::schedule_failed("engine is shutting down".to_string()) }
     }
 }
 

@@ -109,7 +109,9 @@ mod invoke;
 mod job;
 mod jobs;
 mod pool;
+mod queue;
 mod sessions;
+mod store;
 mod util;
 mod wechat_tokens;
 mod worker;
@@ -122,12 +124,13 @@ pub use config::EngineConfig;
 pub mod triggers {
     pub use crate::cloud::triggers::{timer_triggers, trigger_time_zone, TimerSchedule, TimerTrigger};
 }
-pub use jobs::{JobRecord, JobStatus, MAX_JOBS};
+pub use jobs::{JobRecord, JobStatus, MAX_JOBS, MAX_JOB_PAGE, RECORD_LOG_LIMIT, RECORD_RESULT_LIMIT};
+pub use store::{StoreError, DATABASE_FILE};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -158,11 +161,27 @@ pub enum EngineError {
     /// Another I/O failure (e.g. creating the runtime directory).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// The database in the data directory could not be opened.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Where the engine is in its life: serving, draining (no new work; running sync calls finish), stopped
+/// (workers killed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    Serving,
+    Draining,
+    Stopped,
 }
 
 /// State shared by the server, the pools and [`RunningEngine`].
 pub(crate) struct Shared {
     pub(crate) config: EngineConfig,
+    pub(crate) store: Arc<store::Store>,
+    /// Running `execute`s, and of those the sync ones (the drain waits for them).
+    pub(crate) in_flight: AtomicUsize,
+    pub(crate) running_sync: AtomicUsize,
     pub(crate) allow_anonymous: AtomicBool,
     pub(crate) sessions: Mutex<sessions::Sessions>,
     pub(crate) jobs: jobs::JobStore,
@@ -191,16 +210,22 @@ impl Engine {
             .await
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr()?;
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let store = Arc::new(store::Store::open(config.data_dir.as_deref())?);
+        let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
+        let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
+        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
         let runtime = worker::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
-            sessions: Mutex::new(sessions::Sessions::new(config.session_expires_in)),
-            jobs: jobs::JobStore::default(),
+            sessions: Mutex::new(sessions),
+            jobs: jobs::JobStore::new(store.clone()),
+            store,
+            in_flight: AtomicUsize::new(0),
+            running_sync: AtomicUsize::new(0),
             pools: pool::Pools::default(),
             runtime,
             call_router: cloud::call_handler,
-            remarks: Mutex::new(HashMap::new()),
+            remarks: Mutex::new(remarks),
             login_count: AtomicU64::new(0),
             wechat_tokens: wechat_tokens::Tokens::default(),
             outbox: cloud::outbox::Outbox::default(),
@@ -214,13 +239,17 @@ impl Engine {
         let server = tokio::spawn(async move {
             let result = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|s| *s).await;
+                    let _ = rx.wait_for(|p| *p != Phase::Serving).await;
                 })
                 .await;
             if let Err(e) = result {
                 tracing::error!("server error: {e}");
             }
         });
+        let resumed = queue::resume(&shared);
+        if resumed > 0 {
+            tracing::info!(jobs = resumed, "resumed the async jobs queued before the last stop");
+        }
         tracing::debug!(%addr, "engine started");
         Ok(RunningEngine { shared, addr, shutdown_tx, server: Mutex::new(Some(server)) })
     }
@@ -250,7 +279,7 @@ async fn check_node(node: &PathBuf) -> Result<(), EngineError> {
 pub struct RunningEngine {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    shutdown_tx: watch::Sender<bool>,
+    shutdown_tx: watch::Sender<Phase>,
     server: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -289,9 +318,17 @@ impl RunningEngine {
         self.shared.sessions.lock().unwrap().expire_all();
     }
 
-    /// All kept job records, oldest first.
+    /// All kept job records (at most [`MAX_JOBS`]), oldest first.
     pub fn jobs(&self) -> Vec<JobRecord> {
-        self.shared.jobs.all()
+        let mut all = Vec::new();
+        self.shared.jobs.page(None, MAX_JOBS, 0, |j| all.push(j));
+        all.reverse();
+        all
+    }
+
+    /// The database file, when the engine keeps its state on disk ([`EngineConfig::data_dir`]).
+    pub fn database(&self) -> Option<&std::path::Path> {
+        self.shared.store.location()
     }
 
     /// One job record by id (the `x-request-id` of an invocation).
@@ -344,28 +381,47 @@ impl RunningEngine {
         self.shared.allow_anonymous.store(allow, Ordering::SeqCst);
     }
 
-    /// Stops the server, kills all workers (running jobs fail) and waits for the server
-    /// task to end. Idempotent.
+    /// Stops the engine the way SIGTERM does: no new work is accepted, running sync calls get up to the
+    /// sync time limit (plus a second) to finish, then workers are killed; async jobs that did not finish
+    /// stay queued in the database (and are logged) and run at the next start. Waits for the server task to
+    /// end. Idempotent.
     pub async fn shutdown(&self) {
-        self.signal_shutdown();
+        if *self.shutdown_tx.borrow() == Phase::Serving {
+            let _ = self.shutdown_tx.send(Phase::Draining);
+            let grace = self.shared.config.sync_time_limit + Duration::from_secs(1);
+            let deadline = tokio::time::Instant::now() + grace;
+            while self.shared.running_sync.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        self.signal_stop();
+        // The interrupted jobs record themselves (requeued or failed) as they end.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let handle = self.server.lock().unwrap().take();
         if let Some(mut h) = handle {
             if tokio::time::timeout(Duration::from_secs(5), &mut h).await.is_err() {
                 h.abort();
             }
+            let queued = self.shared.store.unfinished_jobs().map(|q| q.len()).unwrap_or(0);
+            if queued > 0 {
+                tracing::info!(jobs = queued, "async jobs kept in the queue for the next start");
+            }
         }
         self.shared.pools.retire_all();
     }
 
-    fn signal_shutdown(&self) {
-        let _ = self.shutdown_tx.send(true);
+    fn signal_stop(&self) {
+        let _ = self.shutdown_tx.send(Phase::Stopped);
         self.shared.pools.retire_all();
     }
 }
 
 impl Drop for RunningEngine {
     fn drop(&mut self) {
-        self.signal_shutdown();
+        self.signal_stop();
     }
 }
 

@@ -9,6 +9,7 @@ use crate::job::{failure_body, JobInput, Outcome};
 use crate::jobs::JobStatus;
 use crate::util::now_ms;
 use crate::worker::{log_function_output, RunOutcome, Runtime, Worker};
+use crate::Phase;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -144,8 +145,8 @@ impl Pool {
         on_start: impl FnOnce(),
     ) -> Outcome {
         let mut shutdown = rt.shutdown.clone();
-        if *shutdown.borrow() {
-            return Outcome::schedule_failed("engine is shutting down".to_string());
+        if *shutdown.borrow() != Phase::Serving {
+            return Outcome::not_started_shutting_down();
         }
         // A sync call waits for a free worker no longer than its time limit (the function's own, as last read,
         // else the engine's sync limit): a caller is never left waiting behind long jobs without an answer.
@@ -169,7 +170,7 @@ impl Pool {
                     ));
                 }
             },
-            _ = shutdown.wait_for(|s| *s) => return Outcome::schedule_failed("engine is shutting down".to_string()),
+            _ = shutdown.wait_for(|p| *p != Phase::Serving) => return Outcome::not_started_shutting_down(),
         };
         let (meta, generation) = match self.refresh().await {
             Ok(m) => m,
@@ -207,6 +208,7 @@ impl Pool {
             mem: 0,
             started_at: Some(started_at),
             exec_ms,
+            interrupted: false,
         };
         match outcome {
             RunOutcome::Done(mut result) => {
@@ -224,7 +226,7 @@ impl Pool {
                     out.body = Some(failure_body(&err.message, kind, &err.stack));
                 }
                 let mut inner = self.inner.lock().unwrap();
-                if !worker.retire && worker.generation == inner.generation && !*shutdown.borrow() {
+                if !worker.retire && worker.generation == inner.generation && *shutdown.borrow() != Phase::Stopped {
                     inner.idle.push(worker);
                 }
             }
@@ -242,6 +244,7 @@ impl Pool {
             }
             RunOutcome::Shutdown => {
                 worker.kill();
+                out.interrupted = true;
                 out.status = JobStatus::ExecutionFailed;
                 out.body = Some(failure_body("the engine shut down while the function was running", "ProcessExit", ""));
             }

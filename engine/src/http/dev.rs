@@ -32,7 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
 async fn stats(State(s): S) -> Response {
     let body = json!({
         "login_count": s.login_count.load(Ordering::SeqCst),
-        "job_count": s.jobs.all().len(),
+        "job_count": s.jobs.count(None),
         "wechat_token_fetches": s.wechat_tokens.fetches.load(Ordering::SeqCst),
         "wechat_token_requests": s.wechat_tokens.requests.load(Ordering::SeqCst),
     });

@@ -96,6 +96,7 @@ async fn create(State(s): S, headers: HeaderMap, body: Body) -> Result<Response,
     std::fs::create_dir_all(&dir)
         .and_then(|_| std::fs::write(dir.join("index.js"), code))
         .map_err(|e| err(500, format!("cannot write function {name}: {e}")))?;
+    s.store.set_remark(&name, Some(&remark));
     s.remarks.lock().unwrap().insert(name.clone(), remark);
     tracing::info!(function = %name, "function created");
     Ok(respond(201, &function_object(&s, &name), None))
@@ -116,6 +117,7 @@ async fn patch(State(s): S, Path(name): Path<String>, headers: HeaderMap, body: 
             .map_err(|e| err(500, format!("cannot write function {name}: {e}")))?;
     }
     if let Some(remark) = remark {
+        s.store.set_remark(&name, Some(&remark));
         s.remarks.lock().unwrap().insert(name.clone(), remark);
     }
     tracing::info!(function = %name, "function updated");
@@ -127,6 +129,7 @@ async fn delete(State(s): S, Path(name): Path<String>) -> Result<Response, ApiEr
     s.pools.remove(&name);
     std::fs::remove_dir_all(s.config.functions_dir.join(&name))
         .map_err(|e| err(500, format!("cannot delete function {name}: {e}")))?;
+    s.store.set_remark(&name, None);
     s.remarks.lock().unwrap().remove(&name);
     tracing::info!(function = %name, "function deleted");
     Ok(no_content())
@@ -163,16 +166,16 @@ async fn debug(State(s): S, Path(name): Path<String>, headers: HeaderMap, body: 
 
 async fn jobs(State(s): S, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     let (limit, offset) = paging(&q, 100);
-    let filter = q.get("function_name");
-    let objects: Vec<Value> = s
-        .jobs
-        .all()
-        .into_iter()
-        .rev()
-        .filter(|j| filter.is_none_or(|f| &j.function_name == f))
-        .filter_map(|j| serde_json::to_value(j).ok())
-        .collect();
-    Ok(respond(200, &page(objects, limit, offset), None))
+    let limit = limit.min(crate::MAX_JOB_PAGE);
+    let filter = q.get("function_name").map(String::as_str);
+    let total = s.jobs.count(filter);
+    let mut objects = Vec::new();
+    s.jobs.page(filter, limit, offset, |j| objects.extend(serde_json::to_value(j)));
+    let body = json!({
+        "meta": {"limit": limit, "offset": offset, "next": null, "previous": null, "total_count": total},
+        "objects": objects,
+    });
+    Ok(respond(200, &body, None))
 }
 
 async fn job(State(s): S, Path(id): Path<String>) -> Result<Response, ApiError> {

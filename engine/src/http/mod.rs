@@ -74,11 +74,13 @@ async fn run_invocation(
     sync: bool,
     origin: Origin,
 ) -> Response {
-    let job_id = new_job(&shared, &name, sync, &origin.source);
     if !sync {
-        tokio::spawn(execute(shared.clone(), job_id.clone(), name, data, caller, false, origin));
-        return respond(200, &json!({"status": "ok"}), Some(&job_id));
+        return match crate::queue::enqueue(&shared, &name, data, caller, origin) {
+            Ok(job_id) => respond(200, &json!({"status": "ok"}), Some(&job_id)),
+            Err(e) => err(500, e).into_response(),
+        };
     }
+    let job_id = new_job(&shared, &name, sync, &origin.source);
     let outcome = execute(shared, job_id.clone(), name, data, caller, true, origin).await;
     match outcome.body {
         Some(body) => respond(200, &body, Some(&job_id)),

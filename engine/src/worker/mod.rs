@@ -5,6 +5,7 @@
 pub(crate) mod protocol;
 
 use crate::job::{CallHandler, CallRequest};
+use crate::Phase;
 use protocol::{FromWorker, JobResult, ToWorker};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -33,12 +34,12 @@ pub(crate) struct Runtime {
     runner: PathBuf,
     node: PathBuf,
     counter: AtomicU64,
-    pub(crate) shutdown: watch::Receiver<bool>,
+    pub(crate) shutdown: watch::Receiver<Phase>,
 }
 
 impl Runtime {
     /// Creates the private runtime directory and writes the runner script there.
-    pub(crate) fn new(node: PathBuf, shutdown: watch::Receiver<bool>) -> std::io::Result<Self> {
+    pub(crate) fn new(node: PathBuf, shutdown: watch::Receiver<Phase>) -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("minicloud-{}-{}", std::process::id(), crate::util::random_hex(4)));
         std::fs::create_dir_all(&dir)?;
         let runner = dir.join("runner.js");
@@ -183,7 +184,7 @@ pub(crate) enum RunOutcome {
     Timeout,
     /// The process exited; `bool`: whether it had acknowledged the job (started it).
     Exited(String, bool),
-    /// The engine is shutting down.
+    /// The engine stopped.
     Shutdown,
 }
 
@@ -207,7 +208,7 @@ impl Worker {
         msg: &ToWorker,
         job_id: &str,
         limit: Duration,
-        shutdown: &mut watch::Receiver<bool>,
+        shutdown: &mut watch::Receiver<Phase>,
         calls: Option<(&CallHandler, &Arc<[String]>)>,
     ) -> RunOutcome {
         {
@@ -225,10 +226,12 @@ impl Worker {
         // `read_until` keeps partial input in `buf` when another branch wins, so no line is lost.
         let mut buf = Vec::new();
         loop {
+            // Biased: a result already received wins over a stop that comes at the same time.
             let event = tokio::select! {
+                biased;
                 r = tokio::time::timeout_at(deadline, self.reader.read_until(b'\n', &mut buf)) => Ok(r),
                 Some(reply) = reply_rx.recv() => Err(Some(reply)),
-                _ = shutdown.wait_for(|s| *s) => Err(None),
+                _ = shutdown.wait_for(|p| *p == Phase::Stopped) => Err(None),
             };
             let read = match event {
                 Ok(r) => r,
