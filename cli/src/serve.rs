@@ -1,5 +1,6 @@
 //! `minicloud serve`: the engine in the foreground.
 
+use crate::secret::{self, Secret};
 use clap::Args;
 use minicloud_engine::{Engine, EngineConfig};
 use std::io::Write;
@@ -25,8 +26,12 @@ pub struct ServeArgs {
     /// Let anonymous users invoke cloud functions.
     #[arg(long)]
     pub allow_anonymous: bool,
-    /// Enable the management API (/oserve/...) with this bearer token.
-    #[arg(long, env = "MINICLOUD_ADMIN_TOKEN", hide_env_values = true)]
+    /// Enable the management API (/oserve/...) and the dashboard with the bearer token in this file (or set
+    /// MINICLOUD_ADMIN_TOKEN). Never on the command line.
+    #[arg(long)]
+    pub admin_token_file: Option<PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
     pub admin_token: Option<String>,
     /// Warm workers (and concurrent jobs) per function.
     #[arg(long, default_value_t = 4)]
@@ -40,6 +45,13 @@ pub struct ServeArgs {
     /// Do not run the timer triggers declared in functions' config.json.
     #[arg(long)]
     pub no_triggers: bool,
+    /// Where users, sessions, function settings, job records and the async job queue are kept (a SQLite
+    /// database). Default: DIR/.minicloud.
+    #[arg(long, conflicts_with = "in_memory")]
+    pub data_dir: Option<PathBuf>,
+    /// Keep all state in memory only (gone when the engine stops), e.g. for tests.
+    #[arg(long)]
+    pub in_memory: bool,
 }
 
 /// Where functions are served from when no DIR is given.
@@ -71,7 +83,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .sync_time_limit(Duration::from_millis(args.sync_time_limit_ms))
         .async_time_limit(Duration::from_millis(args.async_time_limit_ms))
         .timer_triggers(!args.no_triggers);
-    config.admin_token = args.admin_token.filter(|t| !t.is_empty());
+    if !args.in_memory {
+        config.data_dir = Some(args.data_dir.clone().unwrap_or_else(|| dir.join(".minicloud")));
+    }
+    config.admin_token = Secret {
+        what: "admin token",
+        env: "MINICLOUD_ADMIN_TOKEN",
+        file: secret::path(&args.admin_token_file),
+        refused_flag: ("--admin-token", args.admin_token.is_some()),
+    }
+    .read()?;
     let management = config.admin_token.is_some();
     let engine = Engine::start(config).await.map_err(|e| e.to_string())?;
     {
@@ -83,10 +104,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         functions_dir = %dir.display(),
         management_api = management,
+        database = %engine.database().map_or("in memory".to_string(), |p| p.display().to_string()),
         "serving functions"
     );
     wait_for_signal().await;
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new work; running sync calls may finish, queued async jobs are kept");
     engine.shutdown().await;
     Ok(())
 }

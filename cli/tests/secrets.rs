@@ -1,0 +1,96 @@
+//! Secrets never travel on the command line, and names are checked before anything is sent.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minicloud");
+
+#[test]
+fn serve_refuses_an_admin_token_on_the_command_line() {
+    let out = Command::new(BIN).args(["serve", "--in-memory", "--admin-token", "s3cret-token"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--admin-token is not accepted") && err.contains("MINICLOUD_ADMIN_TOKEN"), "{err}");
+    assert!(!err.contains("s3cret-token"), "{err}");
+}
+
+#[test]
+fn serve_takes_the_admin_token_from_the_environment_and_keeps_it_off_its_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--in-memory"])
+        .current_dir(dir.path())
+        .env("MINICLOUD_ADMIN_TOKEN", "token-only-in-the-environment")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains("token-only-in-the-environment"));
+    let status = reqwest::blocking_get_status(&format!("{url}/dev/v1/stats"), "token-only-in-the-environment");
+    assert_eq!(status, 200, "the token from the environment works");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn serve_reads_the_admin_token_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("admin-token");
+    std::fs::write(&file, "from-a-file\n").unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--in-memory", "--admin-token-file"])
+        .arg(&file)
+        .current_dir(dir.path())
+        .env_remove("MINICLOUD_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
+    assert_eq!(reqwest::blocking_get_status(&format!("{url}/dev/v1/stats"), "from-a-file"), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn deploy_refuses_bad_names_before_sending_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.js");
+    std::fs::write(&file, "exports.main = async () => 1\n").unwrap();
+    // Port 9 (discard) on loopback: had anything been sent, the error would be a connection failure.
+    for bad in ["x/../y", "../y", "a\u{0}b", &"a".repeat(65), "函数"] {
+        let out = Command::new(BIN)
+            .args(["deploy", bad])
+            .arg(&file)
+            .args(["--url", "http://127.0.0.1:9"])
+            .env("MINICLOUD_ADMIN_TOKEN", "adm")
+            .output();
+        let Ok(out) = out else {
+            // A NUL byte cannot even be passed as an argument by the OS: refused before the CLI runs.
+            assert!(bad.contains('\0'));
+            continue;
+        };
+        assert!(!out.status.success(), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("invalid function name"), "{bad:?}: {err}");
+    }
+}
+
+mod reqwest {
+    /// GET `url` with a bearer token over a plain TCP exchange; returns the status code.
+    pub fn blocking_get_status(url: &str, token: &str) -> u16 {
+        use std::io::{Read, Write};
+        let rest = url.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
