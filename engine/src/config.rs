@@ -54,6 +54,16 @@ pub struct EngineConfig {
     /// library) keeps them in memory only, gone when the engine stops; `minicloud serve` uses
     /// `<functions_dir>/.minicloud` unless told otherwise.
     pub data_dir: Option<PathBuf>,
+    /// Memory limit of a function's worker in MB (`memoryLimitInMB` in its `config.json` wins), shown to
+    /// functions as `event.memoryLimitInMB`. Enforced by V8's heap limit and by a watchdog on the worker's
+    /// resident memory. Default 256.
+    pub memory_limit_mb: u64,
+    /// How long a connection may take to send a request's headers, and how long an idle keep-alive
+    /// connection is kept. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted. Default 512 (lowered to fit the open-file
+    /// limit).
+    pub max_connections: usize,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +90,9 @@ impl Default for EngineConfig {
             wechat_token_expires_in: 7200,
             timer_triggers: true,
             data_dir: None,
+            memory_limit_mb: 256,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 512,
         }
     }
 }
@@ -172,6 +185,24 @@ impl EngineConfig {
     /// Sets [`EngineConfig::data_dir`]: state is kept on disk in `dir`.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets [`EngineConfig::memory_limit_mb`].
+    pub fn memory_limit_mb(mut self, mb: u64) -> Self {
+        self.memory_limit_mb = mb;
+        self
+    }
+
+    /// Sets [`EngineConfig::header_read_timeout`].
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Sets [`EngineConfig::max_connections`] (at least 1 is used).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
         self
     }
 

@@ -1,10 +1,11 @@
 //! The event each function contract sees (PROTOCOL.md §3, §5.4): what `exports.main` receives for a job.
 //!
-//! - 知晓云: `main(event, callback)`, `event = {data?, request: {user?}, eventType, jobId, timeLimitInMS}`.
+//! - 知晓云: `main(event, callback)`, `event = {data?, request: {user?}, eventType, jobId, timeLimitInMS,
+//!   memoryLimitInMB}`.
 //! - WeChat: `main(event, context)`, `event = {...data, userInfo: {appId, openId?}}`, `context =
 //!   {function_name, request_id, time_limit_in_ms}`, and `cloud.getWXContext()` from `wxContext`.
 
-use crate::function::Contract;
+use crate::function::{Contract, FunctionMeta};
 use crate::job::JobInput;
 use crate::worker::protocol::{JobMessage, ToWorker};
 use serde_json::{json, Map, Value};
@@ -19,15 +20,15 @@ pub(crate) struct RunSettings<'a> {
     pub async_limit: std::time::Duration,
 }
 
-/// The job message for function `name` under `contract`, with time limit `limit_ms`.
+/// The job message for function `name` under its contract, with time limit `limit_ms`.
 pub(crate) fn job_message(
-    contract: Contract,
+    meta: &FunctionMeta,
     name: &str,
     job: &JobInput,
     settings: &RunSettings<'_>,
     limit_ms: u64,
 ) -> ToWorker {
-    let message = match contract {
+    let message = match meta.contract {
         Contract::Minapp => {
             let mut event = Map::new();
             if let Some(d) = &job.data {
@@ -41,6 +42,7 @@ pub(crate) fn job_message(
             event.insert("eventType".into(), json!("invoke_cloud_function"));
             event.insert("jobId".into(), json!(job.job_id));
             event.insert("timeLimitInMS".into(), json!(limit_ms));
+            event.insert("memoryLimitInMB".into(), json!(meta.memory_limit_mb));
             JobMessage {
                 id: job.job_id.clone(),
                 contract: "minapp",

@@ -74,7 +74,8 @@ pub(crate) async fn execute(
     origin: Origin,
 ) -> Outcome {
     let _running = Running::new(&shared, sync);
-    let pool = shared.pools.get(&name, shared.config.functions_dir.join(&name), shared.config.pool_size);
+    let config = &shared.config;
+    let pool = shared.pools.get(&name, config.functions_dir.join(&name), config.pool_size, config.memory_limit_mb);
     let settings = RunSettings {
         app_id: &shared.config.wechat_app_id,
         env: &shared.config.wechat_env,

@@ -206,6 +206,7 @@ impl Engine {
             return Err(EngineError::FunctionsDir(config.functions_dir.clone()));
         }
         check_node(&config.node).await?;
+        worker::become_subreaper();
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
@@ -234,18 +235,9 @@ impl Engine {
         if shared.config.timer_triggers {
             tokio::spawn(cloud::scheduler::run(shared.clone(), shutdown_rx.clone()));
         }
-        let app = http::router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let mut rx = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let result = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|p| *p != Phase::Serving).await;
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!("server error: {e}");
-            }
-        });
+        let app = http::router(shared.clone());
+        let drain = shared.config.sync_time_limit + Duration::from_secs(2);
+        let server = tokio::spawn(http::serve::serve(listener, app, shared.clone(), shutdown_rx, drain));
         let resumed = queue::resume(&shared);
         if resumed > 0 {
             tracing::info!(jobs = resumed, "resumed the async jobs queued before the last stop");

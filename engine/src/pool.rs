@@ -34,22 +34,25 @@ struct PoolInner {
 pub(crate) struct Pool {
     name: String,
     dir: PathBuf,
+    /// The engine's `memoryLimitInMB` for functions that set none.
+    default_memory_mb: u64,
     sem: Arc<Semaphore>,
     inner: Mutex<PoolInner>,
 }
 
 impl Pool {
-    fn new(name: &str, dir: PathBuf, size: usize) -> Self {
+    fn new(name: &str, dir: PathBuf, size: usize, default_memory_mb: u64) -> Self {
         Pool {
             name: name.to_string(),
             dir,
+            default_memory_mb,
             sem: Arc::new(Semaphore::new(size.max(1))),
             inner: Mutex::new(PoolInner {
                 fingerprint: None,
                 files: 0,
                 generation: 0,
                 idle: Vec::new(),
-                meta: FunctionMeta::default(),
+                meta: FunctionMeta::new(default_memory_mb),
             }),
         }
     }
@@ -85,8 +88,9 @@ impl Pool {
         let mut fresh_meta = None;
         if known != Some(fp) {
             let dir = self.dir.clone();
+            let memory = self.default_memory_mb;
             fresh_meta = Some(
-                tokio::task::spawn_blocking(move || load_meta(&dir))
+                tokio::task::spawn_blocking(move || load_meta(&dir, memory))
                     .await
                     .map_err(|_| "cannot read the function directory".to_string())?,
             );
@@ -101,7 +105,7 @@ impl Pool {
                 }
                 inner.generation += 1;
                 inner.fingerprint = Some(fp);
-                inner.meta = fresh_meta.take().unwrap_or_else(|| load_meta(&self.dir));
+                inner.meta = fresh_meta.take().unwrap_or_else(|| load_meta(&self.dir, self.default_memory_mb));
                 stale = std::mem::take(&mut inner.idle);
             }
             drained = stale;
@@ -112,7 +116,7 @@ impl Pool {
     }
 
     /// An idle worker of `generation` that is still alive, else a new one.
-    async fn take_worker(&self, rt: &Runtime, generation: u64) -> Result<Worker, String> {
+    async fn take_worker(&self, rt: &Runtime, meta: &FunctionMeta, generation: u64) -> Result<Worker, String> {
         let (idle, drained) = {
             let mut inner = self.inner.lock().unwrap();
             let mut drained = Vec::new();
@@ -130,7 +134,7 @@ impl Pool {
         drop(drained);
         match idle {
             Some(w) => Ok(w),
-            None => rt.spawn(&self.name, &self.dir, generation).await,
+            None => rt.spawn(&self.name, &self.dir, meta, generation).await,
         }
     }
 
@@ -176,13 +180,13 @@ impl Pool {
             Ok(m) => m,
             Err(e) => return Outcome::schedule_failed(e),
         };
-        let mut worker = match self.take_worker(rt, generation).await {
+        let mut worker = match self.take_worker(rt, &meta, generation).await {
             Ok(w) => w,
             Err(e) => return Outcome::schedule_failed(e),
         };
         let limit = meta.time_limit.unwrap_or(if job.sync { settings.sync_limit } else { settings.async_limit });
         let limit_ms = limit.as_millis() as u64;
-        let msg = job_message(meta.contract, &self.name, &job, settings, limit_ms);
+        let msg = job_message(&meta, &self.name, &job, settings, limit_ms);
         on_start();
         let started_at = now_ms();
         let t0 = Instant::now();
@@ -192,7 +196,7 @@ impl Pool {
             // The worker died before it started the job (e.g. it was exiting while idle):
             // the job never ran, so run it once more on a fresh worker.
             tracing::debug!(function = %self.name, job_id = %job.job_id, "worker gone before the job started; retrying on a fresh worker");
-            worker = match rt.spawn(&self.name, &self.dir, generation).await {
+            worker = match rt.spawn(&self.name, &self.dir, &meta, generation).await {
                 Ok(w) => w,
                 Err(e) => return Outcome::schedule_failed(e),
             };
@@ -236,6 +240,16 @@ impl Pool {
                 let msg = format!("function {} exceeded its {} ms time limit", self.name, limit_ms);
                 out.body = Some(failure_body(&msg, "DeadlineExceeded", ""));
             }
+            RunOutcome::MemoryExceeded(rss) => {
+                worker.kill();
+                out.status = JobStatus::ExecutionFailed;
+                out.mem = rss;
+                out.body = Some(self.memory_failure(&meta, &format!("resident memory reached {} MB", rss >> 20)));
+            }
+            RunOutcome::Exited(_, _) if out.log.contains("heap out of memory") => {
+                out.status = JobStatus::ExecutionFailed;
+                out.body = Some(self.memory_failure(&meta, "the JavaScript heap is full"));
+            }
             RunOutcome::Exited(desc, _) => {
                 out.status = JobStatus::ExecutionFailed;
                 let msg =
@@ -253,6 +267,17 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// The failure body of a job stopped at its memory limit.
+    fn memory_failure(&self, meta: &FunctionMeta, what: &str) -> serde_json::Value {
+        let msg = format!(
+            "function {} exceeded its memory limit of {} MB (memory limit exceeded: {what}); its worker was replaced",
+            self.name, meta.memory_limit_mb
+        );
+        failure_body(&msg, "MemoryLimitExceeded", "")
+    }
+}
+
 /// All pools, by function name.
 #[derive(Default)]
 pub(crate) struct Pools {
@@ -261,9 +286,9 @@ pub(crate) struct Pools {
 
 impl Pools {
     /// The pool of `name` (created on first use).
-    pub(crate) fn get(&self, name: &str, dir: PathBuf, size: usize) -> Arc<Pool> {
+    pub(crate) fn get(&self, name: &str, dir: PathBuf, size: usize, default_memory_mb: u64) -> Arc<Pool> {
         let mut map = self.map.lock().unwrap();
-        map.entry(name.to_string()).or_insert_with(|| Arc::new(Pool::new(name, dir, size))).clone()
+        map.entry(name.to_string()).or_insert_with(|| Arc::new(Pool::new(name, dir, size, default_memory_mb))).clone()
     }
 
     /// Kills the idle workers of `name` and forgets its pool.

@@ -76,11 +76,17 @@ for (const stream of [process.stdout, process.stderr]) {
   }
 }
 
+// Stack frames inside the engine's own files (this runner, the wx-server-sdk stand-in, in a private
+// temporary directory) say nothing to the function's developer: they are left out.
+function cleanStack (stack) {
+  return String(stack || '').split('\n').filter((line) => !line.includes(__dirname)).join('\n')
+}
+
 function serializeError (err) {
   try {
     if (err instanceof Error || (err !== null && typeof err === 'object' && typeof err.message === 'string')) {
       const type = err.name || (err.constructor && err.constructor.name) || 'Error'
-      return { message: String(err.message), type: String(type), stack: String(err.stack || '') }
+      return { message: String(err.message), type: String(type), stack: cleanStack(err.stack) }
     }
     return { message: String(err), type: 'Error', stack: '' }
   } catch (_) {
@@ -186,7 +192,7 @@ function finish (job, ok, value, retire) {
     try {
       line = JSON.stringify({ t: 'result', c: { id: job.id, ok: true, data: value === undefined ? null : value, mem, log, tail } })
     } catch (e) {
-      const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: String((e && e.stack) || '') }
+      const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: cleanStack(e && e.stack) }
       line = JSON.stringify({ t: 'result', c: { id: job.id, ok: false, error: err, mem, log, tail } })
     }
     sock.write(line + '\n')

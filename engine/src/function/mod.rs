@@ -5,6 +5,7 @@ pub(crate) mod config;
 
 use config::{read_config, CloudConfig};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::Duration;
@@ -20,12 +21,33 @@ pub(crate) enum Contract {
 }
 
 /// What a function's `config.json` says.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct FunctionMeta {
     pub contract: Contract,
     pub time_limit: Option<Duration>,
+    /// `memoryLimitInMB` (else the engine's default).
+    pub memory_limit_mb: u64,
+    /// `env`: variables the function's workers get on top of the engine's allowlist.
+    pub env: BTreeMap<String, String>,
     /// Open-API permissions and other WeChat cloud keys.
     pub cloud: CloudConfig,
+}
+
+/// The smallest and largest `memoryLimitInMB` accepted (Node needs some 40 MB to start).
+pub(crate) const MIN_MEMORY_MB: u64 = 64;
+pub(crate) const MAX_MEMORY_MB: u64 = 16 * 1024;
+
+impl FunctionMeta {
+    /// What a function without `config.json` gets.
+    pub(crate) fn new(memory_limit_mb: u64) -> Self {
+        FunctionMeta {
+            contract: Contract::default(),
+            time_limit: None,
+            memory_limit_mb,
+            env: BTreeMap::new(),
+            cloud: CloudConfig::default(),
+        }
+    }
 }
 
 /// Whether `index.js` requires `wx-server-sdk` (a WeChat cloud function).
@@ -37,8 +59,8 @@ fn requires_wx_server_sdk(dir: &Path) -> bool {
 /// Reads `config.json`. The WeChat contract applies when it says `"contract": "wechat"`, or, without a
 /// `contract` key, when it uses a WeChat-only key (`permissions`, `triggers`, `messagePush`) or
 /// `index.js` requires `wx-server-sdk`: WeChat functions run unchanged.
-pub(crate) fn load_meta(dir: &Path) -> FunctionMeta {
-    let mut meta = FunctionMeta::default();
+pub(crate) fn load_meta(dir: &Path, default_memory_mb: u64) -> FunctionMeta {
+    let mut meta = FunctionMeta::new(default_memory_mb);
     let cfg = match read_config(dir) {
         Ok(Some(v)) => v,
         Ok(None) => Value::Null,
@@ -61,6 +83,31 @@ pub(crate) fn load_meta(dir: &Path) -> FunctionMeta {
     } else if let Some(s) = cfg.get("timeout").and_then(Value::as_f64) {
         if s > 0.0 {
             meta.time_limit = Some(Duration::from_secs_f64(s));
+        }
+    }
+    match cfg.get("memoryLimitInMB").map(|v| (v, v.as_u64())) {
+        Some((_, Some(mb))) if (MIN_MEMORY_MB..=MAX_MEMORY_MB).contains(&mb) => meta.memory_limit_mb = mb,
+        Some((v, _)) => tracing::warn!(
+            dir = %dir.display(),
+            "ignoring memoryLimitInMB {v}: expected a whole number from {MIN_MEMORY_MB} to {MAX_MEMORY_MB}"
+        ),
+        None => {}
+    }
+    if let Some(env) = cfg.get("env").and_then(Value::as_object) {
+        for (k, v) in env {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) => v.to_string(),
+                _ => {
+                    tracing::warn!(dir = %dir.display(), "ignoring env {k}: values are strings, numbers or booleans");
+                    continue;
+                }
+            };
+            if k.is_empty() || k.contains(['=', '\0']) || value.contains('\0') {
+                tracing::warn!(dir = %dir.display(), "ignoring env {k:?}: not a valid environment variable");
+                continue;
+            }
+            meta.env.insert(k.clone(), value);
         }
     }
     meta

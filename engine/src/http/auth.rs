@@ -39,7 +39,8 @@ fn check_admin(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(auth) = header(headers, "authorization") else {
         return Err(err(401, "missing admin token"));
     };
-    let given = auth.strip_prefix("Bearer ").unwrap_or("").trim();
+    // Exactly `Bearer <token>`: a padded token is a different token.
+    let given = auth.strip_prefix("Bearer ").unwrap_or("");
     if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         return Err(err(401, "invalid admin token"));
     }

@@ -12,6 +12,7 @@ mod client;
 mod dev;
 mod manage;
 mod reply;
+pub(crate) mod serve;
 mod wechat;
 
 use crate::invoke::{execute, new_job};

@@ -3,7 +3,11 @@
 //! line by line, logged (tagged with function name and job id) and captured for the job.
 
 pub(crate) mod protocol;
+mod reaper;
 
+pub(crate) use reaper::become_subreaper;
+
+use crate::function::FunctionMeta;
 use crate::job::{CallHandler, CallRequest};
 use crate::Phase;
 use protocol::{FromWorker, JobResult, ToWorker};
@@ -20,6 +24,14 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 const MAX_CAPTURE: usize = 1024 * 1024;
+/// How often a running job's resident memory is checked against its limit.
+const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(50);
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf takes an integer and touches no memory.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
+}
 const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The runner script, embedded in the engine.
@@ -33,6 +45,10 @@ pub(crate) struct Runtime {
     dir: PathBuf,
     runner: PathBuf,
     node: PathBuf,
+    /// This engine's part of every worker tag (see [`reaper`]).
+    id: String,
+    /// With `--inspect`: workers start with the Node inspector on 127.0.0.1.
+    pub(crate) inspect: bool,
     counter: AtomicU64,
     pub(crate) shutdown: watch::Receiver<Phase>,
 }
@@ -45,7 +61,8 @@ impl Runtime {
         let runner = dir.join("runner.js");
         std::fs::write(&runner, RUNNER_JS)?;
         std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
-        Ok(Runtime { dir, runner, node, counter: AtomicU64::new(0), shutdown })
+        let id = crate::util::random_hex(6);
+        Ok(Runtime { dir, runner, node, id, inspect: false, counter: AtomicU64::new(0), shutdown })
     }
 
     /// Removes the runtime directory.
@@ -53,14 +70,36 @@ impl Runtime {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 
-    /// Starts a worker for function `name` in `fn_dir`; `generation` is the pool's generation it belongs to.
-    pub(crate) async fn spawn(&self, name: &str, fn_dir: &Path, generation: u64) -> Result<Worker, String> {
+    /// Starts a worker for function `name` in `fn_dir` with the function's `meta` (environment, memory
+    /// limit); `generation` is the pool's generation it belongs to.
+    pub(crate) async fn spawn(
+        &self,
+        name: &str,
+        fn_dir: &Path,
+        meta: &FunctionMeta,
+        generation: u64,
+    ) -> Result<Worker, String> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let sock = self.dir.join(format!("w{n}.sock"));
         let _ = std::fs::remove_file(&sock);
         let listener = UnixListener::bind(&sock).map_err(|e| format!("cannot create worker socket: {e}"))?;
         let fn_dir = std::fs::canonicalize(fn_dir).unwrap_or_else(|_| fn_dir.to_path_buf());
-        let mut child = Command::new(&self.node)
+        let tag = format!("{}.{n}", self.id);
+        let mut command = Command::new(&self.node);
+        // A clean environment: the allowlist, the function's own `env`, and the worker's tag; never the
+        // engine's (its secrets included).
+        command.env_clear();
+        for (key, value) in std::env::vars_os() {
+            if key.to_str().is_some_and(inherited) {
+                command.env(key, value);
+            }
+        }
+        command.envs(&meta.env).env(reaper::TAG_VAR, &tag);
+        command.arg(format!("--max-old-space-size={}", meta.memory_limit_mb));
+        if self.inspect {
+            command.arg("--inspect=127.0.0.1:0");
+        }
+        let mut child = command
             .arg(&self.runner)
             .arg(&sock)
             .arg(&fn_dir)
@@ -97,6 +136,8 @@ impl Runtime {
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
         Ok(Worker {
             name: name.to_string(),
+            tag,
+            memory_limit: meta.memory_limit_mb * 1024 * 1024,
             child,
             reader: BufReader::new(r),
             writer: w,
@@ -162,10 +203,23 @@ fn describe_status(st: Option<std::process::ExitStatus>) -> String {
     }
 }
 
+/// The engine's environment variables a worker inherits (everything else is withheld): the command
+/// search path, home and temporary directories, locale and time zone, and Node's extra CA certificates.
+pub const INHERITED_ENV: &[&str] =
+    &["PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "NODE_EXTRA_CA_CERTS", "SYSTEMROOT"];
+
+fn inherited(key: &str) -> bool {
+    INHERITED_ENV.contains(&key) || key.starts_with("LC_")
+}
+
 /// A running worker process.
 pub(crate) struct Worker {
     /// The function this worker runs.
     name: String,
+    /// Its processes' tag (see [`reaper`]).
+    tag: String,
+    /// Resident memory above which the job is stopped, in bytes.
+    memory_limit: u64,
     child: Child,
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
@@ -184,6 +238,8 @@ pub(crate) enum RunOutcome {
     Timeout,
     /// The process exited; `bool`: whether it had acknowledged the job (started it).
     Exited(String, bool),
+    /// Its resident memory (bytes) went over the limit.
+    MemoryExceeded(u64),
     /// The engine stopped.
     Shutdown,
 }
@@ -222,6 +278,8 @@ impl Worker {
         }
         let mut acked = false;
         let deadline = tokio::time::Instant::now() + limit;
+        let mut watchdog =
+            tokio::time::interval_at(tokio::time::Instant::now() + MEMORY_CHECK_EVERY, MEMORY_CHECK_EVERY);
         let (reply_tx, mut reply_rx) = tokio::sync::mpsc::unbounded_channel::<ToWorker>();
         // `read_until` keeps partial input in `buf` when another branch wins, so no line is lost.
         let mut buf = Vec::new();
@@ -232,6 +290,12 @@ impl Worker {
                 r = tokio::time::timeout_at(deadline, self.reader.read_until(b'\n', &mut buf)) => Ok(r),
                 Some(reply) = reply_rx.recv() => Err(Some(reply)),
                 _ = shutdown.wait_for(|p| *p == Phase::Stopped) => Err(None),
+                _ = watchdog.tick() => {
+                    if let Some(rss) = self.resident_memory().filter(|&rss| rss > self.memory_limit) {
+                        return RunOutcome::MemoryExceeded(rss);
+                    }
+                    continue;
+                }
             };
             let read = match event {
                 Ok(r) => r,
@@ -297,6 +361,13 @@ impl Worker {
         }
     }
 
+    /// The worker's resident memory in bytes (Linux: `/proc/<pid>/statm`).
+    pub(crate) fn resident_memory(&self) -> Option<u64> {
+        let statm = std::fs::read_to_string(format!("/proc/{}/statm", self.child.id()?)).ok()?;
+        let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+        Some(pages * page_size())
+    }
+
     /// Ends capturing the job's output and returns what was captured.
     pub(crate) fn stop_capture(&self) -> String {
         let mut o = self.output.lock().unwrap();
@@ -314,8 +385,10 @@ impl Worker {
         }
     }
 
-    /// Kills the worker and every process in its group (children its function started and left running).
+    /// Kills the worker, every process in its group, and every process carrying its tag (children its
+    /// function started and left running, detached or not).
     pub(crate) fn kill(&mut self) {
+        reaper::kill_tagged(&self.tag, self.child.id());
         // `id()` is `None` once the worker has been reaped: its pid, and so its group id, may then belong to
         // someone else, and only then is the group left alone.
         if let Some(group) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
