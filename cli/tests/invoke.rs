@@ -86,7 +86,8 @@ async fn invoke_with_url_signs_in_anonymously_and_keeps_the_session_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wx_invoke_calls_the_engines_wechat_api_and_prints_resp_data() {
     let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
-    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions).allow_anonymous(true)).await.unwrap();
     let url = engine.url();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
@@ -115,7 +116,8 @@ async fn wx_invoke_calls_the_engines_wechat_api_and_prints_resp_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wx_invoke_with_a_wrong_secret_says_configuration_and_hides_the_secret() {
     let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
-    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions).allow_anonymous(true)).await.unwrap();
     let url = engine.url();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)

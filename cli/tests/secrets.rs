@@ -94,3 +94,39 @@ mod reqwest {
         out.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 }
+
+#[test]
+fn serve_takes_the_wechat_secret_from_the_environment_and_refuses_it_as_a_flag() {
+    let out = Command::new(BIN).args(["serve", "--in-memory", "--wechat-secret", "wx-s3cret"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--wechat-secret is not accepted") && !err.contains("wx-s3cret"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--in-memory", "--wechat-appid", "wx-mine"])
+        .current_dir(dir.path())
+        .env("MINICLOUD_WECHAT_SECRET", "my-wechat-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
+    let token_url = |secret: &str| {
+        format!("{url}/cgi-bin/token?grant_type=client_credential&appid=wx-mine&secret={secret}").replace("http://", "")
+    };
+    let get = |target: String| {
+        use std::io::{Read, Write};
+        let (host, path) = target.split_once('/').unwrap();
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get(token_url("my-wechat-secret")).contains("access_token"));
+    assert!(get(token_url("minicloud-local-secret")).contains("40001"), "the default secret is refused");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

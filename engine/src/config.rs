@@ -4,6 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The WeChat app secret an engine accepts unless given its own. It is public, so calls made with it
+/// count as anonymous (`/tcb/invokecloudfunction` then needs [`EngineConfig::allow_anonymous`]).
+pub const DEFAULT_WECHAT_SECRET: &str = "minicloud-local-secret";
+
 /// Configuration of one engine instance.
 ///
 /// Every field is public; the builder-style setters are a convenience:
@@ -41,7 +45,8 @@ pub struct EngineConfig {
     pub node: PathBuf,
     /// The WeChat app ID the WeChat HTTP API accepts (and functions see as `APPID`). Default `"wx-minicloud-local"`.
     pub wechat_app_id: String,
-    /// The WeChat app secret the token endpoints accept. Default `"minicloud-local-secret"`.
+    /// The WeChat app secret the token endpoints accept. Default [`DEFAULT_WECHAT_SECRET`], which is public:
+    /// with it, `/tcb/invokecloudfunction` follows the anonymous rule.
     pub wechat_app_secret: String,
     /// The cloud environment ID `invokecloudfunction` accepts (and functions see as `ENV`). Default `"minicloud-local"`.
     pub wechat_env: String,
@@ -64,6 +69,10 @@ pub struct EngineConfig {
     /// Most connections served at once; more wait to be accepted. Default 512 (lowered to fit the open-file
     /// limit).
     pub max_connections: usize,
+    /// Start workers with the Node inspector on 127.0.0.1 (a free port each, logged and listed by
+    /// [`crate::RunningEngine::inspectors`]), like `firebase emulators --inspect-functions`. Time limits
+    /// still apply: raise them while stepping through code. Default `false`.
+    pub inspect: bool,
 }
 
 impl Default for EngineConfig {
@@ -85,7 +94,7 @@ impl Default for EngineConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("node")),
             wechat_app_id: "wx-minicloud-local".to_string(),
-            wechat_app_secret: "minicloud-local-secret".to_string(),
+            wechat_app_secret: DEFAULT_WECHAT_SECRET.to_string(),
             wechat_env: "minicloud-local".to_string(),
             wechat_token_expires_in: 7200,
             timer_triggers: true,
@@ -93,6 +102,7 @@ impl Default for EngineConfig {
             memory_limit_mb: 256,
             header_read_timeout: Duration::from_secs(10),
             max_connections: 512,
+            inspect: false,
         }
     }
 }
@@ -203,6 +213,12 @@ impl EngineConfig {
     /// Sets [`EngineConfig::max_connections`] (at least 1 is used).
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+
+    /// Sets [`EngineConfig::inspect`].
+    pub fn inspect(mut self, on: bool) -> Self {
+        self.inspect = on;
         self
     }
 

@@ -118,7 +118,7 @@ mod worker;
 
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
-pub use config::EngineConfig;
+pub use config::{EngineConfig, DEFAULT_WECHAT_SECRET};
 
 /// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
 pub mod triggers {
@@ -215,7 +215,7 @@ impl Engine {
         let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
         let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
         let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
-        let runtime = worker::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
+        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
             sessions: Mutex::new(sessions),
@@ -340,6 +340,12 @@ impl RunningEngine {
                 Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// With [`EngineConfig::inspect`]: the Node inspector URL of every worker started so far, as
+    /// `(function, "ws://127.0.0.1:<port>/<id>")`.
+    pub fn inspectors(&self) -> Vec<(String, String)> {
+        self.shared.runtime.inspectors.lock().unwrap().clone()
     }
 
     /// The open-API calls functions made (`cloud.openapi.*`), oldest first.

@@ -51,6 +51,14 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     err(405, format!("method {method} is not allowed on {}", uri.path()))
 }
 
+/// Browsers (the web SDK build) call the 知晓云 client endpoints cross-origin; no other family is a
+/// browser's business (admin tokens, app secrets), so only `/hserve/` answers with CORS headers.
+fn client_cors() -> tower_http::cors::CorsLayer {
+    let client_paths =
+        tower_http::cors::AllowOrigin::predicate(|_origin, request| request.uri.path().starts_with("/hserve/"));
+    tower_http::cors::CorsLayer::permissive().allow_origin(client_paths)
+}
+
 /// The engine's app: every family's router under its prefix.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -61,8 +69,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id))
-        // Browsers (the web SDK build) call a local engine cross-origin.
-        .layer(tower_http::cors::CorsLayer::permissive())
+        .layer(client_cors())
         .with_state(shared)
 }
 

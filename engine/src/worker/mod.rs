@@ -48,21 +48,24 @@ pub(crate) struct Runtime {
     /// This engine's part of every worker tag (see [`reaper`]).
     id: String,
     /// With `--inspect`: workers start with the Node inspector on 127.0.0.1.
-    pub(crate) inspect: bool,
+    inspect: bool,
+    /// The inspector URL of each worker started with it: (function, `ws://127.0.0.1:<port>/<id>`).
+    pub(crate) inspectors: Arc<Mutex<Vec<(String, String)>>>,
     counter: AtomicU64,
     pub(crate) shutdown: watch::Receiver<Phase>,
 }
 
 impl Runtime {
     /// Creates the private runtime directory and writes the runner script there.
-    pub(crate) fn new(node: PathBuf, shutdown: watch::Receiver<Phase>) -> std::io::Result<Self> {
+    pub(crate) fn new(node: PathBuf, inspect: bool, shutdown: watch::Receiver<Phase>) -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("minicloud-{}-{}", std::process::id(), crate::util::random_hex(4)));
         std::fs::create_dir_all(&dir)?;
         let runner = dir.join("runner.js");
         std::fs::write(&runner, RUNNER_JS)?;
         std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
         let id = crate::util::random_hex(6);
-        Ok(Runtime { dir, runner, node, id, inspect: false, counter: AtomicU64::new(0), shutdown })
+        let inspectors = Arc::default();
+        Ok(Runtime { dir, runner, node, id, inspect, inspectors, counter: AtomicU64::new(0), shutdown })
     }
 
     /// Removes the runtime directory.
@@ -117,10 +120,11 @@ impl Runtime {
             })?;
         let output = Arc::new(Mutex::new(OutputState::default()));
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone()));
+            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone()));
+            let inspectors = self.inspect.then(|| self.inspectors.clone());
+            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors));
         }
         let accepted = tokio::select! {
             r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
@@ -161,7 +165,16 @@ struct OutputState {
     buf: String,
 }
 
-async fn pump(stream: impl AsyncRead + Unpin, name: String, which: &'static str, output: Arc<Mutex<OutputState>>) {
+/// Node's line announcing its inspector.
+const INSPECTOR_LINE: &str = "Debugger listening on ";
+
+async fn pump(
+    stream: impl AsyncRead + Unpin,
+    name: String,
+    which: &'static str,
+    output: Arc<Mutex<OutputState>>,
+    inspectors: Option<Arc<Mutex<Vec<(String, String)>>>>,
+) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
@@ -172,6 +185,11 @@ async fn pump(stream: impl AsyncRead + Unpin, name: String, which: &'static str,
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
+        if let (Some(list), Some(url)) = (&inspectors, text.strip_prefix(INSPECTOR_LINE)) {
+            tracing::info!(function = %name, %url, "worker inspector listening (attach chrome://inspect or VS Code)");
+            list.lock().unwrap().push((name.clone(), url.to_string()));
+            continue;
+        }
         let job = {
             let mut o = output.lock().unwrap();
             if o.capturing && o.buf.len() < MAX_CAPTURE {
