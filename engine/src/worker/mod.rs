@@ -49,8 +49,8 @@ pub(crate) struct Runtime {
     id: String,
     /// With `--inspect`: workers start with the Node inspector on 127.0.0.1.
     inspect: bool,
-    /// The inspector URL of each worker started with it: (function, `ws://127.0.0.1:<port>/<id>`).
-    pub(crate) inspectors: Arc<Mutex<Vec<(String, String)>>>,
+    /// The inspector URLs of the workers started so far.
+    pub(crate) inspectors: Inspectors,
     counter: AtomicU64,
     pub(crate) shutdown: watch::Receiver<Phase>,
 }
@@ -165,6 +165,9 @@ struct OutputState {
     buf: String,
 }
 
+/// The inspector URL of each worker started with one: (function, `ws://127.0.0.1:<port>/<id>`).
+pub(crate) type Inspectors = Arc<Mutex<Vec<(String, String)>>>;
+
 /// Node's line announcing its inspector.
 const INSPECTOR_LINE: &str = "Debugger listening on ";
 
@@ -173,7 +176,7 @@ async fn pump(
     name: String,
     which: &'static str,
     output: Arc<Mutex<OutputState>>,
-    inspectors: Option<Arc<Mutex<Vec<(String, String)>>>>,
+    inspectors: Option<Inspectors>,
 ) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
