@@ -128,6 +128,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "minicloud engine listening on {}", engine.url());
         let _ = writeln!(out, "client id: {}", engine.client_id());
+        let token_hint = if management { "" } else { " (needs an admin token: MINICLOUD_ADMIN_TOKEN)" };
+        let _ = writeln!(out, "dashboard: {}/dashboard/{token_hint}", engine.url());
         let _ = out.flush();
     }
     tracing::info!(

@@ -191,6 +191,7 @@ impl Pool {
         let started_at = now_ms();
         let t0 = Instant::now();
         let calls = job.calls.as_ref().map(|h| (h, &meta.cloud.openapi));
+        let live = rt.watch_output(&job.job_id, &worker);
         let mut outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown, calls).await;
         if let RunOutcome::Exited(_, false) = outcome {
             // The worker died before it started the job (e.g. it was exiting while idle):
@@ -200,8 +201,10 @@ impl Pool {
                 Ok(w) => w,
                 Err(e) => return Outcome::schedule_failed(e),
             };
+            let _live = rt.watch_output(&job.job_id, &worker);
             outcome = worker.run(&msg, &job.job_id, limit, &mut shutdown, calls).await;
         }
+        drop(live);
         let exec_ms = t0.elapsed().as_millis() as u64;
         let engine_log = worker.stop_capture();
         let mut out = Outcome {

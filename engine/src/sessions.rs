@@ -44,7 +44,7 @@ impl Caller {
 pub(crate) use crate::store::UserRow as User;
 
 impl User {
-    fn caller(&self) -> Caller {
+    pub(crate) fn caller(&self) -> Caller {
         Caller {
             id: self.id,
             openid: self.openid.clone(),
@@ -326,6 +326,19 @@ impl Sessions {
         self.tokens.remove(token);
         self.store.delete_session(token);
         Ok(())
+    }
+
+    /// Every user, by id, with the expiry times of their live sessions (for the dashboard: never the tokens).
+    pub(crate) fn overview(&self) -> Vec<(&User, Vec<u64>)> {
+        let now = now_s();
+        let mut users: Vec<(&User, Vec<u64>)> = self.users.values().map(|u| (u, Vec::new())).collect();
+        users.sort_by_key(|(u, _)| u.id);
+        for s in self.tokens.values().filter(|s| s.expires_at > now) {
+            if let Ok(i) = users.binary_search_by_key(&s.user_id, |(u, _)| u.id) {
+                users[i].1.push(s.expires_at);
+            }
+        }
+        users
     }
 
     pub(crate) fn user(&self, id: i64) -> Option<&User> {

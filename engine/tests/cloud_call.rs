@@ -7,12 +7,7 @@ mod common;
 use common::*;
 use minicloud_engine::{EngineConfig, JobRecord, JobStatus};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn cloud_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cloud_functions")
-}
 
 /// An engine over the cloud fixtures, timer triggers off (the `tick` fixture would fire every second).
 async fn start_cloud() -> Harness {

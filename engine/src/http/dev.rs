@@ -25,6 +25,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/wechat/expire-tokens", post(expire_wechat_tokens))
         .route("/openapi/outbox", get(outbox).delete(clear_outbox))
         .route("/message-push", post(message_push))
+        .merge(super::dashboard::api_router())
         .route_layer(axum::middleware::from_fn_with_state(shared, admin_only))
 }
 

@@ -179,6 +179,10 @@ async fn jobs(State(s): S, Query(q): Query<HashMap<String, String>>) -> Result<R
 }
 
 async fn job(State(s): S, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let job = s.jobs.get(&id).ok_or_else(|| err(404, format!("job {id} not found")))?;
+    let mut job = s.jobs.get(&id).ok_or_else(|| err(404, format!("job {id} not found")))?;
+    if !job.status.is_final() {
+        // A running job's record has no log yet: show what it printed so far.
+        job.log = s.runtime.live_log(&id).unwrap_or_default();
+    }
     Ok(respond(200, &serde_json::to_value(job).unwrap_or(Value::Null), None))
 }

@@ -6,9 +6,11 @@
 //! | 知晓云 management ([`manage`]) | `/oserve/v1.3` | JSON | no | admin token |
 //! | development controls ([`dev`]) | `/dev/v1` | JSON | no | admin token |
 //! | WeChat server API ([`wechat`]) | `/cgi-bin`, `/tcb` | WeChat `{"errcode","errmsg"}` | no | app secret → access_token |
+//! | the dashboard page ([`dashboard`]) | `/dashboard/` | — | no | none (its data: admin token) |
 
 mod auth;
 mod client;
+mod dashboard;
 mod dev;
 mod manage;
 mod reply;
@@ -66,6 +68,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/oserve/v1.3", manage::router(shared.clone()))
         .nest("/dev/v1", dev::router(shared.clone()))
         .merge(wechat::router())
+        .merge(dashboard::page_router())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(request_id))

@@ -51,6 +51,8 @@ pub(crate) struct Runtime {
     inspect: bool,
     /// The inspector URLs of the workers started so far.
     pub(crate) inspectors: Inspectors,
+    /// What each running job printed so far, by job id (the dashboard's live tail).
+    live: Arc<Mutex<std::collections::HashMap<String, Arc<Mutex<OutputState>>>>>,
     counter: AtomicU64,
     pub(crate) shutdown: watch::Receiver<Phase>,
 }
@@ -65,7 +67,21 @@ impl Runtime {
         std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
         let id = crate::util::random_hex(6);
         let inspectors = Arc::default();
-        Ok(Runtime { dir, runner, node, id, inspect, inspectors, counter: AtomicU64::new(0), shutdown })
+        let live = Arc::default();
+        Ok(Runtime { dir, runner, node, id, inspect, inspectors, live, counter: AtomicU64::new(0), shutdown })
+    }
+
+    /// What running job `job_id` printed so far; `None` when it is not running.
+    pub(crate) fn live_log(&self, job_id: &str) -> Option<String> {
+        let output = self.live.lock().unwrap().get(job_id).cloned()?;
+        let text = output.lock().unwrap().buf.clone();
+        Some(text)
+    }
+
+    /// Makes `worker`'s output readable as job `job_id`'s live log until the returned guard is dropped.
+    pub(crate) fn watch_output(&self, job_id: &str, worker: &Worker) -> LiveLog {
+        self.live.lock().unwrap().insert(job_id.to_string(), worker.output.clone());
+        LiveLog { live: self.live.clone(), job_id: job_id.to_string() }
     }
 
     /// Removes the runtime directory.
@@ -155,6 +171,18 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.cleanup();
+    }
+}
+
+/// Keeps a running job's output readable ([`Runtime::watch_output`]).
+pub(crate) struct LiveLog {
+    live: Arc<Mutex<std::collections::HashMap<String, Arc<Mutex<OutputState>>>>>,
+    job_id: String,
+}
+
+impl Drop for LiveLog {
+    fn drop(&mut self) {
+        self.live.lock().unwrap().remove(&self.job_id);
     }
 }
 
