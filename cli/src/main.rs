@@ -3,7 +3,8 @@
 //! Subcommands:
 //! - `serve [DIR]` runs the engine in the foreground;
 //! - `invoke NAME [PARAMS]` calls a function through the core (on an embedded engine unless `--url`);
-//! - `wx-invoke NAME [BODY] --appid .. --secret .. --env ..` calls WeChat's `invokeCloudFunction`;
+//! - `wx-invoke NAME [BODY] --appid .. --env ..` (secret from `MINICLOUD_WX_SECRET` or `--secret-file`) calls
+//!   WeChat's `invokeCloudFunction`;
 //! - `deploy NAME PATH --url URL` uploads a function through the management API (admin token from
 //!   `MINICLOUD_ADMIN_TOKEN` or `--admin-token-file`: secrets never go on the command line);
 //! - `outbox --url URL` lists the open-API calls functions made (cloud call);

@@ -21,14 +21,56 @@
 //! - Wrong password answers 400 `invalid username or password`.
 //! - Session-issuing answers (register, every login) are 201 and carry `token`,
 //!   `expires_in`, `user_id`, `openid`, `unionid` and `user_info`.
-
+//!
+//! # State: nothing accepted is lost
+//!
+//! Users, sessions, function settings (remarks), job records and the async job queue live in a SQLite
+//! database ([`EngineConfig::data_dir`]; `minicloud serve` uses `<functions dir>/.minicloud/` unless given
+//! `--data-dir` or `--in-memory`; the library default is in memory). An async job is written with its input
+//! before the caller hears `{"status":"ok"}` and stays queued until it finishes: it survives
+//! [`RunningEngine::shutdown`] (SIGTERM), SIGKILL and restarts, and runs exactly once afterwards, except a
+//! job that had already started when the engine stopped, which runs again from the beginning
+//! (at-least-once, logged). Shutting down drains: no new work, running sync calls get their time limit,
+//! interrupted async jobs go back to the queue (each logged). A sync job the engine died under is
+//! recorded `execution_failed` at the next start. Job records keep at most [`MAX_JOBS`]; a record keeps a
+//! result up to [`RECORD_RESULT_LIMIT`] bytes (a larger one as `{"truncated": true, "size", "code"}`) and
+//! the first [`RECORD_LOG_LIMIT`] bytes of the log; listings are pages of at most [`MAX_JOB_PAGE`].
+//!
+//! # Containment
+//!
+//! - Workers start with a clean environment: only [`INHERITED_ENV`] (and `LC_*`) from the engine's, the
+//!   function's own `config.json` `env` (`{"env": {"KEY": "value"}}`), and `MINICLOUD_WORKER` (a tag); never
+//!   the engine's secrets.
+//! - Killing a worker (time limit, memory limit, crash, reload, shutdown) kills every process its function
+//!   started, detached (`setsid`) ones included: they all carry the worker's tag, and the engine is a child
+//!   subreaper that reaps what reparents to it.
+//! - `memoryLimitInMB` ([`EngineConfig::memory_limit_mb`], 256 by default; `config.json` `memoryLimitInMB`,
+//!   64–16384) caps V8's heap and a watchdog checks the worker's resident memory every 50 ms: over it,
+//!   the job fails with `{"type": "MemoryLimitExceeded", "message": "... memory limit exceeded ..."}` and the
+//!   worker is replaced. Functions see the limit as `event.memoryLimitInMB`.
+//! - Connections: a request's headers must arrive within [`EngineConfig::header_read_timeout`] (10 s),
+//!   which also closes idle keep-alive connections; at most [`EngineConfig::max_connections`] are served at
+//!   once. One body limit, [`EngineConfig::max_body_bytes`] (6 MiB), for every route.
+//! - Error stacks leave out the engine's own files.
+//!
+//! # Access rules
+//!
+//! Every route that runs code follows the same rule: a signed-in, non-anonymous caller, or anonymous
+//! callers when [`EngineConfig::allow_anonymous`]. `/hserve` checks the session; `/oserve` and `/dev` need
+//! the admin token; `/tcb` needs an access_token, and one obtained with the public
+//! [`DEFAULT_WECHAT_SECRET`] counts as anonymous (errcode 48001 unless anonymous calls are allowed): give
+//! the engine its own secret ([`EngineConfig::wechat_app`], `MINICLOUD_WECHAT_SECRET`). CORS headers are
+//! answered on `/hserve/` only, the routes a browser legitimately calls. The engine binds 127.0.0.1 unless
+//! told otherwise.
 //!
 //! # HTTP API
 //!
-//! Every answer carries `x-request-id` (the job id for invocations). Errors are
-//! `{"status":"error","error_msg":"..."}`. `/hserve/` calls need `X-Hydrogen-Client-ID`
-//! equal to the engine's client id (else 400); `/oserve/` calls need
-//! `Authorization: Bearer <admin token>` (401 otherwise; 404 when no admin token is set).
+//! Every answer carries `x-request-id` (the job id for invocations). Each family answers in its own
+//! shape: `/hserve`, `/oserve` and `/dev` errors are `{"status":"error","error_msg":"..."}`; `/cgi-bin`
+//! and `/tcb` always answer WeChat's `{"errcode","errmsg"}` (an unknown path 40066, a body over the limit
+//! 47001 with HTTP 413). `/hserve/` calls need `X-Hydrogen-Client-ID` equal to the engine's client id
+//! (else 400); `/oserve/` and `/dev/` calls need exactly `Authorization: Bearer <admin token>` (401
+//! otherwise; 404 when no admin token is set).
 //!
 //! | method, path | success | failures |
 //! | --- | --- | --- |
@@ -45,16 +87,20 @@
 //! | `GET` / `PATCH {function_code?, remark?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object / 204 | 400 bad name, 404 missing |
 //! | `POST /oserve/v1.3/cloud-function/{name}/job/` `{data?, sync?}` | as the client invoke (no `request.user`) | |
 //! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
-//! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first | |
-//! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] | 404 |
+//! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first, `limit` at most [`MAX_JOB_PAGE`] | |
+//! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] (a running job's `log`: what it printed so far) | 404 |
 //! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in"}` (new token each time; older ones live 5 more minutes) | `{"errcode","errmsg"}`: 40002 grant_type, 41002/40013 appid, 41004/40001 secret |
 //! | `POST /cgi-bin/stable_token` `{grant_type, appid, secret, force_refresh}` | the same token until it expires or `force_refresh` | as above |
-//! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
+//! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, 48001 default secret while anonymous calls are refused, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
 //! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}` | 401, 404 |
 //! | `POST /dev/v1/wechat/expire-tokens` (admin token) | 204: every access_token expired | 401, 404 |
 //! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
 //! | `GET /dev/v1/openapi/outbox?function_name=&api=&limit=&offset=` (admin token) | 200 `{"meta":..,"objects":[OutboxEntry..]}` oldest first: every `cloud.openapi.*` call (`id, api, args, function_name, job_id, openid, source, time, err_code, err_msg`) | 401, 404 |
 //! | `DELETE /dev/v1/openapi/outbox` (admin token) | 204: outbox emptied | 401, 404 |
+//! | `GET /dev/v1/functions` (admin token) | 200 `{"objects":[{name, remark, contract, timeLimitInMS, memoryLimitInMB, config, triggers: [{name, cron, next}]}]}` | 401, 404 |
+//! | `GET /dev/v1/users` (admin token) | 200 `{"objects":[profile + sessions: [{expires_at}]]}` (never a token) | 401, 404 |
+//! | `POST /dev/v1/invoke` (admin token) `{function_name, data?, sync?, user_id?}` | as the client invoke, as user `user_id` (a server-side call without) | 400, 401, 404 |
+//! | `GET /dashboard/` | the dashboard page (its data needs the admin token) | |
 //! | `POST /dev/v1/message-push` (admin token) `{FromUserName, MsgType, Content?, Event?, ...}` | 200 `{"function_name","job_id","result":<invoke body>}`: the message ran the function whose `config.json` `messagePush` accepts its `MsgType`/`Event` | 400 missing `FromUserName`/`MsgType` or schedule failed, 401, 404 no receiving function, 409 several receiving functions |
 //!
 //! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
@@ -65,8 +111,10 @@
 //! `<functions_dir>/<name>/index.js` (name `^[A-Za-z0-9_-]{1,64}$`), optional own
 //! `package.json`/`node_modules`, optional `config.json`: `{"contract": "wechat"}` selects
 //! the WeChat calling convention (`async main(event, context)`), `{"timeLimitInMS": N}` or
-//! `{"timeout": seconds}` sets the function's time limit. Edits take effect on the next
-//! invocation.
+//! `{"timeout": seconds}` sets the function's time limit, `{"memoryLimitInMB": N}` its memory limit,
+//! `{"env": {...}}` its environment variables. Edits take effect on the next invocation. With
+//! [`EngineConfig::inspect`] workers start with the Node inspector on 127.0.0.1
+//! ([`RunningEngine::inspectors`]).
 //!
 //! # Cloud call (WeChat cloud functions, PROTOCOL.md §3.2)
 //!
@@ -119,6 +167,7 @@ mod worker;
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
 pub use config::{EngineConfig, DEFAULT_WECHAT_SECRET};
+pub use worker::INHERITED_ENV;
 
 /// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
 pub mod triggers {
