@@ -14,25 +14,32 @@ fn serve_refuses_an_admin_token_on_the_command_line() {
     assert!(!err.contains("s3cret-token"), "{err}");
 }
 
-#[test]
-fn serve_takes_the_admin_token_from_the_environment_and_keeps_it_off_its_command_line() {
+/// `minicloud serve --port 0 --in-memory ARGS` in a temp dir with `env` (and no inherited admin token);
+/// returns the child and its URL.
+fn serve(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (std::process::Child, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--in-memory"])
-        .current_dir(dir.path())
-        .env("MINICLOUD_ADMIN_TOKEN", "token-only-in-the-environment")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
-    assert!(!String::from_utf8_lossy(&cmdline).contains("token-only-in-the-environment"));
-    let status = reqwest::blocking_get_status(&format!("{url}/dev/v1/stats"), "token-only-in-the-environment");
-    assert_eq!(status, 200, "the token from the environment works");
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--port", "0", "--in-memory"]).args(args).current_dir(dir.path());
+    command.env_remove("MINICLOUD_ADMIN_TOKEN").envs(env.iter().copied());
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = line.strip_prefix("minicloud engine listening on ").unwrap().to_string();
+    (child, url, dir)
+}
+
+fn stop(mut child: std::process::Child) {
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn serve_takes_the_admin_token_from_the_environment_and_keeps_it_off_its_command_line() {
+    let (child, url, _dir) = serve(&[], &[("MINICLOUD_ADMIN_TOKEN", "token-only-in-the-environment")]);
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains("token-only-in-the-environment"));
+    let status = http::get_status(&format!("{url}/dev/v1/stats"), Some("token-only-in-the-environment"));
+    assert_eq!(status, 200, "the token from the environment works");
+    stop(child);
 }
 
 #[test]
@@ -40,20 +47,9 @@ fn serve_reads_the_admin_token_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("admin-token");
     std::fs::write(&file, "from-a-file\n").unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--in-memory", "--admin-token-file"])
-        .arg(&file)
-        .current_dir(dir.path())
-        .env_remove("MINICLOUD_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
-    assert_eq!(reqwest::blocking_get_status(&format!("{url}/dev/v1/stats"), "from-a-file"), 200);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (child, url, _dir) = serve(&["--admin-token-file".as_ref(), file.as_os_str()], &[]);
+    assert_eq!(http::get_status(&format!("{url}/dev/v1/stats"), Some("from-a-file")), 200);
+    stop(child);
 }
 
 #[test]
@@ -80,18 +76,25 @@ fn deploy_refuses_bad_names_before_sending_anything() {
     }
 }
 
-mod reqwest {
-    /// GET `url` with a bearer token over a plain TCP exchange; returns the status code.
-    pub fn blocking_get_status(url: &str, token: &str) -> u16 {
-        use std::io::{Read, Write};
+/// A plain HTTP/1.1 GET over TCP (this test crate has no HTTP client of its own).
+mod http {
+    use std::io::{Read, Write};
+
+    /// The whole answer to `GET url`, with a bearer token when given.
+    pub fn get(url: &str, token: Option<&str>) -> String {
         let rest = url.strip_prefix("http://").unwrap();
         let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
         let mut s = std::net::TcpStream::connect(host).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
-            .unwrap();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n").unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
-        out.split_whitespace().nth(1).unwrap().parse().unwrap()
+        out
+    }
+
+    /// The status code of `GET url`.
+    pub fn get_status(url: &str, token: Option<&str>) -> u16 {
+        get(url, token).split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 }
 
@@ -102,31 +105,11 @@ fn serve_takes_the_wechat_secret_from_the_environment_and_refuses_it_as_a_flag()
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--wechat-secret is not accepted") && !err.contains("wx-s3cret"), "{err}");
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--in-memory", "--wechat-appid", "wx-mine"])
-        .current_dir(dir.path())
-        .env("MINICLOUD_WECHAT_SECRET", "my-wechat-secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let url = url.strip_prefix("minicloud engine listening on ").unwrap().to_string();
-    let token_url = |secret: &str| {
-        format!("{url}/cgi-bin/token?grant_type=client_credential&appid=wx-mine&secret={secret}").replace("http://", "")
-    };
-    let get = |target: String| {
-        use std::io::{Read, Write};
-        let (host, path) = target.split_once('/').unwrap();
-        let mut s = std::net::TcpStream::connect(host).unwrap();
-        write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        out
-    };
-    assert!(get(token_url("my-wechat-secret")).contains("access_token"));
-    assert!(get(token_url("minicloud-local-secret")).contains("40001"), "the default secret is refused");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (child, url, _dir) =
+        serve(&["--wechat-appid".as_ref(), "wx-mine".as_ref()], &[("MINICLOUD_WECHAT_SECRET", "my-wechat-secret")]);
+    let token_url =
+        |secret: &str| format!("{url}/cgi-bin/token?grant_type=client_credential&appid=wx-mine&secret={secret}");
+    assert!(http::get(&token_url("my-wechat-secret"), None).contains("access_token"));
+    assert!(http::get(&token_url("minicloud-local-secret"), None).contains("40001"), "the default secret is refused");
+    stop(child);
 }

@@ -37,17 +37,14 @@ async fn browsers_may_call_the_client_endpoints_and_nothing_else() {
     h.engine.shutdown().await;
 }
 
+/// The answer of `/cgi-bin/stable_token` for `appid` and `secret`.
+async fn stable_token(h: &Harness, appid: &str, secret: &str) -> Value {
+    let body = json!({"grant_type": "client_credential", "appid": appid, "secret": secret});
+    h.http.post(h.url("/cgi-bin/stable_token")).json(&body).send().await.unwrap().json().await.unwrap()
+}
+
 async fn wechat_token(h: &Harness, appid: &str, secret: &str) -> String {
-    let r: Value = h
-        .http
-        .post(h.url("/cgi-bin/stable_token"))
-        .json(&json!({"grant_type": "client_credential", "appid": appid, "secret": secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = stable_token(h, appid, secret).await;
     r["access_token"].as_str().unwrap_or_else(|| panic!("{r}")).to_string()
 }
 
@@ -75,16 +72,7 @@ async fn a_configured_wechat_secret_runs_code_without_anonymous_access() {
     let token = wechat_token(&h, "wx-my-app", "my-own-secret").await;
     let r = tcb(&h, &token).await;
     assert_eq!(r["errcode"], 0, "{r}");
-    let refused: Value = h
-        .http
-        .post(h.url("/cgi-bin/stable_token"))
-        .json(&json!({"grant_type": "client_credential", "appid": "wx-my-app", "secret": "minicloud-local-secret"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let refused = stable_token(&h, "wx-my-app", "minicloud-local-secret").await;
     assert_eq!(refused["errcode"], 40001, "the default secret no longer works: {refused}");
     h.engine.shutdown().await;
 }
