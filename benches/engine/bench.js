@@ -19,6 +19,8 @@ const args = process.argv.slice(2)
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt }
 const REQUESTS = Number(opt('--requests', 2000))
 const BIG_JOBS = Number(opt('--big-jobs', 10000))
+// --no-persistence: engines keep their state in memory (to measure what persistence costs).
+const PERSIST = !args.includes('--no-persistence')
 const ROOT = path.resolve(__dirname, '../..')
 const BIN = opt('--bin', path.join(ROOT, 'target/release/minicloud'))
 const EXAMPLES = path.join(ROOT, 'examples/functions')
@@ -134,8 +136,8 @@ function spawnServer () {
 function startEngine () {
   return new Promise((resolve, reject) => {
     // Persistence on: every engine gets its own data directory.
-    const data = path.join(WORK, `data-${engines++}`)
-    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', 'bench', '--allow-anonymous', '--pool-size', '8', '--no-triggers', '--data-dir', data], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn', MINICLOUD_ADMIN_TOKEN: ADMIN } })
+    const state = PERSIST ? ['--data-dir', path.join(WORK, `data-${engines++}`)] : ['--in-memory']
+    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', 'bench', '--allow-anonymous', '--pool-size', '8', '--no-triggers', ...state], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn', MINICLOUD_ADMIN_TOKEN: ADMIN } })
     let buf = ''
     child.stdout.on('data', c => {
       buf += c
@@ -245,7 +247,7 @@ async function main () {
   const big = BIG_JOBS > 0 ? await bigJobs(BIG_JOBS) : null
   engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); isolated.server.close(); agent.destroy()
 
-  console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}`)
+  console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}; engine state ${PERSIST ? 'in a data directory (SQLite)' : 'in memory'}`)
   console.log('| target | concurrency | req/s | p50 ms | p99 ms |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const r of rows) console.log(`| ${r.label} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`)

@@ -29,14 +29,12 @@ pub(crate) fn job_record(name: &str, sync: bool, source: &str) -> JobRecord {
     }
 }
 
-/// Records a new `waiting` sync job and returns its id. (Its caller waits for it, so a record that could
-/// not be written is logged, not a reason to refuse the call.)
+/// Records a new `waiting` sync job and returns its id.
 pub(crate) fn new_job(shared: &Shared, name: &str, sync: bool, source: &str) -> String {
     let rec = job_record(name, sync, source);
-    if let Err(e) = shared.jobs.insert(&rec, None) {
-        tracing::error!(function = %name, job_id = %rec.id, "{e}");
-    }
-    rec.id
+    let id = rec.id.clone();
+    shared.jobs.insert(rec);
+    id
 }
 
 /// Counts a running `execute` while alive (the engine's drain waits for them).

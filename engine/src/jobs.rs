@@ -2,11 +2,12 @@
 //! a result over [`RECORD_RESULT_LIMIT`] bytes is kept as a summary (`{"truncated": true, "size", "code"}`)
 //! and a log over [`RECORD_LOG_LIMIT`] bytes keeps its beginning and says how much was left out.
 
-use crate::store::Store;
+use crate::store::{JobWrite, Store};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How many job records the engine keeps (oldest dropped first).
 pub const MAX_JOBS: usize = 10_000;
@@ -111,60 +112,195 @@ pub(crate) struct JobEnd {
     pub log: String,
 }
 
+/// A write waiting for the job writer, with whoever waits for its commit.
+enum Queued {
+    Write(Box<JobWrite>),
+    /// Answered once every write sent before it is committed (the `Err` carries why a batch failed).
+    Commit(tokio::sync::oneshot::Sender<Result<(), String>>),
+}
+
 /// The job records, in the engine's database.
+///
+/// Writes leave the request path: a writer thread applies them in batches, one transaction each (group
+/// commit), so a busy engine pays for one commit per batch rather than three per job. A sync job lives
+/// in memory (`live`) from its start until its record is committed, once, at its end; reads look there
+/// first. An async job is committed before its caller hears `ok` ([`JobStore::insert_queued`]).
 pub(crate) struct JobStore {
     store: Arc<Store>,
-    inserts: AtomicU64,
+    live: Arc<Mutex<HashMap<String, JobRecord>>>,
+    writes: std::sync::mpsc::Sender<Queued>,
+    finished: AtomicU64,
 }
+
+/// Most writes in one batch.
+const BATCH: usize = 1024;
 
 impl JobStore {
     pub(crate) fn new(store: Arc<Store>) -> Self {
-        JobStore { store, inserts: AtomicU64::new(0) }
+        let (writes, queue) = std::sync::mpsc::channel::<Queued>();
+        let live: Arc<Mutex<HashMap<String, JobRecord>>> = Arc::default();
+        let (db, committed) = (store.clone(), live.clone());
+        let spawned = std::thread::Builder::new()
+            .name("minicloud-job-writer".into())
+            .spawn(move || write_batches(&db, &queue, &committed));
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the job writer: {e}");
+        }
+        JobStore { store, live, writes, finished: AtomicU64::new(0) }
     }
 
-    /// Records a new job (`input`: what an async job needs to run after a restart). An error means the job
-    /// was not accepted.
-    pub(crate) fn insert(&self, rec: &JobRecord, input: Option<&str>) -> Result<(), String> {
-        self.store.insert_job(rec, input).map_err(|e| format!("cannot record the job: {e}"))?;
-        if self.inserts.fetch_add(1, Ordering::Relaxed) % 256 == 255 {
-            self.store.prune_jobs(MAX_JOBS);
+    fn send(&self, write: JobWrite) {
+        if self.writes.send(Queued::Write(Box::new(write))).is_err() {
+            tracing::error!("the job writer has stopped: a job record was not saved");
         }
-        Ok(())
+    }
+
+    /// Waits until every write sent so far is committed.
+    pub(crate) async fn flush(&self) -> Result<(), String> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.writes.send(Queued::Commit(done)).map_err(|_| "the job writer has stopped".to_string())?;
+        committed.await.map_err(|_| "the job writer has stopped".to_string())?
+    }
+
+    /// Records a new sync job (kept in memory until its end).
+    pub(crate) fn insert(&self, rec: JobRecord) {
+        self.live.lock().unwrap().insert(rec.id.clone(), rec);
+    }
+
+    /// Records a new async job with its `input` and waits until that is committed: an error means the job
+    /// was not accepted.
+    pub(crate) async fn insert_queued(&self, rec: &JobRecord, input: String) -> Result<(), String> {
+        self.send(JobWrite::Insert(rec.clone(), Some(input)));
+        self.flush().await.map_err(|e| format!("cannot queue the job: {e}"))
     }
 
     /// A worker started job `id`.
     pub(crate) fn started(&self, id: &str, at: u64) {
-        self.store.job_started(id, at);
+        if let Some(rec) = self.live.lock().unwrap().get_mut(id) {
+            rec.status = JobStatus::Executing;
+            rec.started_at = Some(at);
+            return;
+        }
+        self.send(JobWrite::Started(id.to_string(), at));
     }
 
     /// Job `id` ended; its result and log are bounded before they are kept.
     pub(crate) fn finish(&self, id: &str, mut end: JobEnd) {
         end.result = end.result.map(bound_result);
         bound_log(&mut end.log);
-        self.store.job_finished(id, &end);
+        let live = {
+            let mut live = self.live.lock().unwrap();
+            live.get_mut(id).map(|rec| {
+                rec.status = end.status;
+                rec.started_at = end.started_at.or(rec.started_at);
+                rec.finished_at = Some(end.finished_at);
+                rec.execution_time_ms = end.execution_time_ms;
+                rec.mem_usage = end.mem_usage;
+                rec.result = end.result.take();
+                rec.log = std::mem::take(&mut end.log);
+                rec.clone()
+            })
+        };
+        self.send(match live {
+            Some(rec) => JobWrite::Record(rec),
+            None => JobWrite::Finished(id.to_string(), end),
+        });
+        if self.finished.fetch_add(1, Ordering::Relaxed) % 256 == 255 {
+            self.send(JobWrite::Prune(MAX_JOBS));
+        }
     }
 
     /// Puts an interrupted async job back in the queue.
     pub(crate) fn requeue(&self, id: &str) {
-        self.store.requeue_job(id);
+        self.send(JobWrite::Requeue(id.to_string()));
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<JobRecord> {
+        if let Some(rec) = self.live.lock().unwrap().get(id) {
+            return Some(rec.clone());
+        }
         self.store.job(id).unwrap_or_else(|e| {
             tracing::error!("cannot read job {id}: {e}");
             None
         })
     }
 
-    /// How many records are kept (of `function` when given).
-    pub(crate) fn count(&self, function: Option<&str>) -> u64 {
-        self.store.job_count(function).unwrap_or(0)
+    /// The sync jobs not yet committed (of `function` when given), newest first.
+    fn live(&self, function: Option<&str>) -> Vec<JobRecord> {
+        let mut live: Vec<JobRecord> = self
+            .live
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|j| function.is_none_or(|f| j.function_name == f))
+            .cloned()
+            .collect();
+        live.sort_by_key(|j| std::cmp::Reverse(j.created_at));
+        live
     }
 
-    /// Calls `each` with a page of records, newest first.
-    pub(crate) fn page(&self, function: Option<&str>, limit: usize, offset: usize, each: impl FnMut(JobRecord)) {
-        if let Err(e) = self.store.jobs_page(function, limit, offset, each) {
+    /// How many records are kept (of `function` when given).
+    pub(crate) fn count(&self, function: Option<&str>) -> u64 {
+        self.store.job_count(function).unwrap_or(0) + self.live(function).len() as u64
+    }
+
+    /// Calls `each` with a page of records, newest first: the sync jobs still in memory, then the
+    /// database's.
+    pub(crate) fn page(&self, function: Option<&str>, limit: usize, offset: usize, mut each: impl FnMut(JobRecord)) {
+        let live = self.live(function);
+        let ids: std::collections::HashSet<String> = live.iter().map(|j| j.id.clone()).collect();
+        let mut left = limit;
+        for rec in live.into_iter().skip(offset).take(limit) {
+            left -= 1;
+            each(rec);
+        }
+        if left == 0 {
+            return;
+        }
+        let db_offset = offset.saturating_sub(ids.len());
+        let result = self.store.jobs_page(function, left, db_offset, |rec| {
+            if !ids.contains(&rec.id) {
+                each(rec)
+            }
+        });
+        if let Err(e) = result {
             tracing::error!("cannot list job records: {e}");
+        }
+    }
+}
+
+/// The job writer: applies queued writes in batches until every sender is gone.
+fn write_batches(store: &Store, queue: &std::sync::mpsc::Receiver<Queued>, live: &Mutex<HashMap<String, JobRecord>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut writes = Vec::new();
+        let mut waiting = Vec::new();
+        for q in batch {
+            match q {
+                Queued::Write(w) => writes.push(*w),
+                Queued::Commit(done) => waiting.push(done),
+            }
+        }
+        let result = if writes.is_empty() { Ok(()) } else { store.apply_job_writes(&writes) };
+        match &result {
+            Ok(()) => {
+                let mut live = live.lock().unwrap();
+                for w in &writes {
+                    if let JobWrite::Record(rec) = w {
+                        live.remove(&rec.id);
+                    }
+                }
+            }
+            Err(e) => tracing::error!("cannot save {} job record changes in the database: {e}", writes.len()),
+        }
+        for done in waiting {
+            let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
         }
     }
 }

@@ -447,6 +447,9 @@ impl RunningEngine {
         while self.shared.in_flight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        if let Err(e) = self.shared.jobs.flush().await {
+            tracing::error!("job records may be incomplete: {e}");
+        }
         let handle = self.server.lock().unwrap().take();
         if let Some(mut h) = handle {
             if tokio::time::timeout(Duration::from_secs(5), &mut h).await.is_err() {
@@ -456,6 +459,10 @@ impl RunningEngine {
             if queued > 0 {
                 tracing::info!(jobs = queued, "async jobs kept in the queue for the next start");
             }
+            if let Err(e) = self.shared.jobs.flush().await {
+                tracing::error!("job records may be incomplete: {e}");
+            }
+            self.shared.store.release();
         }
         self.shared.pools.retire_all();
     }

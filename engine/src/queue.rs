@@ -4,8 +4,8 @@
 //!
 //! At start the engine runs every job still queued, oldest first, once. A job that had started before the
 //! engine was stopped runs again from the beginning: for those jobs delivery is at-least-once (whatever the
-//! function did before the stop may happen twice); every other accepted job runs exactly once. A sync job
-//! found unfinished at start (its caller is gone) is recorded as `execution_failed`.
+//! function did before the stop may happen twice); every other accepted job runs exactly once. (A sync job
+//! is recorded when it ends; one found unfinished at start, its caller gone, is recorded `execution_failed`.)
 
 use crate::invoke::{execute, job_record};
 use crate::job::{failure_body, Origin};
@@ -25,9 +25,9 @@ struct QueuedInput {
     origin: Origin,
 }
 
-/// Accepts an async job: records it with its input (durably) and starts it. `Err` when it could not be
+/// Accepts an async job: records it with its input (committed) and starts it. `Err` when it could not be
 /// recorded (the caller must not be told it was accepted).
-pub(crate) fn enqueue(
+pub(crate) async fn enqueue(
     shared: &Arc<Shared>,
     name: &str,
     data: Option<Value>,
@@ -37,7 +37,7 @@ pub(crate) fn enqueue(
     let rec = job_record(name, false, &origin.source);
     let input = QueuedInput { data, caller, origin };
     let text = serde_json::to_string(&input).map_err(|e| format!("cannot queue the job: {e}"))?;
-    shared.jobs.insert(&rec, Some(&text))?;
+    shared.jobs.insert_queued(&rec, text).await?;
     tokio::spawn(execute(
         shared.clone(),
         rec.id.clone(),

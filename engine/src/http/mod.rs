@@ -86,7 +86,7 @@ async fn run_invocation(
     origin: Origin,
 ) -> Response {
     if !sync {
-        return match crate::queue::enqueue(&shared, &name, data, caller, origin) {
+        return match crate::queue::enqueue(&shared, &name, data, caller, origin).await {
             Ok(job_id) => respond(200, &json!({"status": "ok"}), Some(&job_id)),
             Err(e) => err(500, e).into_response(),
         };

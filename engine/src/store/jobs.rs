@@ -1,7 +1,7 @@
 //! Job records and the async queue in the database (`jobs`). An async job's row carries its `input`
 //! (event data, caller, origin) until it finishes, so an accepted job outlives the engine.
 
-use super::{log_write_error, Store};
+use super::Store;
 use crate::jobs::{JobEnd, JobRecord, JobStatus};
 use rusqlite::{OptionalExtension, Row};
 use serde_json::Value;
@@ -40,77 +40,76 @@ fn record(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     })
 }
 
+/// One write to the job records, applied by the job writer in a batch.
+pub(crate) enum JobWrite {
+    /// A new job (an async one with its input).
+    Insert(JobRecord, Option<String>),
+    /// A worker started the job.
+    Started(String, u64),
+    /// The job ended.
+    Finished(String, JobEnd),
+    /// A sync job ended: its whole record, written once.
+    Record(JobRecord),
+    /// An interrupted async job goes back to the queue.
+    Requeue(String),
+    /// Old records beyond the newest `keep` go.
+    Prune(usize),
+}
+
 impl Store {
-    /// Records a new job; `input` (async jobs) is kept until it finishes.
-    pub(crate) fn insert_job(&self, rec: &JobRecord, input: Option<&str>) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO jobs (id, function_name, status, sync, source, created_at, input)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute((
-                &rec.id,
-                &rec.function_name,
-                rec.status.as_str(),
-                rec.sync,
-                &rec.source,
-                rec.created_at,
-                input,
-            ))?;
-        Ok(())
-    }
-
-    /// A worker started job `id`.
-    pub(crate) fn job_started(&self, id: &str, started_at: u64) {
-        let result = self
-            .conn()
-            .prepare_cached("UPDATE jobs SET status = 'executing', started_at = ?2 WHERE id = ?1")
-            .and_then(|mut s| s.execute((id, started_at)));
-        log_write_error("a job's start", result);
-    }
-
-    /// Job `id` finished: its final fields are written and its input dropped.
-    pub(crate) fn job_finished(&self, id: &str, rec: &JobEnd) {
-        let result_text = rec.result.as_ref().map(|v| v.to_string());
-        let result = self
-            .conn()
-            .prepare_cached(
-                "UPDATE jobs SET status = ?2, started_at = ?3, finished_at = ?4, execution_time_ms = ?5,
-                 mem_usage = ?6, result = ?7, log = ?8, input = NULL WHERE id = ?1",
-            )
-            .and_then(|mut s| {
-                s.execute(rusqlite::params![
-                    id,
-                    rec.status.as_str(),
-                    rec.started_at,
-                    rec.finished_at,
-                    rec.execution_time_ms,
-                    rec.mem_usage,
-                    result_text,
-                    rec.log
-                ])
-            });
-        log_write_error("a job record", result);
-    }
-
-    /// Puts job `id` back in the queue (it will run again at the next start).
-    pub(crate) fn requeue_job(&self, id: &str) {
-        let result = self
-            .conn()
-            .execute("UPDATE jobs SET status = 'waiting', started_at = NULL WHERE id = ?1 AND input IS NOT NULL", [id]);
-        log_write_error("a queued job", result);
+    /// Applies `writes` in one transaction.
+    pub(crate) fn apply_job_writes(&self, writes: &[JobWrite]) -> rusqlite::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for w in writes {
+            match w {
+                JobWrite::Insert(rec, input) => insert(&tx, rec, input.as_deref())?,
+                JobWrite::Started(id, at) => {
+                    tx.prepare_cached("UPDATE jobs SET status = 'executing', started_at = ?2 WHERE id = ?1")?
+                        .execute((id, at))?;
+                }
+                JobWrite::Finished(id, end) => finish(&tx, id, end)?,
+                JobWrite::Record(rec) => {
+                    insert(&tx, rec, None)?;
+                    let end = JobEnd {
+                        status: rec.status,
+                        started_at: rec.started_at,
+                        finished_at: rec.finished_at.unwrap_or_default(),
+                        execution_time_ms: rec.execution_time_ms,
+                        mem_usage: rec.mem_usage,
+                        result: rec.result.clone(),
+                        log: rec.log.clone(),
+                    };
+                    finish(&tx, &rec.id, &end)?;
+                }
+                JobWrite::Requeue(id) => {
+                    tx.prepare_cached(
+                        "UPDATE jobs SET status = 'waiting', started_at = NULL WHERE id = ?1 AND input IS NOT NULL",
+                    )?
+                    .execute([id])?;
+                }
+                JobWrite::Prune(keep) => {
+                    tx.prepare_cached(
+                        "DELETE FROM jobs WHERE seq <= (SELECT MAX(seq) FROM jobs) - ?1
+                         AND status NOT IN ('waiting', 'executing')",
+                    )?
+                    .execute([*keep as i64])?;
+                }
+            }
+        }
+        tx.commit()
     }
 
     /// One job record.
     pub(crate) fn job(&self, id: &str) -> rusqlite::Result<Option<JobRecord>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?;
         stmt.query_row([id], record).optional()
     }
 
     /// How many records there are (of `function` when given).
     pub(crate) fn job_count(&self, function: Option<&str>) -> rusqlite::Result<u64> {
-        let conn = self.conn();
+        let conn = self.read();
         match function {
             Some(f) => conn.query_row("SELECT COUNT(*) FROM jobs WHERE function_name = ?1", [f], |r| r.get(0)),
             None => conn.query_row("SELECT COUNT(*) FROM jobs", [], |r| r.get(0)),
@@ -125,7 +124,7 @@ impl Store {
         offset: usize,
         mut each: impl FnMut(JobRecord),
     ) -> rusqlite::Result<()> {
-        let conn = self.conn();
+        let conn = self.read();
         let filter = if function.is_some() { "WHERE function_name = ?3" } else { "WHERE ?3 IS NULL" };
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs {filter} ORDER BY seq DESC LIMIT ?1 OFFSET ?2"))?;
@@ -138,7 +137,7 @@ impl Store {
 
     /// Every unfinished job, oldest first.
     pub(crate) fn unfinished_jobs(&self) -> rusqlite::Result<Vec<QueuedJob>> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare(
             "SELECT id, function_name, sync, status, input FROM jobs
              WHERE status IN ('waiting', 'executing') ORDER BY seq",
@@ -155,14 +154,32 @@ impl Store {
         })?;
         rows.collect()
     }
+}
 
-    /// Deletes the oldest finished records beyond the newest `keep`.
-    pub(crate) fn prune_jobs(&self, keep: usize) {
-        let result = self.conn().execute(
-            "DELETE FROM jobs WHERE seq <= (SELECT MAX(seq) FROM jobs) - ?1
-             AND status NOT IN ('waiting', 'executing')",
-            [keep as i64],
-        );
-        log_write_error("job records", result);
-    }
+fn insert(conn: &rusqlite::Connection, rec: &JobRecord, input: Option<&str>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO jobs (id, function_name, status, sync, source, created_at, input)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute((&rec.id, &rec.function_name, rec.status.as_str(), rec.sync, &rec.source, rec.created_at, input))?;
+    Ok(())
+}
+
+fn finish(conn: &rusqlite::Connection, id: &str, rec: &JobEnd) -> rusqlite::Result<()> {
+    let result_text = rec.result.as_ref().map(|v| v.to_string());
+    conn.prepare_cached(
+        "UPDATE jobs SET status = ?2, started_at = ?3, finished_at = ?4, execution_time_ms = ?5,
+         mem_usage = ?6, result = ?7, log = ?8, input = NULL WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        id,
+        rec.status.as_str(),
+        rec.started_at,
+        rec.finished_at,
+        rec.execution_time_ms,
+        rec.mem_usage,
+        result_text,
+        rec.log
+    ])?;
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod accounts;
 mod jobs;
 
 pub(crate) use accounts::{StoredSession, UserRow};
+pub(crate) use jobs::JobWrite;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -80,9 +81,13 @@ CREATE INDEX jobs_unfinished ON jobs (status) WHERE status IN ('waiting', 'execu
 
 /// The engine's database.
 pub(crate) struct Store {
+    /// The writing connection (job records are written in batches by the job writer; accounts and
+    /// settings directly).
     conn: Mutex<Connection>,
-    /// Held for the engine's lifetime: the exclusive lock on the data directory.
-    _lock: Option<std::fs::File>,
+    /// A second connection for reads, on disk (WAL lets it read while the other writes).
+    reader: Option<Mutex<Connection>>,
+    /// Held until the engine stops: the exclusive lock on the data directory.
+    lock: Mutex<Option<std::fs::File>>,
     /// Where the database lives (`None`: in memory).
     location: Option<PathBuf>,
 }
@@ -101,14 +106,30 @@ impl Store {
         };
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&conn)?;
-        Ok(Store { conn: Mutex::new(conn), _lock: lock, location })
+        let reader = match &location {
+            Some(path) => Some(Mutex::new(Connection::open(path)?)),
+            None => None,
+        };
+        Ok(Store { conn: Mutex::new(conn), reader, lock: Mutex::new(lock), location })
     }
 
-    /// The connection (one writer at a time; every statement is short).
+    /// The writing connection (one writer at a time; every statement is short).
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection to read with.
+    pub(crate) fn read(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(|e| e.into_inner()),
+            None => self.conn(),
+        }
+    }
+
+    /// Lets another engine use the data directory (this one has stopped writing).
+    pub(crate) fn release(&self) {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// The database file, when on disk.
