@@ -134,6 +134,9 @@ pub(crate) struct JobStore {
 
 /// Most writes in one batch.
 const BATCH: usize = 1024;
+/// How long the writer gathers writes after the first of a batch: a busy engine wakes it once per batch,
+/// not once per job. (Reads stay consistent meanwhile: unwritten sync records are still in memory.)
+const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
 impl JobStore {
     pub(crate) fn new(store: Arc<Store>) -> Self {
@@ -272,6 +275,7 @@ impl JobStore {
 /// The job writer: applies queued writes in batches until every sender is gone.
 fn write_batches(store: &Store, queue: &std::sync::mpsc::Receiver<Queued>, live: &Mutex<HashMap<String, JobRecord>>) {
     while let Ok(first) = queue.recv() {
+        std::thread::sleep(GATHER);
         let mut batch = vec![first];
         while batch.len() < BATCH {
             match queue.try_recv() {

@@ -121,9 +121,10 @@ impl Pool {
             let mut inner = self.inner.lock().unwrap();
             let mut drained = Vec::new();
             let mut idle = None;
-            // Skip idle workers that have exited since their last job.
-            while let Some(mut w) = inner.idle.pop() {
-                if w.is_alive() {
+            // An idle worker that has exited since its last job fails before acknowledging the next one,
+            // which then runs on a fresh worker (see `run`), so no per-call liveness check is needed.
+            while let Some(w) = inner.idle.pop() {
+                if w.generation == inner.generation {
                     idle = Some(w);
                     break;
                 }

@@ -294,11 +294,6 @@ pub(crate) enum RunOutcome {
 }
 
 impl Worker {
-    /// Whether the process is still running.
-    pub(crate) fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
     async fn send(&mut self, msg: &ToWorker) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
         line.push(b'\n');
