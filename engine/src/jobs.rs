@@ -117,6 +117,8 @@ enum Queued {
     Write(Box<JobWrite>),
     /// Answered once every write sent before it is committed (the `Err` carries why a batch failed).
     Commit(tokio::sync::oneshot::Sender<Result<(), String>>),
+    /// A write whose sender waits for its commit.
+    WriteAndCommit(Box<JobWrite>, tokio::sync::oneshot::Sender<Result<(), String>>),
 }
 
 /// The job records, in the engine's database.
@@ -134,8 +136,9 @@ pub(crate) struct JobStore {
 
 /// Most writes in one batch.
 const BATCH: usize = 1024;
-/// How long the writer gathers writes after the first of a batch: a busy engine wakes it once per batch,
-/// not once per job. (Reads stay consistent meanwhile: unwritten sync records are still in memory.)
+/// How long the writer gathers writes after the first of a batch when nobody waits for the commit: a busy
+/// engine wakes it once per batch, not once per job. (Reads stay consistent meanwhile: unwritten sync
+/// records are still in memory.)
 const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
 impl JobStore {
@@ -173,8 +176,11 @@ impl JobStore {
     /// Records a new async job with its `input` and waits until that is committed: an error means the job
     /// was not accepted.
     pub(crate) async fn insert_queued(&self, rec: &JobRecord, input: String) -> Result<(), String> {
-        self.send(JobWrite::Insert(rec.clone(), Some(input)));
-        self.flush().await.map_err(|e| format!("cannot queue the job: {e}"))
+        let (done, committed) = tokio::sync::oneshot::channel();
+        let write = Box::new(JobWrite::Insert(rec.clone(), Some(input)));
+        let stopped = || "cannot queue the job: the job writer has stopped".to_string();
+        self.writes.send(Queued::WriteAndCommit(write, done)).map_err(|_| stopped())?;
+        committed.await.map_err(|_| stopped())?.map_err(|e| format!("cannot queue the job: {e}"))
     }
 
     /// A worker started job `id`.
@@ -275,13 +281,20 @@ impl JobStore {
 /// The job writer: applies queued writes in batches until every sender is gone.
 fn write_batches(store: &Store, queue: &std::sync::mpsc::Receiver<Queued>, live: &Mutex<HashMap<String, JobRecord>>) {
     while let Ok(first) = queue.recv() {
-        std::thread::sleep(GATHER);
         let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match queue.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+        let drain = |batch: &mut Vec<Queued>| {
+            while batch.len() < BATCH {
+                match queue.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
             }
+        };
+        drain(&mut batch);
+        // Someone waiting for a commit (an async job's caller) is not kept waiting for more writes.
+        if !batch.iter().any(|q| matches!(q, Queued::Commit(_) | Queued::WriteAndCommit(..))) {
+            std::thread::sleep(GATHER);
+            drain(&mut batch);
         }
         let mut writes = Vec::new();
         let mut waiting = Vec::new();
@@ -289,6 +302,10 @@ fn write_batches(store: &Store, queue: &std::sync::mpsc::Receiver<Queued>, live:
             match q {
                 Queued::Write(w) => writes.push(*w),
                 Queued::Commit(done) => waiting.push(done),
+                Queued::WriteAndCommit(w, done) => {
+                    writes.push(*w);
+                    waiting.push(done);
+                }
             }
         }
         let result = if writes.is_empty() { Ok(()) } else { store.apply_job_writes(&writes) };
