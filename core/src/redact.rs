@@ -22,9 +22,11 @@ pub fn is_secret_key(key: &str) -> bool {
     is_secret_key_bytes(key.as_bytes())
 }
 
-/// Replaces, in place and at any depth, the value of every secret key with [`REDACTED`].
+/// Replaces, in place and at any depth, the value of every secret key with [`REDACTED`], and removes the
+/// secrets written inside strings ([`redact_text`]: a URL with `access_token=…`, a message quoting a header).
 pub fn redact_value(value: &mut Value) {
     match value {
+        Value::String(text) => *text = redact_text(text),
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
                 if is_secret_key(key) {
@@ -35,7 +37,7 @@ pub fn redact_value(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact_value),
-        _ => {}
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 
@@ -291,6 +293,24 @@ mod tests {
         assert_eq!(
             value,
             serde_json::json!({"a": [{"adminToken": REDACTED, "名": "余额不足"}], "client_secret": REDACTED})
+        );
+    }
+
+    #[test]
+    fn secrets_written_inside_json_strings_are_redacted() {
+        let mut value = serde_json::json!({
+            "error_msg": "余额不足:100",
+            "hint": "令牌 token=tok-秘密-1 已失效",
+            "calls": ["https://x/tcb?access_token=abc&env=测试", "Authorization: Hydrogen-r1 令牌"],
+        });
+        redact_value(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "error_msg": "余额不足:100",
+                "hint": "令牌 token=[redacted] 已失效",
+                "calls": ["https://x/tcb?access_token=[redacted]&env=测试", "Authorization: [redacted]"],
+            })
         );
     }
 
