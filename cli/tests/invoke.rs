@@ -164,7 +164,8 @@ async fn wx_invoke_of_a_function_throwing_chinese_text_reports_its_errmsg() {
         "pay",
         "const cloud = require('wx-server-sdk')\nexports.main = async () => { throw new Error('余额不足:100 💸') }",
     );
-    let engine = Engine::start(EngineConfig::new(functions.path())).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions.path()).allow_anonymous(true)).await.unwrap();
     let out = wx_invoke(engine.url(), "pay").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");

@@ -66,7 +66,8 @@ pub struct EngineConfig {
     /// How long a connection may take to send a request's headers, and how long an idle keep-alive
     /// connection is kept. Default 10 s.
     pub header_read_timeout: Duration,
-    /// Most connections served at once; more wait to be accepted. Default 512 (lowered to fit the open-file
+    /// Most connections served at once; more wait to be accepted (an idle one is closed after
+    /// [`EngineConfig::header_read_timeout`]). Default 4096 (lowered to fit the open-file
     /// limit).
     pub max_connections: usize,
     /// Start workers with the Node inspector on 127.0.0.1 (a free port each, logged and listed by
@@ -101,7 +102,7 @@ impl Default for EngineConfig {
             data_dir: None,
             memory_limit_mb: 256,
             header_read_timeout: Duration::from_secs(10),
-            max_connections: 512,
+            max_connections: 4096,
             inspect: false,
         }
     }
