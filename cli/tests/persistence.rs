@@ -14,8 +14,18 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions")
 }
 
-/// `minicloud serve` on the engine's fixtures with `data`; returns the child and its URL.
-fn serve(data: &Path) -> (Child, String) {
+/// A running `minicloud serve`, killed when dropped (also when a test fails half-way).
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `minicloud serve` on the engine's fixtures with `data`; returns the process and its URL.
+fn serve(data: &Path) -> (Served, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .arg(fixtures())
@@ -28,7 +38,7 @@ fn serve(data: &Path) -> (Child, String) {
         .unwrap();
     let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
     let url = first.strip_prefix("minicloud engine listening on ").expect("first line names the URL").to_string();
-    (child, url)
+    (Served(child), url)
 }
 
 async fn queue(url: &str, file: &Path, n: usize) {
@@ -65,8 +75,10 @@ fn wait_for_runs(file: &Path, n: usize) -> HashMap<String, usize> {
     }
 }
 
-fn signal(child: &Child, sig: &str) {
-    assert!(Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success());
+/// Sends `sig` and waits for the engine to exit; returns its exit status.
+fn signal(engine: &mut Served, sig: &str) -> std::process::ExitStatus {
+    assert!(Command::new("kill").args([sig, &engine.0.id().to_string()]).status().unwrap().success());
+    engine.0.wait().unwrap()
 }
 
 fn check_each_ran_once(counts: &HashMap<String, usize>, n: usize) {
@@ -82,14 +94,12 @@ async fn async_jobs_accepted_before_sigkill_run_after_a_restart() {
     let out = data.path().join("runs.txt");
     let (mut engine, url) = serve(&data.path().join("state"));
     queue(&url, &out, 30).await;
-    signal(&engine, "-KILL");
-    engine.wait().unwrap();
+    signal(&mut engine, "-KILL");
     assert!(runs(&out).len() < 30, "the queue was not empty when the engine was killed");
 
     let (mut engine, _) = serve(&data.path().join("state"));
     let counts = wait_for_runs(&out, 30);
-    signal(&engine, "-TERM");
-    engine.wait().unwrap();
+    signal(&mut engine, "-TERM");
     check_each_ran_once(&counts, 30);
 }
 
@@ -99,13 +109,11 @@ async fn async_jobs_accepted_before_sigterm_run_after_a_restart() {
     let out = data.path().join("runs.txt");
     let (mut engine, url) = serve(&data.path().join("state"));
     queue(&url, &out, 30).await;
-    signal(&engine, "-TERM");
-    assert!(engine.wait().unwrap().success(), "serve exits cleanly on SIGTERM");
+    assert!(signal(&mut engine, "-TERM").success(), "serve exits cleanly on SIGTERM");
     assert!(runs(&out).len() < 30, "the queue was not empty at SIGTERM");
 
     let (mut engine, _) = serve(&data.path().join("state"));
     let counts = wait_for_runs(&out, 30);
-    signal(&engine, "-TERM");
-    engine.wait().unwrap();
+    signal(&mut engine, "-TERM");
     check_each_ran_once(&counts, 30);
 }

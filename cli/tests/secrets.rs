@@ -14,32 +14,37 @@ fn serve_refuses_an_admin_token_on_the_command_line() {
     assert!(!err.contains("s3cret-token"), "{err}");
 }
 
+/// A running `minicloud serve`, killed when dropped (also when a test fails half-way).
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `minicloud serve --port 0 --in-memory ARGS` in a temp dir with `env` (and no inherited admin token);
-/// returns the child and its URL.
-fn serve(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (std::process::Child, String, tempfile::TempDir) {
+/// returns the process and its URL.
+fn serve(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (Served, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(BIN);
     command.args(["serve", "--port", "0", "--in-memory"]).args(args).current_dir(dir.path());
     command.env_remove("MINICLOUD_ADMIN_TOKEN").envs(env.iter().copied());
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let mut child = Served(command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
+    let line = BufReader::new(child.0.stdout.take().unwrap()).lines().next().unwrap().unwrap();
     let url = line.strip_prefix("minicloud engine listening on ").unwrap().to_string();
     (child, url, dir)
-}
-
-fn stop(mut child: std::process::Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[test]
 fn serve_takes_the_admin_token_from_the_environment_and_keeps_it_off_its_command_line() {
     let (child, url, _dir) = serve(&[], &[("MINICLOUD_ADMIN_TOKEN", "token-only-in-the-environment")]);
-    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.0.id())).unwrap();
     assert!(!String::from_utf8_lossy(&cmdline).contains("token-only-in-the-environment"));
     let status = http::get_status(&format!("{url}/dev/v1/stats"), Some("token-only-in-the-environment"));
     assert_eq!(status, 200, "the token from the environment works");
-    stop(child);
+    drop(child);
 }
 
 #[test]
@@ -49,7 +54,7 @@ fn serve_reads_the_admin_token_from_a_file() {
     std::fs::write(&file, "from-a-file\n").unwrap();
     let (child, url, _dir) = serve(&["--admin-token-file".as_ref(), file.as_os_str()], &[]);
     assert_eq!(http::get_status(&format!("{url}/dev/v1/stats"), Some("from-a-file")), 200);
-    stop(child);
+    drop(child);
 }
 
 #[test]
@@ -111,5 +116,5 @@ fn serve_takes_the_wechat_secret_from_the_environment_and_refuses_it_as_a_flag()
         |secret: &str| format!("{url}/cgi-bin/token?grant_type=client_credential&appid=wx-mine&secret={secret}");
     assert!(http::get(&token_url("my-wechat-secret"), None).contains("access_token"));
     assert!(http::get(&token_url("minicloud-local-secret"), None).contains("40001"), "the default secret is refused");
-    stop(child);
+    drop(child);
 }
