@@ -197,10 +197,34 @@ struct LoginFlight {
 /// What a call does.
 #[derive(Debug)]
 enum What {
-    Invoke { body: String },
+    Invoke {
+        body: String,
+    },
     Session(LoginPlan),
     CurrentUser,
     Logout,
+    /// Its arguments were refused: it ends with that error and sends nothing.
+    Refused,
+}
+
+/// What a call's own request is for (its answer is read accordingly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Invoke,
+    CurrentUser,
+    Logout,
+    Other,
+}
+
+impl What {
+    fn purpose(&self) -> Purpose {
+        match self {
+            What::Invoke { .. } => Purpose::Invoke,
+            What::CurrentUser => Purpose::CurrentUser,
+            What::Logout => Purpose::Logout,
+            What::Session(_) | What::Refused => Purpose::Other,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -342,7 +366,7 @@ impl Machine {
         let prepared = limit_ms.and_then(|ms| self.prepare(op).map(|what| (ms, what)));
         let (deadline_ms, what, stage) = match prepared {
             Ok((ms, what)) => (now.mono_ms.saturating_add(ms.into()), what, Stage::Start),
-            Err(error) => (now.mono_ms, What::Logout, Stage::Finished(Err(error))),
+            Err(error) => (now.mono_ms, What::Refused, Stage::Finished(Err(error))),
         };
         self.calls.start(Call { deadline_ms, what, stage, retry_401: false, resent: false, sent_token: None })
     }
@@ -477,24 +501,19 @@ impl Machine {
         if login {
             return self.login_answered(i, response, now);
         }
-        let (is_invoke, is_current_user, is_logout) = match self.calls.at(i).what {
-            What::Invoke { .. } => (true, false, false),
-            What::CurrentUser => (false, true, false),
-            What::Logout => (false, false, true),
-            What::Session(_) => (false, false, false),
-        };
-        if is_invoke && response.status == 401 && self.auto_login() && !self.calls.at(i).resent {
+        let purpose = self.calls.at(i).what.purpose();
+        if purpose == Purpose::Invoke && response.status == 401 && self.auto_login() && !self.calls.at(i).resent {
             return self.unauthorized(i, now);
         }
-        let outcome = match () {
-            () if is_invoke => json_body(&response).map(|text| Answer::Body(text.to_owned())),
-            () if is_current_user => json_body(&response).and_then(|text| {
+        let outcome = match purpose {
+            Purpose::Invoke => json_body(&response).map(|text| Answer::Body(text.to_owned())),
+            Purpose::CurrentUser => json_body(&response).and_then(|text| {
                 let profile = json::parse(text).ok().filter(|p| p.kind() == Kind::Object);
                 let profile =
                     profile.ok_or_else(|| HError::invalid_response("current user answer is not a JSON object"))?;
                 Ok(Answer::User(user_from_profile(profile, &self.session)))
             }),
-            () if is_logout => {
+            Purpose::Logout => {
                 if response.is_success() {
                     self.session.clear(&mut self.outputs);
                     Ok(Answer::Empty)
@@ -502,7 +521,7 @@ impl Machine {
                     Err(http_error(&response))
                 }
             }
-            () => Err(HError::invalid_response("unexpected answer")),
+            Purpose::Other => Err(HError::invalid_response("unexpected answer")),
         };
         self.calls.at_mut(i).stage = Stage::Finished(outcome);
     }
@@ -634,6 +653,7 @@ impl Machine {
         let next = match &self.calls.at(i).what {
             What::Invoke { .. } if self.auto_login() && !self.session.is_live(now.unix_secs) => Stage::NeedLogin,
             What::Invoke { .. } | What::Logout => Stage::Ready,
+            What::Refused => Stage::Finished(Err(HError::invalid_argument("the call's arguments were refused"))),
             What::CurrentUser => {
                 // The official rule: a stored uid and an unexpired, non-zero expiry (the token is not asked).
                 let expires_at = self.session.expires_at().filter(|at| *at != 0);
@@ -738,7 +758,7 @@ impl Machine {
                 path.push('/');
                 self.request(Method::Get, &path, None, deadline, now)
             }
-            What::Session(_) => {
+            What::Session(_) | What::Refused => {
                 let error = HError::invalid_argument("a login has no request of its own");
                 self.calls.at_mut(i).stage = Stage::Finished(Err(error));
                 return None;
