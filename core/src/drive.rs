@@ -229,13 +229,15 @@ impl<P: Protocol> Driver<P> {
         result
     }
 
-    /// Applies the machine's outputs under the lock, so storage writes keep their order across calls.
+    /// Applies the machine's outputs under the lock, so storage writes keep their order across calls. The
+    /// writes of one step go to the store as one batch ([`SessionStore::set_all`]: a file is written once).
     fn apply(&self, state: &mut State<P>) {
+        let mut writes = Vec::new();
         while let Some(output) = state.machine.poll_output() {
             match output {
                 Output::Store { key, value_json } => {
-                    if let (Some(store), Ok(value)) = (&self.parts.store, serde_json::from_str(&value_json)) {
-                        store.set(key, value);
+                    if let Ok(value) = serde_json::from_str(&value_json) {
+                        writes.push((key, value));
                     }
                 }
                 Output::Log(event) => self.parts.logger.log(&event),
@@ -247,6 +249,9 @@ impl<P: Protocol> Driver<P> {
                     }
                 }
             }
+        }
+        if let (Some(store), false) = (&self.parts.store, writes.is_empty()) {
+            store.set_all(writes);
         }
     }
 

@@ -25,6 +25,14 @@ pub trait SessionStore: crate::MaybeSend + crate::MaybeSync {
     fn get(&self, key: &str) -> Option<Value>;
     /// Stores a value.
     fn set(&self, key: &str, value: Value);
+
+    /// Stores several values in order (a login writes seven). A store that persists each write overrides this
+    /// to persist the batch once.
+    fn set_all(&self, values: Vec<(&str, Value)>) {
+        for (key, value) in values {
+            self.set(key, value);
+        }
+    }
 }
 
 /// A session store in memory, for one process's lifetime.
@@ -150,14 +158,25 @@ impl SessionStore for FileStore {
     }
 
     fn set(&self, key: &str, value: Value) {
+        self.set_all(vec![(key, value)]);
+    }
+
+    /// Writes the file once for the whole batch.
+    fn set_all(&self, batch: Vec<(&str, Value)>) {
         let mut values = lock(&self.values);
-        values.insert(key.to_owned(), value);
+        for (key, value) in batch {
+            values.insert(key.to_owned(), value);
+        }
         self.persist(&values);
     }
 }
 
-/// Everything `store` holds under the official keys, as the machine reads it.
-pub(crate) fn read(store: &dyn SessionStore) -> StoredSession {
+/// Everything `store` holds under the official keys, as the machine reads it ([`Machine::new`],
+/// [`Machine::reload_session`]).
+///
+/// [`Machine::new`]: crate::Machine::new
+/// [`Machine::reload_session`]: crate::Machine::reload_session
+pub fn read(store: &dyn SessionStore) -> StoredSession {
     let mut stored = StoredSession::new();
     for key in keys::ALL {
         if let Some(value) = store.get(key) {
@@ -232,6 +251,21 @@ mod tests {
         store.set(keys::UID, Value::from(7));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("session.json")]);
+    }
+
+    #[test]
+    fn file_store_writes_a_batch_once_keeping_every_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        let store = FileStore::open(&path).unwrap();
+        store.set_all(vec![
+            (keys::UID, Value::from(7)),
+            (keys::AUTH_TOKEN, Value::from("令牌")),
+            (keys::UID, Value::from(8)),
+        ]);
+        let reopened = FileStore::open(&path).unwrap();
+        assert_eq!(reopened.get(keys::UID), Some(Value::from(8)));
+        assert_eq!(reopened.get(keys::AUTH_TOKEN), Some(Value::from("令牌")));
     }
 
     #[test]

@@ -135,6 +135,71 @@ pub struct CurrentUser {
     pub profile_json: String,
 }
 
+/// The profile fields the official SDK copies onto its current-user object as own properties (besides every
+/// field whose name starts with `_`, such as `_anonymous`): `USER_PROFILE_BUILD_IN_FIELDS` of `minapp-sdk`.
+pub const PROFILE_FIELDS: [&str; 14] = [
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "country",
+    "nickname",
+    "province",
+    "city",
+    "language",
+    "openid",
+    "unionid",
+    "avatar",
+    "is_authorized",
+    "gender",
+];
+
+impl CurrentUser {
+    /// The own properties of the JavaScript current-user object (the Node and wasm bindings), as JSON text.
+    /// First the official object's (`minapp-sdk`'s `_initCurrentUser`): each profile field it copies onto the
+    /// object ([`PROFILE_FIELDS`] and `_`-prefixed ones, in the profile's order), `user_id` and
+    /// `session_expires_at`; then minicloud's, always present: `userId`, `openid`, `unionid` (`null` when
+    /// unknown), `isAnonymous`, `expiresAt` and `profile` (what the object's `toJSON()` returns, as the
+    /// official one returns its attributes). Bindings add the methods `toJSON()` and `get(key)`.
+    pub fn js_object_json(&self) -> String {
+        let profile = json::parse(&self.profile_json).ok().filter(|p| p.kind() == Kind::Object);
+        let copied: Vec<(String, String)> = profile
+            .map(|p| p.members())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(key, _)| key.starts_with('_') || PROFILE_FIELDS.contains(&key.as_str()))
+            .map(|(key, value)| (key, value.text().to_owned()))
+            .collect();
+        let id = self.id_json.clone().unwrap_or_else(|| "null".to_owned());
+        let expires_at = match self.expires_at {
+            Some(at) => {
+                let mut text = String::new();
+                push_i64(&mut text, at);
+                text
+            }
+            None => "null".to_owned(),
+        };
+        let optional = |text: &Option<String>| text.as_deref().map_or_else(|| "null".to_owned(), json::string);
+        let profile_text = profile.map_or("{}", |p| p.text());
+        let minicloud = [
+            ("user_id", id.clone()),
+            ("session_expires_at", expires_at.clone()),
+            ("userId", id),
+            ("openid", optional(&self.openid)),
+            ("unionid", optional(&self.unionid)),
+            ("isAnonymous", (if self.is_anonymous { "true" } else { "false" }).to_owned()),
+            ("expiresAt", expires_at),
+            ("profile", profile_text.to_owned()),
+        ];
+        let own: Vec<(&str, &str)> = copied
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(minicloud.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
+        json::merge_object(None, &own)
+    }
+}
+
 /// What the machine knows of the stored session.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct SessionState {
@@ -447,6 +512,28 @@ mod tests {
         let mut state = SessionState::default();
         let user = state.save_login(&answer, i64::MAX - 5, false, &mut VecDeque::new());
         assert_eq!(user.expires_at, Some(i64::MAX - 30));
+    }
+
+    #[test]
+    fn the_js_current_user_has_the_official_own_properties_then_minicloud_s() {
+        let user = CurrentUser {
+            id_json: Some("50".to_owned()),
+            openid: Some("oid-微信".to_owned()),
+            unionid: None,
+            is_anonymous: false,
+            expires_at: Some(1_700_007_170),
+            profile_json: r#"{"id":50,"nickname":"小明 🚀","_anonymous":false,"score":3,"openid":"oid-微信"}"#
+                .to_owned(),
+        };
+        assert_eq!(
+            user.js_object_json(),
+            concat!(
+                r#"{"id":50,"nickname":"小明 🚀","_anonymous":false,"openid":"oid-微信","user_id":50,"#,
+                r#""session_expires_at":1700007170,"userId":50,"unionid":null,"isAnonymous":false,"#,
+                r#""expiresAt":1700007170,"profile":{"id":50,"nickname":"小明 🚀","_anonymous":false,"score":3,"#,
+                r#""openid":"oid-微信"}}"#
+            )
+        );
     }
 
     #[test]

@@ -107,8 +107,9 @@ impl WeChatConfig {
         self
     }
 
-    /// The machine's form of this config (tokens from a source are asked for with `FetchToken`).
-    fn to_machine(&self) -> Config {
+    /// The machine's form of this config (tokens from a source are asked for with `FetchToken`): what a
+    /// driver other than [`WeChatCloud`] (the Node event-loop driver) builds its [`WeChatMachine`] from.
+    pub fn to_machine(&self) -> Config {
         let tokens = match &self.credentials {
             Credentials::AppSecret { app_id, app_secret, mode } => {
                 Tokens::AppSecret { app_id: app_id.clone(), app_secret: app_secret.clone(), mode: *mode }
