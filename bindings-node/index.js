@@ -3,9 +3,13 @@
 // class, over the minicloud Rust core (native.js loads the addon). This file only converts types: JS values
 // to JSON text and plain strings for the core, the core's answers back to values and `HError` instances.
 // Every protocol rule (headers, bodies, argument checks, sessions, auto-login, the 401 resend, HError codes
-// and messages) lives in the core.
+// and messages) lives in the core's protocol machine; lib/driver.js runs its loop on the event loop, sending
+// with Node's own HTTP client (lib/transport.js).
 
 const native = require('./native.js')
+const { Driver } = require('./lib/driver.js')
+const { Transport } = require('./lib/transport.js')
+const { CurrentUser, currentUser } = require('./lib/current-user.js')
 
 /**
  * The error of every minicloud call: an `Error` with the official SDK's `code` and `message` (`"CODE: text"`),
@@ -41,24 +45,30 @@ function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The outcome of a native call as a value, or an `HError` thrown. */
-function settle(outcome) {
-  if (outcome.error) throw new HError(outcome.error)
-  return outcome.result === undefined || outcome.result === null ? undefined : JSON.parse(outcome.result)
-}
-
-/** JS params to JSON text, as `wx.request` serialises them: `[json]`, `[undefined]` when absent, or `[, problem]`. */
-function encodeParams(params) {
-  if (params === undefined) return [undefined, undefined]
+/** A JS value as JSON text, as `wx.request` serialises it: `[json]`, `[undefined]` when absent, or `[, problem]`. */
+function encodeJson(value) {
+  if (value === undefined) return [undefined, undefined]
   let json
   try {
-    json = JSON.stringify(params)
+    json = JSON.stringify(value)
   } catch (e) {
     return [undefined, e && e.message ? e.message : String(e)]
   }
-  if (json === undefined) return [undefined, `${describe(params)} has no JSON form`]
+  if (json === undefined) return [undefined, `${describe(value)} has no JSON form`]
   return [json, undefined]
 }
+
+/** A JS argument as JSON text for the core, or HError 605 when it has no JSON form. */
+function jsonArgument(value, what) {
+  const [json, problem] = encodeJson(value)
+  if (problem) throw invalid(`${what} cannot be encoded as JSON: ${problem}`)
+  return json
+}
+
+const toHError = (fields) => new HError(fields)
+const fromJson = (json) => (json === undefined || json === null ? undefined : JSON.parse(json))
+const toCurrentUser = (json) => currentUser(json)
+const toNothing = () => undefined
 
 const CLIENT_OPTIONS = {
   clientId: 'string',
@@ -78,24 +88,7 @@ const CLIENT_OPTIONS = {
   logLevel: 'any', // accepted for BaaS.init compatibility; minicloud's own log goes through setLogger
 }
 
-/** `autoLogin` in Node (no host login API): see README. */
-function autoLoginConfig(autoLogin, hasLoginCode) {
-  if (autoLogin === undefined || autoLogin === false) return { autoLogin: 'disabled' }
-  if (autoLogin === true) {
-    if (!hasLoginCode) {
-      throw invalid(
-        "autoLogin: true means silent login, which needs a loginCode hook in Node; use autoLogin: 'anonymous' or {username|email|phone, password}",
-      )
-    }
-    return { autoLogin: 'silent' }
-  }
-  if (autoLogin === 'silent' || autoLogin === 'anonymous') return { autoLogin }
-  if (isPlainObject(autoLogin)) return { autoLogin: 'password', autoLoginCredentials: JSON.stringify(autoLogin) }
-  throw invalid(
-    `autoLogin must be false, true, 'silent', 'anonymous' or {username|email|phone, password}, got ${describe(autoLogin)}`,
-  )
-}
-
+/** The JS options as the core's config: type-checked values; `autoLogin` as JSON text for the core's parser. */
 function nativeConfig(options) {
   if (!isPlainObject(options)) throw invalid(`Client options must be an object, got ${describe(options)}`)
   if (typeof options.clientId !== 'string') throw invalid(`clientID must be a string, got ${describe(options.clientId)}`)
@@ -107,18 +100,9 @@ function nativeConfig(options) {
     if (typeof value !== type) throw invalid(`${key} must be a ${type}, got ${describe(value)}`)
     config[key] = value
   }
-  Object.assign(config, autoLoginConfig(options.autoLogin, typeof options.loginCode === 'function'))
-  if (config.loginCode) {
-    const hook = config.loginCode
-    config.loginCode = () =>
-      Promise.resolve()
-        .then(() => hook())
-        .then((code) => {
-          if (typeof code !== 'string') throw new TypeError(`loginCode must resolve to a string, got ${describe(code)}`)
-          return code
-        })
-  }
-  delete config.logLevel
+  delete config.loginCode
+  config.autoLoginJson = jsonArgument(options.autoLogin, 'autoLogin')
+  config.hasLoginCode = typeof options.loginCode === 'function'
   return config
 }
 
@@ -140,18 +124,39 @@ function invokeOptions(options) {
   return options
 }
 
-/** A 知晓云 client: several can live in one process, each with its own session and connection pool. */
+/**
+ * A 知晓云 client: several can live in one process, each with its own session and connections. Its calls run
+ * on the event loop: the core's protocol machine decides each step, Node's own HTTP client sends.
+ */
 class Client {
   constructor(options) {
-    const native_ = new native.NativeClient(nativeConfig(options))
-    const error = native_.initError()
+    const config = nativeConfig(options)
+    const machine = new native.NativeMachine(config)
+    const error = machine.initError()
     if (error) throw new HError(error)
-    this._native = native_
+    this._machine = machine
+    const hook = options.loginCode
+    this._driver = new Driver(machine, new Transport(), { loginCode: hook })
   }
 
   /** The `X-Hydrogen-Client-Version` header this client sends. */
   get clientVersion() {
-    return this._native.clientVersion
+    return this._machine.clientVersion
+  }
+
+  /**
+   * Starts a call on the machine (`start` returns its id, or the error that kept it from starting) and drives
+   * it: a rejected promise for every failure, never a throw.
+   */
+  _run(start, convert, signal) {
+    let id
+    try {
+      id = start()
+    } catch (e) {
+      return Promise.reject(e instanceof HError ? e : invalid(e && e.message ? e.message : String(e)))
+    }
+    if (typeof id !== 'number') return Promise.reject(new HError(id))
+    return this._driver.run(id, convert, toHError, signal)
   }
 
   /** Runs a cloud function; resolves to the server's body (`{code, data, error}` or `{status: 'ok'}`). */
@@ -174,61 +179,68 @@ class Client {
     return this._call(name, params, opts.sync, opts.timeoutMs, opts.signal, deprecated)
   }
 
-  async _call(name, params, sync, timeoutMs, signal, deprecated) {
-    const [json, problem] = encodeParams(params)
-    let token
-    let onAbort
-    if (signal) {
-      token = new native.CancelToken()
-      if (signal.aborted) token.cancel()
-      else {
-        onAbort = () => token.cancel()
-        signal.addEventListener('abort', onAbort, { once: true })
-      }
-    }
-    try {
-      return settle(await this._native.invoke(name, json, problem, sync, timeoutMs, token, deprecated))
-    } finally {
-      if (onAbort) signal.removeEventListener('abort', onAbort)
-    }
+  _call(name, params, sync, timeoutMs, signal, deprecated) {
+    const [json, problem] = encodeJson(params)
+    return this._run(() => this._machine.invoke(name, json, problem, sync, timeoutMs, deprecated), fromJson, signal)
   }
 
-  /** Password login with `{username|email|phone, password}`; resolves to `{userId, isAnonymous, expiresAt, profile}`. */
-  async login(credentials) {
-    return settle(await this._native.login(credentialsJson(credentials, 'login')))
+  /** Password login with `{username|email|phone, password}`; resolves to the `CurrentUser`. */
+  login(credentials) {
+    return this._run(() => this._machine.login(credentialsJson(credentials, 'login'), false), toCurrentUser)
   }
 
-  /** Registers a user with `{username|email|phone, password}` and signs them in. */
-  async register(credentials) {
-    return settle(await this._native.register(credentialsJson(credentials, 'register')))
+  /** Registers a user with `{username|email|phone, password}` and signs them in; resolves to the `CurrentUser`. */
+  register(credentials) {
+    return this._run(() => this._machine.login(credentialsJson(credentials, 'register'), true), toCurrentUser)
   }
 
   /** SMS login: `loginWithSmsVerificationCode(phone, code, {createUser = true})`. */
-  async loginWithSmsVerificationCode(phone, code, options) {
-    if (typeof phone !== 'string') throw invalid(`phone must be a string, got ${describe(phone)}`)
-    if (typeof code !== 'string') throw invalid(`verification code must be a string, got ${describe(code)}`)
-    const createUser = booleanOption(options, 'createUser', true)
-    return settle(await this._native.loginWithSms(phone, code, createUser))
+  loginWithSmsVerificationCode(phone, code, options) {
+    return this._run(() => {
+      if (typeof phone !== 'string') throw invalid(`phone must be a string, got ${describe(phone)}`)
+      if (typeof code !== 'string') throw invalid(`verification code must be a string, got ${describe(code)}`)
+      return this._machine.loginWithSms(phone, code, booleanOption(options, 'createUser', true))
+    }, toCurrentUser)
   }
 
   /** Anonymous login: a temporary user. */
-  async anonymousLogin() {
-    return settle(await this._native.anonymousLogin())
+  anonymousLogin() {
+    return this._run(() => this._machine.anonymousLogin(), toCurrentUser)
   }
 
-  /** Silent login with the `loginCode` hook's code (HError 611 on platforms without silent login). */
-  async silentLogin(options) {
-    return settle(await this._native.silentLogin(booleanOption(options, 'createUser', true)))
+  /**
+   * Silent login with the `loginCode` hook's code, `{createUser = true, withUnionID = false}`. With a live session
+   * it sends nothing and resolves the current user, as the official SDK does. HError 611 where the platform has
+   * no silent login (`node`, `web`).
+   */
+  silentLogin(options) {
+    return this._run(() => this._machine.silentLogin(undefined, jsonArgument(options, 'silentLogin options')), toCurrentUser)
+  }
+
+  /**
+   * The official `loginWithWechat(authData, {createUser = true, withUnionID = false, syncUserProfile})`: silent login
+   * as `silentLogin`. An `authData` with `detail` (a phone-number or user-info authorization) is HError 611.
+   */
+  loginWithWechat(authData, options) {
+    return this._run(
+      () => this._machine.silentLogin(jsonArgument(authData, 'authData'), jsonArgument(options, 'loginWithWechat options')),
+      toCurrentUser,
+    )
+  }
+
+  /** The signed-in user's profile from the server (the official `getCurrentUser`); HError 604 without a live session. */
+  getCurrentUser() {
+    return this._run(() => this._machine.getCurrentUser(), toCurrentUser)
   }
 
   /** Destroys the session on the server, then forgets it locally. */
-  async logout() {
-    settle(await this._native.logout())
+  logout() {
+    return this._run(() => this._machine.logout(), toNothing)
   }
 
   /** Forgets the session locally (the official SDK's keys). */
   clearSession() {
-    const error = this._native.clearSession()
+    const error = this._machine.clearSession()
     if (error) throw new HError(error)
   }
 }
@@ -313,6 +325,8 @@ const BaaS = {
     ),
     anonymousLogin: withClient((client) => client.anonymousLogin()),
     silentLogin: withClient((client, options) => client.silentLogin(options)),
+    loginWithWechat: withClient((client, authData, options) => client.loginWithWechat(authData, options)),
+    getCurrentUser: withClient((client) => client.getCurrentUser()),
     logout: withClient((client) => client.logout()),
   },
   /** Forgets the session locally; HError 602 before `init`. */
@@ -353,7 +367,7 @@ class WeChatCloud {
     for (const key of ['appId', 'appSecret', 'env']) {
       if (typeof options[key] !== 'string') throw wechatInvalid(`${key} must be a string, got ${describe(options[key])}`)
     }
-    this._native = new native.NativeWeChatCloud({
+    const machine = new native.NativeWeChatMachine({
       appId: options.appId,
       appSecret: options.appSecret,
       env: options.env,
@@ -361,29 +375,26 @@ class WeChatCloud {
       tokenMode: options.tokenMode,
       timeoutMs: options.timeoutMs,
     })
-    const error = this._native.initError()
+    const error = machine.initError()
     if (error) throw new WeChatError(error)
+    this._machine = machine
+    this._driver = new Driver(machine, new Transport())
   }
 
   /**
    * Runs cloud function `name` with `event` (any JSON value; `{}` when omitted) and resolves to its return value
    * (`resp_data` decoded). `{signal}` cancels the call (a WeChatError of kind `cancelled`).
    */
-  async invokeCloudFunction(name, event, options = {}) {
-    if (typeof name !== 'string') throw wechatInvalid(`function name must be a string, got ${describe(name)}`)
-    const [json, problem] = encodeParams(event)
-    if (problem) throw wechatInvalid(`event cannot be encoded as JSON: ${problem}`)
-    const signal = options && options.signal
-    let token
-    if (signal) {
-      token = new native.CancelToken()
-      if (signal.aborted) token.cancel()
-      else signal.addEventListener('abort', () => token.cancel(), { once: true })
-    }
-    const outcome = await this._native.invokeCloudFunction(name, json, token)
-    if (outcome.error) throw new WeChatError(outcome.error)
-    return JSON.parse(outcome.result)
+  invokeCloudFunction(name, event, options = {}) {
+    if (typeof name !== 'string') return Promise.reject(wechatInvalid(`function name must be a string, got ${describe(name)}`))
+    const [json, problem] = encodeJson(event)
+    if (problem) return Promise.reject(wechatInvalid(`event cannot be encoded as JSON: ${problem}`))
+    const id = this._machine.invokeCloudFunction(name, json)
+    if (typeof id !== 'number') return Promise.reject(new WeChatError(id))
+    return this._driver.run(id, fromJson, toWeChatError, options && options.signal)
   }
 }
 
-module.exports = { BaaS, Client, HError, WeChatCloud, WeChatError, setLogger }
+const toWeChatError = (fields) => new WeChatError(fields)
+
+module.exports = { BaaS, Client, CurrentUser, HError, WeChatCloud, WeChatError, setLogger }

@@ -1,15 +1,18 @@
-//! `WeChatCloud`: WeChat cloud's server-side `invokeCloudFunction` with a managed access_token, delegated to
-//! [`minicloud_core::wechat`]. (Server-side only: an app secret must never ship inside a client.)
+//! [`NativeWeChatMachine`]: the core's WeChat `invokeCloudFunction` machine ([`WeChatMachine`]: the
+//! access_token cache and its one fetch, the errcode rules, backoff) for the JS event-loop driver, the same
+//! way [`NativeMachine`](crate::machine::NativeMachine) serves the 知晓云 client. (Server-side only: an app
+//! secret must never ship inside a client.)
 
-use minicloud_core::cancellable;
-use minicloud_core::wechat::{TokenMode, WeChatCloud, WeChatConfig, WeChatError, WeChatErrorKind};
-use napi::bindgen_prelude::PromiseRaw;
-use napi::Env;
+use minicloud_core::machine::wechat::{WeChatMachine, WeChatOp};
+use minicloud_core::machine::Now;
+use minicloud_core::wechat::{AccessToken, TokenMode, WeChatConfig, WeChatError, WeChatErrorKind};
+use napi::bindgen_prelude::{Either, Uint8ArraySlice};
 use napi_derive::napi;
 
-use super::CancelToken;
+use crate::step::{call_id, Clock, NativeAction, Outputs};
+use crate::NativeError;
 
-/// The configuration of a [`NativeWeChatCloud`], as the JS wrapper passes it.
+/// The configuration of a [`NativeWeChatMachine`], as the JS wrapper passes it.
 #[napi(object, object_to_js = false)]
 pub struct NativeWeChatConfig {
     /// The mini-program's app ID.
@@ -22,7 +25,7 @@ pub struct NativeWeChatConfig {
     pub base_url: Option<String>,
     /// `"stable"` (default) or `"classic"`.
     pub token_mode: Option<String>,
-    /// Time limit of each request, in milliseconds.
+    /// Time limit of a whole call, in milliseconds.
     pub timeout_ms: Option<f64>,
 }
 
@@ -49,25 +52,22 @@ impl From<&WeChatError> for NativeWeChatError {
             errmsg: e.errmsg.clone(),
             kind: e.kind.as_str().to_owned(),
             retryable: e.retryable(),
-            message: e.to_string(),
+            message: e.describe(),
         }
     }
 }
 
-/// What a WeChat call ended with: `result` (the decoded `resp_data` as JSON text) or `error`.
-#[napi(object)]
-pub struct WeChatOutcome {
-    /// `resp_data` decoded, as JSON text.
-    pub result: Option<String>,
-    /// The error, when the call failed.
-    pub error: Option<NativeWeChatError>,
+fn invalid(text: impl AsRef<str>) -> WeChatError {
+    WeChatError::local(WeChatErrorKind::InvalidArgument, text)
 }
 
-fn invalid(text: impl std::fmt::Display) -> WeChatError {
-    WeChatError::local(WeChatErrorKind::InvalidArgument, text.to_string())
+/// The core's invalid-argument `WeChatError` for a value the JS wrapper cannot convert.
+#[napi(catch_unwind)]
+pub fn wechat_invalid_argument(text: String) -> NativeWeChatError {
+    NativeWeChatError::from(&invalid(text))
 }
 
-fn build(config: NativeWeChatConfig) -> Result<WeChatCloud, WeChatError> {
+fn build(config: NativeWeChatConfig) -> Result<WeChatMachine, WeChatError> {
     let mut core = WeChatConfig::new(config.app_id, config.app_secret, config.env);
     if let Some(url) = config.base_url {
         core = core.with_base_url(url);
@@ -81,61 +81,126 @@ fn build(config: NativeWeChatConfig) -> Result<WeChatCloud, WeChatError> {
         // The core's one rule for time limits.
         core.timeout = minicloud_core::limits::time_limit("timeoutMs", ms).map_err(|e| invalid(e.message()))?;
     }
-    WeChatCloud::builder(core).build()
+    WeChatMachine::new(core.to_machine())
 }
 
-/// The core's invalid-argument `WeChatError` for a value the JS wrapper cannot convert.
-#[napi(catch_unwind)]
-pub fn wechat_invalid_argument(text: String) -> NativeWeChatError {
-    NativeWeChatError::from(&invalid(text))
+fn wechat_error(e: &WeChatError) -> Either<NativeError, NativeWeChatError> {
+    Either::B(e.into())
 }
 
-/// A WeChat cloud client (the native half of the JS `WeChatCloud` class).
+/// The core's WeChat machine, driven step by step from JS (the native half of the JS `WeChatCloud`).
 #[napi]
-pub struct NativeWeChatCloud {
-    client: Result<WeChatCloud, WeChatError>,
+pub struct NativeWeChatMachine {
+    machine: Result<WeChatMachine, WeChatError>,
+    outputs: Outputs,
+    clock: Clock,
 }
 
 #[napi]
-impl NativeWeChatCloud {
-    /// Builds a client; a bad configuration is reported by [`NativeWeChatCloud::init_error`].
+impl NativeWeChatMachine {
+    /// Builds the machine; a bad configuration is reported by [`NativeWeChatMachine::init_error`].
     #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeWeChatConfig) -> Self {
-        NativeWeChatCloud { client: build(config) }
+        NativeWeChatMachine { machine: build(config), outputs: Outputs::new(None), clock: Clock::new(None) }
     }
 
-    /// The configuration error, if the client could not be built.
+    /// The configuration error, if the machine could not be built.
     #[napi(catch_unwind)]
     pub fn init_error(&self) -> Option<NativeWeChatError> {
-        self.client.as_ref().err().map(NativeWeChatError::from)
+        self.machine.as_ref().err().map(NativeWeChatError::from)
     }
 
-    /// `invokeCloudFunction(name, event)`: `event_json` is the event as JSON text (`{}` when absent).
-    #[napi(ts_return_type = "Promise<WeChatOutcome>", catch_unwind)]
-    pub fn invoke_cloud_function<'env>(
-        &self,
-        env: &'env Env,
+    /// Starts `invokeCloudFunction(name, event)`: `event_json` is the event as JSON text (`{}` when absent).
+    /// Bad arguments end the call at its first `next`.
+    #[napi(catch_unwind)]
+    pub fn invoke_cloud_function(
+        &mut self,
         name: String,
         event_json: Option<String>,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, WeChatOutcome>> {
-        let client = self.client.clone();
-        let cancelled = cancel.map(CancelToken::cancelled);
-        env.spawn_future(async move {
-            let result = match client {
-                Err(e) => Err(e),
-                Ok(client) => {
-                    let run = client.invoke_cloud_function(&name, event_json.as_deref());
-                    match cancelled {
-                        Some(cancelled) => cancellable(run, cancelled).await,
-                        None => run.await,
-                    }
-                }
-            };
-            Ok(match result {
-                Ok(value) => WeChatOutcome { result: Some(value.to_string()), error: None },
-                Err(e) => WeChatOutcome { result: None, error: Some(NativeWeChatError::from(&e)) },
-            })
-        })
+    ) -> Either<f64, NativeWeChatError> {
+        let now = self.clock.now();
+        match &mut self.machine {
+            Ok(machine) => {
+                let call = machine.start(WeChatOp::InvokeCloudFunction { name, event_json }, now);
+                self.outputs.apply(|| machine.poll_output());
+                Either::A(call.get() as f64)
+            }
+            Err(e) => Either::B((&*e).into()),
+        }
+    }
+
+    /// The call's next action; a `done` result is `resp_data` decoded, as JSON text.
+    #[napi(catch_unwind)]
+    pub fn next(&mut self, call: f64) -> NativeAction {
+        let now = self.clock.now();
+        let Ok(machine) = &mut self.machine else {
+            return NativeAction::failed(Either::B(NativeWeChatError::from(&invalid("the client was not built"))));
+        };
+        let call = call_id(call);
+        let action = machine.next(call, now);
+        let deadline = machine.deadline_ms(call);
+        self.outputs.apply(|| machine.poll_output());
+        NativeAction::from_action(action, now, deadline, Some, wechat_error)
+    }
+
+    /// Feeds the answer to a `send`: the status, Node's `res.rawHeaders` and the whole body.
+    #[napi(catch_unwind)]
+    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: Vec<String>, body: Uint8ArraySlice<'_>) {
+        let response = crate::step::response(status, raw_headers, &body);
+        self.feed(|m, now| m.on_response(call_id(call), response, now));
+    }
+
+    /// Feeds the failure of a `send` (`kind` as for the 知晓云 machine).
+    #[napi(catch_unwind)]
+    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) {
+        let error = crate::step::transport_error(&kind, &message, limit);
+        self.feed(|m, now| m.on_transport_error(call_id(call), error, now));
+    }
+
+    /// Feeds the app's token service's answer to `fetchToken`: the token and its lifetime, or `failure`.
+    #[napi(catch_unwind)]
+    pub fn on_token(&mut self, call: f64, token: Option<String>, expires_in: Option<f64>, failure: Option<String>) {
+        let answer = match (token, failure) {
+            (Some(value), None) => Ok(AccessToken { value, expires_in: expires_in.unwrap_or(0.0) as i64 }),
+            (_, failure) => Err(WeChatError::local(
+                WeChatErrorKind::Config,
+                failure.unwrap_or_else(|| "no token service configured".to_owned()),
+            )),
+        };
+        self.feed(|m, now| m.on_token(call_id(call), answer, now));
+    }
+
+    /// The call's deadline timer fired.
+    #[napi(catch_unwind)]
+    pub fn on_deadline(&mut self, call: f64) {
+        if let Ok(machine) = &mut self.machine {
+            let call = call_id(call);
+            machine.on_deadline(call, self.clock.at_deadline(machine.deadline_ms(call)));
+            self.outputs.apply(|| machine.poll_output());
+        }
+    }
+
+    /// The caller cancelled the call: the machine forgets it (a token fetch it led passes to a waiting call),
+    /// and this is the error to reject it with (kind `cancelled`).
+    #[napi(catch_unwind)]
+    pub fn cancel(&mut self, call: f64) -> NativeWeChatError {
+        if let Ok(machine) = &mut self.machine {
+            machine.cancel(call_id(call));
+            self.outputs.apply(|| machine.poll_output());
+        }
+        (&WeChatError::cancelled()).into()
+    }
+
+    /// The parked calls that can go on now (call `next` for each), if any.
+    #[napi(catch_unwind)]
+    pub fn poll_output(&mut self) -> Option<Vec<f64>> {
+        self.outputs.take_wakes()
+    }
+
+    fn feed(&mut self, input: impl FnOnce(&mut WeChatMachine, Now)) {
+        if let Ok(machine) = &mut self.machine {
+            input(machine, self.clock.now());
+            self.outputs.apply(|| machine.poll_output());
+        }
     }
 }
