@@ -52,18 +52,67 @@ export type Credentials =
   | { email: string; password: string }
   | { phone: string; password: string }
 
-/** What a login resolves to: the signed-in user (the token stays in the session store). */
-export interface LoginResult {
-  userId: number | string | null
-  /** The user's openid on the host, when known. */
-  openid: string | null
-  /** The user's unionid, when known. */
-  unionid: string | null
-  isAnonymous: boolean
-  /** Session expiry, epoch seconds (30 s early). */
-  expiresAt: number | null
-  /** The user's attributes (`id`, `openid`, `nickname`, ...): what the official current-user object's `toJSON()` gives. */
-  profile: any
+/**
+ * The signed-in user every login, `silentLogin`, `loginWithWechat` and `getCurrentUser` resolves to: the official
+ * SDK's current-user object (its own properties, `toJSON()`, `get()`) with minicloud's fields beside them. Never
+ * holds the token (it stays in the session store).
+ */
+export declare class CurrentUser {
+  // The official object's own properties: the profile's built-in fields (when the profile has them) and every
+  // `_`-prefixed one (`_anonymous`, ...), `user_id` and `session_expires_at`.
+  readonly id?: number | string
+  readonly nickname?: string | null
+  readonly avatar?: string | null
+  readonly gender?: number | null
+  readonly country?: string | null
+  readonly province?: string | null
+  readonly city?: string | null
+  readonly language?: string | null
+  readonly is_authorized?: boolean
+  readonly created_at?: number
+  readonly created_by?: number | string
+  readonly updated_at?: number
+  /** The user id (`profile.id`), as the official object's `user_id`. */
+  readonly user_id: number | string | null
+  /** When the session expires, epoch seconds (30 s early), as the official object's `session_expires_at`. */
+  readonly session_expires_at: number | null
+  readonly [field: `_${string}`]: unknown
+  // minicloud's, always present.
+  /** The user id (the same as `user_id`). */
+  readonly userId: number | string | null
+  /** The user's openid on the host, or null when unknown. */
+  readonly openid: string | null
+  /** The user's unionid, or null when unknown. */
+  readonly unionid: string | null
+  /** Whether the user is an anonymous temporary user. */
+  readonly isAnonymous: boolean
+  /** Session expiry, epoch seconds (the same as `session_expires_at`). */
+  readonly expiresAt: number | null
+  /** The user's attributes: what `toJSON()` returns. */
+  readonly profile: Record<string, unknown>
+  /** The user's attributes (`id`, `openid`, `nickname`, custom fields ...), as the official `toJSON()`. */
+  toJSON(): Record<string, unknown>
+  /** One attribute of the user, as the official `get(key)`. */
+  get(key: string): unknown
+}
+
+/** What a login resolves to (the name of earlier versions). */
+export type LoginResult = CurrentUser
+
+/** Options of `silentLogin` and `loginWithWechat` (the official ones). */
+export interface SilentLoginOptions {
+  /** Create the user when the host account is new (default `true`). */
+  createUser?: boolean
+  /** Log in by unionid (wx `login_with_unionid`, default `false`). */
+  withUnionID?: boolean
+}
+
+/** Options of the official `loginWithWechat(authData, options)`. */
+export interface LoginWithWechatOptions extends SilentLoginOptions {
+  /** Accepted for the official signature; it matters only to user-info logins, which minicloud does not do (611). */
+  syncUserProfile?: 'overwrite' | 'setnx' | 'false' | false
+  /** Accepted for the official signature. */
+  code?: string
 }
 
 /**
@@ -122,7 +171,7 @@ export interface InvokeOptions {
   signal?: AbortSignal
 }
 
-/** A 知晓云 client; several can live in one process, each with its own session and connection pool. */
+/** A 知晓云 client; several can live in one process, each with its own session and connections. Calls run on the event loop. */
 export declare class Client {
   constructor(options: ClientOptions)
   /** The `X-Hydrogen-Client-Version` header value this client sends. */
@@ -130,11 +179,16 @@ export declare class Client {
   invoke(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
   /** @deprecated use `invoke` */
   invokeFunction(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
-  login(credentials: Credentials): Promise<LoginResult>
-  register(credentials: Credentials): Promise<LoginResult>
-  loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<LoginResult>
-  anonymousLogin(): Promise<LoginResult>
-  silentLogin(options?: { createUser?: boolean }): Promise<LoginResult>
+  login(credentials: Credentials): Promise<CurrentUser>
+  register(credentials: Credentials): Promise<CurrentUser>
+  loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<CurrentUser>
+  anonymousLogin(): Promise<CurrentUser>
+  /** Silent login with the `loginCode` hook's code; with a live session it sends nothing and resolves the current user. */
+  silentLogin(options?: SilentLoginOptions): Promise<CurrentUser>
+  /** The official `loginWithWechat(authData, options)`: silent login; `authData.detail` (user-info or phone login) is HError 611. */
+  loginWithWechat(authData?: { detail?: unknown } | null, options?: LoginWithWechatOptions): Promise<CurrentUser>
+  /** The signed-in user's profile from the server; HError 604 without a live session. */
+  getCurrentUser(): Promise<CurrentUser>
   logout(): Promise<void>
   clearSession(): void
 }
@@ -146,11 +200,13 @@ export declare const BaaS: {
   /** @deprecated use `invoke` */
   invokeFunction(functionName: string, params?: unknown, sync?: boolean): Promise<InvokeResult>
   auth: {
-    login(credentials: Credentials): Promise<LoginResult>
-    register(credentials: Credentials): Promise<LoginResult>
-    loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<LoginResult>
-    anonymousLogin(): Promise<LoginResult>
-    silentLogin(options?: { createUser?: boolean }): Promise<LoginResult>
+    login(credentials: Credentials): Promise<CurrentUser>
+    register(credentials: Credentials): Promise<CurrentUser>
+    loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<CurrentUser>
+    anonymousLogin(): Promise<CurrentUser>
+    silentLogin(options?: SilentLoginOptions): Promise<CurrentUser>
+    loginWithWechat(authData?: { detail?: unknown } | null, options?: LoginWithWechatOptions): Promise<CurrentUser>
+    getCurrentUser(): Promise<CurrentUser>
     logout(): Promise<void>
   }
   clearSession(): void

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by scripts/test-node.sh: the package's types accept real usage and
 // reject misuse (the @ts-expect-error lines fail the check if they ever type-check).
-import { BaaS, Client, HError, WeChatCloud, WeChatError, setLogger, type InvokeResult, type LogLevel, type LoginResult } from 'minicloud'
+import { BaaS, Client, CurrentUser, HError, WeChatCloud, WeChatError, setLogger, type InvokeResult, type LogLevel, type LoginResult } from 'minicloud'
 import * as native from 'minicloud/native'
 
 async function wechat(): Promise<void> {
@@ -28,6 +28,16 @@ async function main(): Promise<void> {
   const user: LoginResult = await BaaS.auth.login({ username: 'allen', password: 'pw' })
   const anon: boolean = user.isAnonymous
   await BaaS.auth.loginWithSmsVerificationCode('13800000000', '123456', { createUser: false })
+  const wechat: CurrentUser = await BaaS.auth.loginWithWechat(null, { createUser: false, withUnionID: true, syncUserProfile: 'overwrite' })
+  const current: CurrentUser = await BaaS.auth.getCurrentUser()
+  const id: number | string | null = current.user_id
+  const nickname: string | null | undefined = wechat.nickname
+  const attributes: Record<string, unknown> = current.toJSON()
+  const score: unknown = current.get('score')
+  const anonymousFlag: unknown = current._anonymous
+  void [id, nickname, attributes, score, anonymousFlag]
+  // @ts-expect-error: options come second, after authData
+  await BaaS.auth.loginWithWechat({ createUser: false }, true)
   await BaaS.auth.logout()
   BaaS.clearSession()
 
@@ -60,9 +70,10 @@ async function main(): Promise<void> {
   // @ts-expect-error: credentials need a password
   await client.login({ username: 'allen' })
 
-  const nativeClient = new native.NativeClient({ clientId: 'app' })
-  const outcome: native.Outcome = await nativeClient.invoke('f', '{}', null, undefined)
-  void [code, anon, version, outcome]
+  const machine = new native.NativeMachine({ clientId: 'app' })
+  const started: number | native.NativeError = machine.invoke('f', '{}', null, undefined, null, false)
+  const action: native.NativeAction = machine.next(typeof started === 'number' ? started : 0)
+  void [code, anon, version, action]
 }
 
 const quiet: LogLevel = 'error'
