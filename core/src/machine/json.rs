@@ -286,25 +286,33 @@ impl Writer {
 /// serde_json write it.
 pub fn push_string(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let n = c as usize;
-                out.push_str("\\u00");
-                out.push(char::from(HEX.get(n >> 4).copied().unwrap_or(b'0')));
-                out.push(char::from(HEX.get(n & 0xf).copied().unwrap_or(b'0')));
-            }
-            c => out.push(c),
+    // Every byte to escape is ASCII, so the text between two of them is whole characters: copied in one go.
+    let mut copied = 0;
+    for (i, byte) in value.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(value.get(copied..i).unwrap_or_default());
+        copied = i + 1;
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(byte & 0xf)).copied().unwrap_or(b'0')));
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(value.get(copied..).unwrap_or_default());
     out.push('"');
 }
 
@@ -809,6 +817,8 @@ mod tests {
     #[test]
     fn strings_are_escaped_like_json_stringify() {
         assert_eq!(string("a\"b\\c\n\u{1}é🚀/"), r#""a\"b\\c\n\u0001é🚀/""#);
+        assert_eq!(string("\u{8}\u{c}\t\r\u{1f}末尾"), r#""\b\f\t\r\u001f末尾""#);
+        assert_eq!(string("纯文本 plain"), r#""纯文本 plain""#);
     }
 
     #[test]
