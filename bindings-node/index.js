@@ -66,8 +66,7 @@ function jsonArgument(value, what) {
 }
 
 const toHError = (fields) => new HError(fields)
-const fromJson = (json) => (json === undefined || json === null ? undefined : JSON.parse(json))
-const toCurrentUser = (json) => currentUser(json)
+const asIs = (value) => value
 const toNothing = () => undefined
 
 const CLIENT_OPTIONS = {
@@ -145,18 +144,17 @@ class Client {
   }
 
   /**
-   * Starts a call on the machine (`start` returns its id, or the error that kept it from starting) and drives
-   * it: a rejected promise for every failure, never a throw.
+   * Starts a call on the machine (`start` answers its first action) and drives it: a rejected promise for every
+   * failure, never a throw.
    */
   _run(start, convert, signal) {
-    let id
+    let first
     try {
-      id = start()
+      first = start()
     } catch (e) {
       return Promise.reject(e instanceof HError ? e : invalid(e && e.message ? e.message : String(e)))
     }
-    if (typeof id !== 'number') return Promise.reject(new HError(id))
-    return this._driver.run(id, convert, toHError, signal)
+    return this._driver.run(first, convert, toHError, signal)
   }
 
   /** Runs a cloud function; resolves to the server's body (`{code, data, error}` or `{status: 'ok'}`). */
@@ -181,17 +179,18 @@ class Client {
 
   _call(name, params, sync, timeoutMs, signal, deprecated) {
     const [json, problem] = encodeJson(params)
-    return this._run(() => this._machine.invoke(name, json, problem, sync, timeoutMs, deprecated), fromJson, signal)
+    const first = this._machine.invoke(name, json, problem, sync, timeoutMs, deprecated)
+    return this._driver.run(first, asIs, toHError, signal)
   }
 
   /** Password login with `{username|email|phone, password}`; resolves to the `CurrentUser`. */
   login(credentials) {
-    return this._run(() => this._machine.login(credentialsJson(credentials, 'login'), false), toCurrentUser)
+    return this._run(() => this._machine.login(credentialsJson(credentials, 'login'), false), currentUser)
   }
 
   /** Registers a user with `{username|email|phone, password}` and signs them in; resolves to the `CurrentUser`. */
   register(credentials) {
-    return this._run(() => this._machine.login(credentialsJson(credentials, 'register'), true), toCurrentUser)
+    return this._run(() => this._machine.login(credentialsJson(credentials, 'register'), true), currentUser)
   }
 
   /** SMS login: `loginWithSmsVerificationCode(phone, code, {createUser = true})`. */
@@ -200,12 +199,12 @@ class Client {
       if (typeof phone !== 'string') throw invalid(`phone must be a string, got ${describe(phone)}`)
       if (typeof code !== 'string') throw invalid(`verification code must be a string, got ${describe(code)}`)
       return this._machine.loginWithSms(phone, code, booleanOption(options, 'createUser', true))
-    }, toCurrentUser)
+    }, currentUser)
   }
 
   /** Anonymous login: a temporary user. */
   anonymousLogin() {
-    return this._run(() => this._machine.anonymousLogin(), toCurrentUser)
+    return this._run(() => this._machine.anonymousLogin(), currentUser)
   }
 
   /**
@@ -214,7 +213,7 @@ class Client {
    * no silent login (`node`, `web`).
    */
   silentLogin(options) {
-    return this._run(() => this._machine.silentLogin(undefined, jsonArgument(options, 'silentLogin options')), toCurrentUser)
+    return this._run(() => this._machine.silentLogin(undefined, jsonArgument(options, 'silentLogin options')), currentUser)
   }
 
   /**
@@ -224,13 +223,13 @@ class Client {
   loginWithWechat(authData, options) {
     return this._run(
       () => this._machine.silentLogin(jsonArgument(authData, 'authData'), jsonArgument(options, 'loginWithWechat options')),
-      toCurrentUser,
+      currentUser,
     )
   }
 
   /** The signed-in user's profile from the server (the official `getCurrentUser`); HError 604 without a live session. */
   getCurrentUser() {
-    return this._run(() => this._machine.getCurrentUser(), toCurrentUser)
+    return this._run(() => this._machine.getCurrentUser(), currentUser)
   }
 
   /** Destroys the session on the server, then forgets it locally. */
@@ -389,9 +388,8 @@ class WeChatCloud {
     if (typeof name !== 'string') return Promise.reject(wechatInvalid(`function name must be a string, got ${describe(name)}`))
     const [json, problem] = encodeJson(event)
     if (problem) return Promise.reject(wechatInvalid(`event cannot be encoded as JSON: ${problem}`))
-    const id = this._machine.invokeCloudFunction(name, json)
-    if (typeof id !== 'number') return Promise.reject(new WeChatError(id))
-    return this._driver.run(id, fromJson, toWeChatError, options && options.signal)
+    const first = this._machine.invokeCloudFunction(name, json)
+    return this._driver.run(first, asIs, toWeChatError, options && options.signal)
   }
 }
 

@@ -22,9 +22,9 @@ class CurrentUser {
   }
 }
 
-/** The current user from the core's JSON text of its own properties. */
-function currentUser(json) {
-  return Object.assign(new CurrentUser(), JSON.parse(json))
+/** The current user from its own properties (the core's `CurrentUser::js_object_json`, parsed). */
+function currentUser(properties) {
+  return Object.assign(new CurrentUser(), properties)
 }
 
 module.exports = { CurrentUser, currentUser }

@@ -3,20 +3,30 @@
 // Rust core, reached through synchronous napi calls) decides everything; this file performs what it asks —
 // an HTTP exchange with Node's own client, the app's `loginCode` hook, a wait — and feeds the outcome back:
 //
-//   start → next → perform the action → feed its outcome → next → … → done
+//   start → action → perform it → feed its outcome → next action → … → DONE
 //
-// Each call has one timer, set to the call's deadline at its first action and cleared when it ends; when it
-// fires, the machine ends the call (601 `timeout`) and whatever the call was doing is abandoned (a request's
-// connection is closed). An `AbortSignal` cancels the call in the machine and closes its connection. A call
-// parked behind another call's login or token fetch goes on when the machine says so (`pollOutput`).
+// Starting a call and feeding an outcome both answer the call's next action (as JSON text: one `JSON.parse`
+// makes the whole action), so a plain invoke is two calls into Rust. Each call has one timer, set to the call's deadline at its first action and cleared when it
+// ends; when it fires, the machine ends the call (601 `timeout`) and whatever the call was doing is abandoned
+// (a request's connection is closed). An `AbortSignal` cancels the call in the machine and closes its
+// connection. A call parked behind another call's login or token fetch (`WAIT`) goes on when an action's
+// `wake` names it (or `pollOutput`, after a cancel).
+
+// What an action asks for: the numbers of `src/step.rs` (`kind`).
+const SEND = 1
+const LOGIN_CODE = 2
+const CHECK_OFFLINE = 3
+const FETCH_TOKEN = 4
+const SLEEP = 5
+const WAIT = 6
 
 /** The words of a hook's failure. */
 function reason(error) {
   return error && error.message ? error.message : String(error)
 }
 
-/** What a parked call or a call waiting for a hook holds instead of a request: nothing to close. */
-const NOTHING = { destroy() {} }
+/** What a parked call holds instead of a request: nothing to close. */
+const PARKED = { destroy() {} }
 
 /** Drives the calls of one machine. */
 class Driver {
@@ -30,66 +40,80 @@ class Driver {
     this.transport = transport
     this.hooks = hooks
     this.parked = new Map()
+    this.woken = []
     this.waking = false
   }
 
   /**
-   * Drives the started call `id` to its end: resolves to `convert(resultJson)`, or rejects with `fail(fields)`
-   * (the core's error fields). `signal` cancels it; an already aborted signal sends nothing.
+   * Drives a call from the first action its start answered (JSON text) to its end: resolves to
+   * `convert(result)`, or rejects with `fail(fields)` (the core's error fields). `signal` cancels it; an already
+   * aborted signal sends nothing.
    */
-  run(id, convert, fail, signal) {
+  run(firstJson, convert, fail, signal) {
+    const first = JSON.parse(firstJson)
     return new Promise((resolve, reject) => {
-      const call = { id, convert, fail, resolve, reject, timer: null, pending: null, ended: false, signal, onAbort: null }
+      const call = { id: first.call, convert, fail, resolve, reject, timer: null, pending: null, ended: false, signal, onAbort: null }
       if (signal) {
-        if (signal.aborted) return this.cancel(call)
+        if (signal.aborted && first.call !== undefined) {
+          this.take(first)
+          return this.cancel(call)
+        }
         call.onAbort = () => this.cancel(call)
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
-      this.step(call)
+      this.perform(call, first)
       this.wake()
     })
   }
 
-  /** Asks for the call's next actions and performs them until one has to wait for I/O, a timer or another call. */
-  step(call) {
+  /** Performs the call's action, and the ones the machine answers at once, until one waits for I/O or time. */
+  perform(call, action) {
     const machine = this.machine
     for (;;) {
-      const action = machine.next(call.id)
-      if (call.timer === null && action.deadlineInMs !== undefined && action.deadlineInMs !== null) {
+      this.take(action)
+      if (call.timer === null && action.deadlineInMs != null) {
         call.timer = setTimeout(expire, action.deadlineInMs, this, call)
       }
       switch (action.kind) {
-        case 'send':
-          this.send(call, action)
+        case SEND:
+          call.pending = this.transport.send(action, this, call)
           return
-        case 'loginCode':
+        case LOGIN_CODE:
           if (!this.hooks.loginCode) {
-            machine.onLoginCode(call.id, undefined, undefined)
+            action = JSON.parse(machine.onLoginCode(call.id, undefined, undefined))
             continue
           }
-          this.await(call, Promise.resolve().then(this.hooks.loginCode).then(checkCode), (code) =>
-            machine.onLoginCode(call.id, code, undefined), (e) => machine.onLoginCode(call.id, undefined, `loginCode hook failed: ${reason(e)}`))
+          this.await(
+            call,
+            Promise.resolve().then(this.hooks.loginCode).then(checkCode),
+            (code) => machine.onLoginCode(call.id, code, undefined),
+            (error) => machine.onLoginCode(call.id, undefined, `loginCode hook failed: ${reason(error)}`),
+          )
           return
-        case 'checkOffline':
+        case CHECK_OFFLINE:
           // Node has no host network state: a failed exchange is never "offline" (601, not 600).
-          machine.onOffline(call.id, false)
+          action = JSON.parse(machine.onOffline(call.id, false))
           continue
-        case 'fetchToken':
+        case FETCH_TOKEN:
           if (!this.hooks.fetchToken) {
-            machine.onToken(call.id, undefined, undefined, undefined)
+            action = JSON.parse(machine.onToken(call.id, undefined, undefined, undefined))
             continue
           }
-          this.await(call, Promise.resolve(action.forceRefresh).then(this.hooks.fetchToken), (token) =>
-            machine.onToken(call.id, token.accessToken, token.expiresIn, undefined), (e) => machine.onToken(call.id, undefined, undefined, reason(e)))
+          this.await(
+            call,
+            Promise.resolve(action.forceRefresh).then(this.hooks.fetchToken),
+            (token) => machine.onToken(call.id, token.accessToken, token.expiresIn, undefined),
+            (error) => machine.onToken(call.id, undefined, undefined, reason(error)),
+          )
           return
-        case 'sleep': {
-          const pending = { timer: null, destroy() { clearTimeout(this.timer) } }
-          pending.timer = setTimeout(() => this.resume(call, pending, null), action.sleepMs)
+        case SLEEP: {
+          const pending = { timer: null, destroy: () => clearTimeout(pending.timer) }
+          pending.timer = setTimeout(() => this.resume(call, pending, () => machine.next(call.id)), action.sleepMs)
           call.pending = pending
           return
         }
-        case 'wait':
-          call.pending = NOTHING
+        case WAIT:
+          call.pending = PARKED
           this.parked.set(call.id, call)
           return
         default:
@@ -99,18 +123,28 @@ class Driver {
     }
   }
 
-  /** Sends the call's request and feeds back its answer or failure. */
-  send(call, action) {
-    const machine = this.machine
-    const req = this.transport.send(
-      action,
-      (status, rawHeaders, body) => this.resume(call, req, () => machine.onResponse(call.id, status, rawHeaders, body)),
-      (kind, message, limit) => this.resume(call, req, () => machine.onTransportError(call.id, kind, message, limit)),
-    )
-    call.pending = req
+  /** Keeps the parked calls an action says can go on, for `wake`. */
+  take(action) {
+    if (action.wake) this.woken.push(...action.wake)
   }
 
-  /** Waits for a hook's promise, then feeds its value (`fed`) or its failure (`failed`). */
+  /** The answer to the call's request `req` (from the transport). */
+  answered(call, req, status, rawHeaders, body) {
+    if (call.pending !== req || call.ended) return
+    call.pending = null
+    this.perform(call, JSON.parse(this.machine.onResponse(call.id, status, rawHeaders.join('\n'), body)))
+    this.wake()
+  }
+
+  /** The failure of the call's request `req` (from the transport). */
+  failed(call, req, kind, message, limit) {
+    if (call.pending !== req || call.ended) return
+    call.pending = null
+    this.perform(call, JSON.parse(this.machine.onTransportError(call.id, kind, message, limit)))
+    this.wake()
+  }
+
+  /** Waits for a hook's promise, then feeds its value (`fed`) or its failure (`failed`); each answers the next action. */
   await(call, promise, fed, failed) {
     const pending = { destroy() {} }
     call.pending = pending
@@ -120,55 +154,45 @@ class Driver {
     )
   }
 
-  /** The outcome of `pending` arrived: feed it (unless the call moved on: deadline, cancel) and go on. */
+  /** What the call waited for (`pending`) is here: feed it (unless the call moved on: deadline, cancel) and go on. */
   resume(call, pending, feed) {
     if (call.pending !== pending || call.ended) return
     call.pending = null
-    if (feed) feed()
-    this.step(call)
+    this.perform(call, JSON.parse(feed()))
     this.wake()
   }
 
-  /** Steps every parked call the machine says can go on, until it names none. */
+  /** Goes on with every parked call the machine said can go on, until it names none. */
   wake() {
-    if (this.waking) return
+    if (this.waking || this.woken.length === 0) return
     this.waking = true
     try {
-      for (let ids = this.machine.pollOutput(); ids; ids = this.machine.pollOutput()) {
-        for (const id of ids) {
-          const call = this.parked.get(id)
-          if (call === undefined) continue
-          this.parked.delete(id)
-          call.pending = null
-          this.step(call)
-        }
+      for (let i = 0; i < this.woken.length; i++) {
+        const call = this.parked.get(this.woken[i])
+        if (call === undefined) continue
+        this.parked.delete(call.id)
+        call.pending = null
+        this.perform(call, JSON.parse(this.machine.next(call.id)))
       }
     } finally {
+      this.woken.length = 0
       this.waking = false
     }
   }
 
-  /** The call's own `done`: resolve or reject it. */
+  /** The call's `DONE`: resolve or reject it. */
   finish(call, action) {
     this.end(call)
-    if (action.error) {
-      call.reject(call.fail(action.error))
-      return
-    }
-    let value
-    try {
-      value = call.convert(action.result)
-    } catch (e) {
-      call.reject(e)
-      return
-    }
-    call.resolve(value)
+    if (action.error) call.reject(call.fail(action.error))
+    else call.resolve(call.convert(action.result))
   }
 
   /** The caller aborted: the machine forgets the call, its request's connection is closed. */
   cancel(call) {
     if (call.ended) return
     const fields = this.machine.cancel(call.id)
+    const woken = this.machine.pollOutput()
+    if (woken) this.woken.push(...woken)
     this.end(call)
     call.reject(call.fail(fields))
     this.wake()
@@ -186,22 +210,23 @@ class Driver {
   }
 }
 
-/** The call's deadline timer fired: the machine ends it (or, leading a login, ends the login for its waiters). */
+/** The call's deadline timer fired: the machine ends it (and, if it led a login, the login for its waiters). */
 function expire(driver, call) {
   call.timer = null
   if (call.ended) return
   if (call.pending !== null) call.pending.destroy()
   call.pending = null
   driver.parked.delete(call.id)
-  driver.machine.onDeadline(call.id)
-  driver.step(call)
+  driver.perform(call, JSON.parse(driver.machine.onDeadline(call.id)))
   driver.wake()
 }
 
 /** A `loginCode` hook must give a string. */
 function checkCode(code) {
   if (typeof code !== 'string') {
-    throw new TypeError(`loginCode must resolve to a string, got ${code === null ? 'null' : typeof code}`)
+    const type = typeof code
+    const got = code === null ? 'null' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`
+    throw new TypeError(`loginCode must resolve to a string, got ${got}`)
   }
   return code
 }

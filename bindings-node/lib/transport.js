@@ -18,34 +18,34 @@ class Transport {
   constructor() {
     this.httpAgent = new http.Agent({ keepAlive: true })
     this.httpsAgent = null
+    this.urls = new Map()
   }
 
   /**
-   * Sends a `send` action (`method`, `url`, `headers` as `[name, value, ...]`, `body`, `maxResponseBytes`) with
-   * `content-type: application/json`. Calls `answered(status, rawHeaders, body)` with the whole body, or
-   * `failed(kind, message, limit)`: `connect` (refused, reset, DNS, TLS, a truncated answer) or
-   * `body_too_large` (reading stops, and the connection is closed, past `maxResponseBytes`). Never calls back
-   * before it returns, and never after `destroy()` on the returned request (which closes its connection).
+   * Sends a `SEND` action (`method`, `url`, `headers` as `[name, value, ...]`, `body`, `maxResponseBytes`) with
+   * `content-type: application/json`, then calls `driver.answered(call, req, status, rawHeaders, body)` with the
+   * whole body, or `driver.failed(call, req, kind, message, limit)`: kind `connect` (refused, reset, DNS, TLS, a
+   * truncated answer) or `body_too_large` (reading stops, and the connection is closed, past
+   * `maxResponseBytes`). Never calls back before it returns; `req.destroy()` closes the connection.
    */
-  send(action, answered, failed) {
+  send(action, driver, call) {
     const secure = action.url.startsWith('https:')
-    const headers = {}
-    const list = action.headers
-    for (let i = 0; i < list.length; i += 2) headers[list[i]] = list[i + 1]
+    const agent = secure ? (this.httpsAgent ||= new https.Agent({ keepAlive: true })) : this.httpAgent
+    const req = (secure ? https : http).request(this.url(action.url), { method: action.method, agent })
+    const headers = action.headers
+    for (let i = 0; i + 1 < headers.length; i += 2) req.setHeader(headers[i], headers[i + 1])
     const body = action.body
     if (body !== undefined && body !== null) {
-      headers['content-type'] = 'application/json'
-      headers['content-length'] = Buffer.byteLength(body)
+      req.setHeader('content-type', 'application/json')
+      req.setHeader('content-length', Buffer.byteLength(body))
     }
-    const agent = secure ? (this.httpsAgent ||= new https.Agent({ keepAlive: true })) : this.httpAgent
-    const req = (secure ? https : http).request(action.url, { method: action.method, headers, agent })
     const limit = action.maxResponseBytes
     let over = false
     const fail = (kind, error) => {
       if (over) return
       over = true
       req.destroy()
-      failed(kind, failureText(error), limit)
+      driver.failed(call, req, kind, failureText(error), limit)
     }
     req.on('error', (error) => fail('connect', error))
     req.on('response', (res) => {
@@ -59,13 +59,24 @@ class Transport {
       res.on('end', () => {
         if (over) return
         over = true
-        answered(res.statusCode, res.rawHeaders, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
+        driver.answered(call, req, res.statusCode, res.rawHeaders, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
       })
       res.on('aborted', () => fail('connect', new Error('the connection closed before the whole answer arrived')))
       res.on('error', (error) => fail('connect', error))
     })
     req.end(body)
     return req
+  }
+
+  /** The parsed URL of `text` (a client sends to few URLs; parsing each request's again costs microseconds). */
+  url(text) {
+    let url = this.urls.get(text)
+    if (url === undefined) {
+      if (this.urls.size >= 64) this.urls.clear()
+      url = new URL(text)
+      this.urls.set(text, url)
+    }
+    return url
   }
 }
 

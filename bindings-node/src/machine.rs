@@ -5,14 +5,13 @@
 //! file converts JS values to its types and back.
 
 use minicloud_core::machine::StoredSession;
-use minicloud_core::machine::{json, Answer, Invoke, LoginCodeAnswer, Machine, Now, Op, SilentLogin};
+use minicloud_core::machine::{json, Answer, CallId, Invoke, LoginCodeAnswer, Machine, Now, Op, SilentLogin};
 use minicloud_core::{limits, session, AutoLogin, ClientConfig, Credentials, FileStore, HError, Platform};
-use napi::bindgen_prelude::{Either, Uint8ArraySlice};
+use napi::bindgen_prelude::Uint8ArraySlice;
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
-use crate::step::{self, call_id, Clock, NativeAction, Outputs};
-use crate::wechat::NativeWeChatError;
+use crate::step::{self, call_id, herror_json, Clock, Outputs, Step};
 use crate::NativeError;
 
 /// A client's configuration as the JS wrapper passes it (type-checked there; every value is checked again by
@@ -140,7 +139,8 @@ fn json_stand_in(value: &Unknown<'_>, what: &str, expected: &str) -> Result<Opti
     }))
 }
 
-/// The core's 知晓云 machine, driven step by step from JS (the native half of the JS `Client`).
+/// The core's 知晓云 machine, driven step by step from JS (the native half of the JS `Client`). Starting a
+/// call and feeding an outcome answer the call's next action.
 #[napi]
 pub struct NativeMachine {
     parts: Result<Parts, HError>,
@@ -167,23 +167,22 @@ impl NativeMachine {
         self.parts.as_ref().ok().map(|p| p.machine.config().client_version.clone())
     }
 
-    fn start(&mut self, op: Result<Op, HError>, timeout_ms: Option<f64>) -> Either<f64, NativeError> {
+    /// Starts `op` (with `timeout_ms` replacing its default limit) and answers its first action; an `op` that
+    /// could not be made, or a bad `timeout_ms`, is `DONE` with that error (no call).
+    fn start(&mut self, op: Result<Op, HError>, timeout_ms: Option<f64>) -> String {
         let parts = match &mut self.parts {
             Ok(parts) => parts,
-            Err(e) => return Either::B((&*e).into()),
+            Err(e) => return Step::failed(&herror_json(e)).finish(),
         };
-        let timeout = match timeout_ms.map(|ms| limits::time_limit("timeoutMs", ms)).transpose() {
-            Ok(timeout) => timeout,
-            Err(e) => return Either::B((&e).into()),
-        };
-        match op {
-            Ok(op) => {
-                let call = parts.machine.start(op, timeout, parts.clock.now());
-                let machine = &mut parts.machine;
-                parts.outputs.apply(|| machine.poll_output());
-                Either::A(call.get() as f64)
+        let timeout = timeout_ms.map(|ms| limits::time_limit("timeoutMs", ms)).transpose();
+        match (op, timeout) {
+            (Ok(op), Ok(timeout)) => {
+                let now = parts.clock.now();
+                let call = parts.machine.start(op, timeout, now);
+                let deadline = parts.machine.deadline_ms(call);
+                parts.step(call, now).first_of(call, now, deadline).finish()
             }
-            Err(e) => Either::B((&e).into()),
+            (Err(e), _) | (_, Err(e)) => Step::failed(&herror_json(&e)).finish(),
         }
     }
 
@@ -199,24 +198,15 @@ impl NativeMachine {
         sync: Unknown<'_>,
         timeout_ms: Option<f64>,
         deprecated: bool,
-    ) -> Either<f64, NativeError> {
-        let op = (|| {
-            let name = json_stand_in(&name, "function name", "a string")?.unwrap_or_else(|| "null".to_owned());
-            let sync = json_stand_in(&sync, "sync", "a boolean")?;
-            if let Some(problem) = params_problem {
-                return Err(HError::invalid_argument(format!("params cannot be encoded as JSON: {problem}")));
-            }
-            let mut invoke = Invoke::from_json_args(&name, params_json.as_deref(), sync.as_deref())?;
-            invoke.deprecated_alias = deprecated;
-            Ok(Op::Invoke(invoke))
-        })();
+    ) -> String {
+        let op = invoke_op(&name, params_json, params_problem, &sync, deprecated);
         self.start(op, timeout_ms)
     }
 
     /// Starts a password login (`register`: a registration); `credentials_json` is `{username|email|phone,
     /// password}` as JSON text.
     #[napi(catch_unwind)]
-    pub fn login(&mut self, credentials_json: String, register: bool) -> Either<f64, NativeError> {
+    pub fn login(&mut self, credentials_json: String, register: bool) -> String {
         let op =
             Credentials::from_json(&credentials_json).map(|c| if register { Op::Register(c) } else { Op::Login(c) });
         self.start(op, None)
@@ -224,24 +214,20 @@ impl NativeMachine {
 
     /// Starts an SMS login with a verification code.
     #[napi(catch_unwind)]
-    pub fn login_with_sms(&mut self, phone: String, code: String, create_user: bool) -> Either<f64, NativeError> {
+    pub fn login_with_sms(&mut self, phone: String, code: String, create_user: bool) -> String {
         self.start(Ok(Op::LoginWithSms { phone, code, create_user }), None)
     }
 
     /// Starts an anonymous login.
     #[napi(catch_unwind)]
-    pub fn anonymous_login(&mut self) -> Either<f64, NativeError> {
+    pub fn anonymous_login(&mut self) -> String {
         self.start(Ok(Op::AnonymousLogin), None)
     }
 
     /// Starts `loginWithWechat(authData, options)` / `silentLogin(options)`: both arguments as JSON text
     /// (absent when `undefined`), read by the core's rule.
     #[napi(catch_unwind)]
-    pub fn silent_login(
-        &mut self,
-        auth_data_json: Option<String>,
-        options_json: Option<String>,
-    ) -> Either<f64, NativeError> {
+    pub fn silent_login(&mut self, auth_data_json: Option<String>, options_json: Option<String>) -> String {
         let op =
             SilentLogin::login_with_wechat(auth_data_json.as_deref(), options_json.as_deref()).map(Op::SilentLogin);
         self.start(op, None)
@@ -249,13 +235,13 @@ impl NativeMachine {
 
     /// Starts `getCurrentUser` (the server's profile of the signed-in user).
     #[napi(catch_unwind)]
-    pub fn get_current_user(&mut self) -> Either<f64, NativeError> {
+    pub fn get_current_user(&mut self) -> String {
         self.start(Ok(Op::GetCurrentUser), None)
     }
 
     /// Starts a logout.
     #[napi(catch_unwind)]
-    pub fn logout(&mut self) -> Either<f64, NativeError> {
+    pub fn logout(&mut self) -> String {
         self.start(Ok(Op::Logout), None)
     }
 
@@ -265,102 +251,145 @@ impl NativeMachine {
         match &mut self.parts {
             Ok(parts) => {
                 parts.machine.clear_session();
-                let machine = &mut parts.machine;
-                parts.outputs.apply(|| machine.poll_output());
+                parts.apply_outputs();
                 None
             }
             Err(e) => Some((&*e).into()),
         }
     }
 
-    /// The call's next action. `done` results are JSON text: the server's body for an invoke, the current
-    /// user's own properties for a login or `getCurrentUser` (the core's `CurrentUser::js_object_json`),
-    /// absent for a logout.
+    /// The call's next action (after a `SLEEP`, or for a call a `wake` named). `DONE` results are JSON text:
+    /// the server's body for an invoke, the current user's own properties for a login or `getCurrentUser`
+    /// (the core's `CurrentUser::js_object_json`), absent for a logout.
     #[napi(catch_unwind)]
-    pub fn next(&mut self, call: f64) -> NativeAction {
-        let parts = match &mut self.parts {
-            Ok(parts) => parts,
-            Err(e) => return NativeAction::failed(herror(e)),
-        };
-        let call = call_id(call);
-        let now = parts.clock.now();
-        let action = parts.machine.next(call, now);
-        let deadline = parts.machine.deadline_ms(call);
-        let machine = &mut parts.machine;
-        parts.outputs.apply(|| machine.poll_output());
-        NativeAction::from_action(action, now, deadline, answer_json, herror)
+    pub fn next(&mut self, call: f64) -> String {
+        self.feed(call, |_, _, _| {})
     }
 
-    /// Feeds the answer to a `send`: the status, Node's `res.rawHeaders` and the whole body.
+    /// Feeds the answer to a `SEND` — the status, Node's `res.rawHeaders` joined with `\n`, the whole body — and
+    /// answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: Vec<String>, body: Uint8ArraySlice<'_>) {
-        let response = step::response(status, raw_headers, &body);
-        self.feed(|m, now| m.on_response(call_id(call), response, now));
+    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
+        let response = step::response(status, &raw_headers, &body);
+        self.feed(call, |m, call, now| m.on_response(call, response, now))
     }
 
-    /// Feeds the failure of a `send`: `kind` is `connect` (refused, reset, DNS, TLS, a truncated answer),
-    /// `timeout`, `offline` or `body_too_large` (with the request's `limit`); `message` is Node's own words.
+    /// Feeds the failure of a `SEND` — `kind` is `connect` (refused, reset, DNS, TLS, a truncated answer),
+    /// `timeout`, `offline` or `body_too_large` (with the request's `limit`); `message` is Node's own words —
+    /// and answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) {
+    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
         let error = step::transport_error(&kind, &message, limit);
-        self.feed(|m, now| m.on_transport_error(call_id(call), error, now));
+        self.feed(call, |m, call, now| m.on_transport_error(call, error, now))
     }
 
-    /// Feeds the `loginCode` hook's answer: the code, or `failure` (the hook's own words), or neither (no hook).
+    /// Feeds the `loginCode` hook's answer — the code, or `failure` (the hook's own words), or neither (no
+    /// hook) — and answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_login_code(&mut self, call: f64, code: Option<String>, failure: Option<String>) {
+    pub fn on_login_code(&mut self, call: f64, code: Option<String>, failure: Option<String>) -> String {
         let app_name = self.parts.as_ref().ok().and_then(|p| p.app_name.clone());
         let answer = match (code, failure) {
             (Some(code), _) => LoginCodeAnswer::Code { code, app_name },
             (None, Some(words)) => LoginCodeAnswer::Failed(words),
             (None, None) => LoginCodeAnswer::Unavailable,
         };
-        self.feed(|m, now| m.on_login_code(call_id(call), answer, now));
+        self.feed(call, |m, call, now| m.on_login_code(call, answer, now))
     }
 
-    /// Feeds whether the host is offline (a `checkOffline` answer).
+    /// Feeds whether the host is offline (the answer to `CHECK_OFFLINE`) and answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_offline(&mut self, call: f64, offline: bool) {
-        self.feed(|m, now| m.on_offline(call_id(call), offline, now));
+    pub fn on_offline(&mut self, call: f64, offline: bool) -> String {
+        self.feed(call, |m, call, now| m.on_offline(call, offline, now))
     }
 
-    /// The call's deadline timer fired.
+    /// The call's deadline timer fired: the machine ends it (`DONE` with 601 `timeout`).
     #[napi(catch_unwind)]
-    pub fn on_deadline(&mut self, call: f64) {
-        if let Ok(parts) = &mut self.parts {
-            let call = call_id(call);
-            let now = parts.clock.at_deadline(parts.machine.deadline_ms(call));
-            parts.machine.on_deadline(call, now);
-            let machine = &mut parts.machine;
-            parts.outputs.apply(|| machine.poll_output());
-        }
+    pub fn on_deadline(&mut self, call: f64) -> String {
+        let parts = match &mut self.parts {
+            Ok(parts) => parts,
+            Err(e) => return Step::failed(&herror_json(e)).finish(),
+        };
+        let call = call_id(call);
+        let now = parts.clock.at_deadline(parts.machine.deadline_ms(call));
+        parts.machine.on_deadline(call, now);
+        parts.step(call, now).finish()
     }
 
     /// The caller cancelled the call (its `AbortSignal`): the machine forgets it, and this is the error to
-    /// reject it with (kind `cancelled`).
+    /// reject it with (kind `cancelled`). A login it led passes to a waiting call: `pollOutput` names it.
     #[napi(catch_unwind)]
     pub fn cancel(&mut self, call: f64) -> NativeError {
         if let Ok(parts) = &mut self.parts {
             parts.machine.cancel(call_id(call));
-            let machine = &mut parts.machine;
-            parts.outputs.apply(|| machine.poll_output());
+            parts.apply_outputs();
         }
         (&HError::cancelled()).into()
     }
 
-    /// The parked calls that can go on now (call `next` for each), if any.
+    /// The parked calls that can go on now (after a `cancel`), if any.
     #[napi(catch_unwind)]
     pub fn poll_output(&mut self) -> Option<Vec<f64>> {
         self.parts.as_mut().ok().and_then(|p| p.outputs.take_wakes())
     }
 
-    fn feed(&mut self, input: impl FnOnce(&mut Machine, Now)) {
-        if let Ok(parts) = &mut self.parts {
-            input(&mut parts.machine, parts.clock.now());
-            let machine = &mut parts.machine;
-            parts.outputs.apply(|| machine.poll_output());
-        }
+    /// Feeds an outcome to `call` (with the time now) and answers its next action.
+    fn feed(&mut self, call: f64, input: impl FnOnce(&mut Machine, CallId, Now)) -> String {
+        let parts = match &mut self.parts {
+            Ok(parts) => parts,
+            Err(e) => return Step::failed(&herror_json(e)).finish(),
+        };
+        let call = call_id(call);
+        let now = parts.clock.now();
+        input(&mut parts.machine, call, now);
+        parts.step(call, now).finish()
     }
+}
+
+impl Parts {
+    /// The call's next action, after applying the machine's outputs.
+    fn step(&mut self, call: CallId, now: Now) -> Step {
+        let action = self.machine.next(call, now);
+        self.apply_outputs();
+        Step::from_action(action, now, answer_json, herror_json).waking(self.outputs.take_wakes())
+    }
+
+    fn apply_outputs(&mut self) {
+        let machine = &mut self.machine;
+        self.outputs.apply(|| machine.poll_output());
+    }
+}
+
+/// The machine's `invoke` op from the JS arguments.
+fn invoke_op(
+    name: &Unknown<'_>,
+    params_json: Option<String>,
+    params_problem: Option<String>,
+    sync: &Unknown<'_>,
+    deprecated: bool,
+) -> Result<Op, HError> {
+    if let Some(problem) = params_problem {
+        return Err(HError::invalid_argument(format!("params cannot be encoded as JSON: {problem}")));
+    }
+    let name_text = match name.get_type() {
+        Ok(ValueType::String) => unsafe { name.cast::<String>() }.ok(),
+        _ => None,
+    };
+    let sync_value = match sync.get_type() {
+        Ok(ValueType::Undefined) => Some(None),
+        Ok(ValueType::Boolean) => unsafe { sync.cast::<bool>() }.ok().map(Some),
+        _ => None,
+    };
+    let invoke = match (name_text, sync_value) {
+        // Already of the types the core checks for (its `Invoke::body` still refuses an empty name).
+        (Some(function_name), Some(sync)) => Invoke { function_name, params_json, sync, deprecated_alias: deprecated },
+        // Else the core's own check, on JSON stand-ins, words the error.
+        _ => {
+            let name = json_stand_in(name, "function name", "a string")?.unwrap_or_else(|| "null".to_owned());
+            let sync = json_stand_in(sync, "sync", "a boolean")?;
+            Invoke::from_json_args(&name, params_json.as_deref(), sync.as_deref())?
+        }
+    };
+    Ok(Op::Invoke(Invoke { deprecated_alias: deprecated, ..invoke }))
 }
 
 fn answer_json(answer: Answer) -> Option<String> {
@@ -369,8 +398,4 @@ fn answer_json(answer: Answer) -> Option<String> {
         Answer::User(user) => Some(user.js_object_json()),
         Answer::Empty => None,
     }
-}
-
-fn herror(e: &HError) -> Either<NativeError, NativeWeChatError> {
-    Either::A(e.into())
 }

@@ -1,122 +1,183 @@
-//! What the JS driver (`lib/driver.js`) gets back from a machine at each step: the call's next action as a
-//! plain JS object ([`NativeAction`]), the time every input carries ([`Clock`]), and the machine's outputs
-//! applied on the spot (storage writes to the session file, log events to `tracing`, wake-ups queued for
-//! `pollOutput`).
+//! What the JS driver (`lib/driver.js`) gets back from a machine at each step: the call's next action as JSON
+//! text ([`Step`]), the time every input carries ([`Clock`]), and the machine's outputs
+//! applied on the spot (storage writes to the session file, log events to `tracing`, wake-ups handed to JS
+//! with the next action).
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use minicloud_core::machine::{Action, CallId, Now, Output};
+use minicloud_core::machine::text::{push_u64, u64_text};
+use minicloud_core::machine::{json, Action, CallId, Now, Output};
 use minicloud_core::{
-    FileStore, HttpResponse, Logger, SessionStore, TracingLogger, TransportError, TransportErrorKind,
+    FileStore, HError, HttpResponse, Logger, SessionStore, TracingLogger, TransportError, TransportErrorKind,
 };
-use napi::bindgen_prelude::Either;
-use napi_derive::napi;
 use serde_json::Value;
 
-use crate::wechat::NativeWeChatError;
-use crate::NativeError;
-
-/// One step of a call, as the JS driver performs it. `kind` says which fields are set:
-/// - `send`: `method`, `url`, `headers` (flat `[name, value, ...]`, in the official order), `body` (JSON text,
-///   or absent), `maxResponseBytes` — send it with `content-type: application/json`, then `onResponse` or
-///   `onTransportError`;
-/// - `loginCode`: ask the host's `loginCode` hook, then `onLoginCode`;
-/// - `checkOffline`: ask the host whether it is offline, then `onOffline`;
-/// - `fetchToken`: `forceRefresh` — ask the app's token service, then `onToken` (WeChat);
-/// - `sleep`: `sleepMs` — call `next` again after that long;
-/// - `wait`: parked behind another call; `pollOutput` names it when it can go on;
-/// - `done`: `result` (JSON text; absent for nothing) or `error`.
-///
-/// Every action but `done` carries `deadlineInMs`: how long until the call's deadline, for its one timer
-/// (when it fires, `onDeadline`).
-#[napi(object, object_from_js = false)]
-pub struct NativeAction {
-    /// `send`, `loginCode`, `checkOffline`, `fetchToken`, `sleep`, `wait` or `done`.
-    pub kind: String,
-    /// Milliseconds until the call's deadline.
-    pub deadline_in_ms: Option<f64>,
-    /// `send`: `GET` or `POST`.
-    pub method: Option<String>,
-    /// `send`: the absolute URL.
-    pub url: Option<String>,
-    /// `send`: the SDK's headers as `[name, value, name, value, ...]`, in order.
-    pub headers: Option<Vec<String>>,
-    /// `send`: the JSON body.
-    pub body: Option<String>,
-    /// `send`: stop reading (and report `body_too_large`) past this many bytes.
-    pub max_response_bytes: Option<f64>,
-    /// `fetchToken`: the current token was rejected; ask for a new one.
-    pub force_refresh: Option<bool>,
-    /// `sleep`: how long.
-    pub sleep_ms: Option<f64>,
-    /// `done`: the result as JSON text.
-    pub result: Option<String>,
-    /// `done`: the error.
-    #[napi(ts_type = "NativeError | NativeWeChatError")]
-    pub error: Option<Either<NativeError, NativeWeChatError>>,
+/// What an action asks for: its `kind`. The JS driver names the same numbers (`lib/driver.js`).
+pub mod kind {
+    /// Send `method` `url` with `headers` and `body`, then `onResponse` or `onTransportError`.
+    pub const SEND: u64 = 1;
+    /// Ask the host's `loginCode` hook, then `onLoginCode`.
+    pub const LOGIN_CODE: u64 = 2;
+    /// Ask the host whether it is offline, then `onOffline`.
+    pub const CHECK_OFFLINE: u64 = 3;
+    /// Ask the app's token service (`forceRefresh`), then `onToken` (WeChat).
+    pub const FETCH_TOKEN: u64 = 4;
+    /// Call `next` again after `sleepMs`.
+    pub const SLEEP: u64 = 5;
+    /// Parked behind another call: an action's `wake` (or `pollOutput`) names it when it can go on.
+    pub const WAIT: u64 = 6;
+    /// The call is over: `result` (absent for nothing) or `error`.
+    pub const DONE: u64 = 7;
 }
 
-impl NativeAction {
-    fn of(kind: &str, deadline_in_ms: Option<f64>) -> Self {
-        NativeAction {
-            kind: kind.to_owned(),
-            deadline_in_ms,
-            method: None,
-            url: None,
-            headers: None,
-            body: None,
-            max_response_bytes: None,
-            force_refresh: None,
-            sleep_ms: None,
-            result: None,
-            error: None,
-        }
+/// One step of a call, as the JS driver performs it: a JSON object (`JSON.parse` makes it in one go, far
+/// cheaper than setting each property through napi) saying what to do now — `kind`, one of [`kind`]'s numbers —
+/// with that kind's fields:
+/// - `SEND`: `method`, `url`, `headers` (`[name, value, name, value, ...]`, in the official order), `body` (JSON
+///   text, absent for none: send it with `content-type: application/json`), `maxResponseBytes`;
+/// - `FETCH_TOKEN`: `forceRefresh`; `SLEEP`: `sleepMs`;
+/// - `DONE`: `result` (the value itself, already JSON: the server's body for an invoke, the current user's own
+///   properties for a login, `resp_data` for WeChat; absent for nothing) or `error` (the core's error fields).
+///
+/// The first action of a call (the one its start answers) names the call (`call`; absent when it could not
+/// start: then `DONE` with the error) and carries `deadlineInMs`: how long until the call's deadline, for its
+/// one timer (when it fires, `onDeadline`). Any action may carry `wake`: other calls, parked with `WAIT`, that
+/// can go on now. Starting a call and feeding an outcome both answer the call's next action, so a plain invoke
+/// is two calls into Rust: start (→ `SEND`), `onResponse` (→ `DONE`).
+pub(crate) struct Step {
+    json: String,
+}
+
+impl Step {
+    fn of(kind: u64) -> Self {
+        let mut json = String::with_capacity(256);
+        json.push_str("{\"kind\":");
+        push_u64(&mut json, kind);
+        Step { json }
     }
 
-    /// A finished call's failure.
-    pub(crate) fn failed(error: Either<NativeError, NativeWeChatError>) -> Self {
-        NativeAction { error: Some(error), ..Self::of("done", None) }
+    fn key(&mut self, key: &str) {
+        self.json.push_str(",\"");
+        self.json.push_str(key);
+        self.json.push_str("\":");
     }
 
-    /// The JS form of `action`, with `deadline_in_ms` for every action but `done`; `result` and `error`
-    /// convert a finished call's outcome.
+    fn number(mut self, key: &str, value: u64) -> Self {
+        self.key(key);
+        push_u64(&mut self.json, value);
+        self
+    }
+
+    fn string(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        json::push_string(&mut self.json, value);
+        self
+    }
+
+    /// `value` is JSON text already (checked by the machine, or written by this crate).
+    fn raw(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        self.json.push_str(value);
+        self
+    }
+
+    /// A call that could not start (or a machine that could not be built): `DONE` with this error (its JSON).
+    pub(crate) fn failed(error_json: &str) -> Self {
+        Self::of(kind::DONE).raw("error", error_json)
+    }
+
+    /// The step of an action; `result` gives a finished call's value as JSON text, `error` its error's fields.
     pub(crate) fn from_action<T, E>(
         action: Action<T, E>,
         now: Now,
-        deadline_ms: Option<u64>,
         result: impl FnOnce(T) -> Option<String>,
-        error: impl FnOnce(&E) -> Either<NativeError, NativeWeChatError>,
+        error: impl FnOnce(&E) -> String,
     ) -> Self {
-        let left = deadline_ms.map(|at| at.saturating_sub(now.mono_ms) as f64);
         match action {
             Action::Send(request) => {
-                let mut headers = Vec::with_capacity(request.headers.len() * 2);
-                for (name, value) in request.headers {
-                    headers.push(name);
-                    headers.push(value);
+                let mut headers = String::with_capacity(192);
+                headers.push('[');
+                for (i, (name, value)) in request.headers.iter().enumerate() {
+                    if i > 0 {
+                        headers.push(',');
+                    }
+                    json::push_string(&mut headers, name);
+                    headers.push(',');
+                    json::push_string(&mut headers, value);
                 }
-                NativeAction {
-                    method: Some(request.method.as_str().to_owned()),
-                    url: Some(request.url),
-                    headers: Some(headers),
-                    body: request.body.map(|b| String::from_utf8_lossy(&b).into_owned()),
-                    max_response_bytes: Some(request.max_response_bytes as f64),
-                    ..Self::of("send", left)
+                headers.push(']');
+                let step = Self::of(kind::SEND)
+                    .string("method", request.method.as_str())
+                    .string("url", &request.url)
+                    .raw("headers", &headers)
+                    .number("maxResponseBytes", request.max_response_bytes as u64);
+                match request.body_text() {
+                    Some(body) => step.string("body", body),
+                    None => step,
                 }
             }
-            Action::LoginCode => Self::of("loginCode", left),
-            Action::CheckOffline => Self::of("checkOffline", left),
+            Action::LoginCode => Self::of(kind::LOGIN_CODE),
+            Action::CheckOffline => Self::of(kind::CHECK_OFFLINE),
             Action::FetchToken { force_refresh } => {
-                NativeAction { force_refresh: Some(force_refresh), ..Self::of("fetchToken", left) }
+                Self::of(kind::FETCH_TOKEN).raw("forceRefresh", if force_refresh { "true" } else { "false" })
             }
-            Action::Sleep { until_ms } => {
-                NativeAction { sleep_ms: Some(until_ms.saturating_sub(now.mono_ms) as f64), ..Self::of("sleep", left) }
-            }
-            Action::Wait => Self::of("wait", left),
-            Action::Done(Ok(value)) => NativeAction { result: result(value), ..Self::of("done", None) },
-            Action::Done(Err(e)) => Self::failed(error(&e)),
+            Action::Sleep { until_ms } => Self::of(kind::SLEEP).number("sleepMs", until_ms.saturating_sub(now.mono_ms)),
+            Action::Wait => Self::of(kind::WAIT),
+            Action::Done(Ok(value)) => match result(value) {
+                Some(json) => Self::of(kind::DONE).raw("result", &json),
+                None => Self::of(kind::DONE),
+            },
+            Action::Done(Err(e)) => Self::failed(&error(&e)),
         }
     }
+
+    /// Marks the first action of `call`: its id, and (unless it is `DONE`) the time left until its deadline
+    /// (`deadline_ms`, on the clock of `now`).
+    pub(crate) fn first_of(self, call: CallId, now: Now, deadline_ms: Option<u64>) -> Self {
+        let done = self.json.starts_with("{\"kind\":7");
+        let step = self.number("call", call.get());
+        match deadline_ms.filter(|_| !done) {
+            Some(at) => step.number("deadlineInMs", at.saturating_sub(now.mono_ms)),
+            None => step,
+        }
+    }
+
+    /// Adds the parked calls that can go on now, if any.
+    pub(crate) fn waking(mut self, wakes: Option<Vec<f64>>) -> Self {
+        if let Some(wakes) = wakes {
+            self.key("wake");
+            self.json.push('[');
+            for (i, call) in wakes.iter().enumerate() {
+                if i > 0 {
+                    self.json.push(',');
+                }
+                push_u64(&mut self.json, *call as u64);
+            }
+            self.json.push(']');
+        }
+        self
+    }
+
+    /// The step's JSON text.
+    pub(crate) fn finish(mut self) -> String {
+        self.json.push('}');
+        self.json
+    }
+}
+
+/// The fields of an `HError` as JSON (the JS `HError`'s): `code`, `message`, `kind`, `status`, `requestId`,
+/// `retryable`, `details`.
+pub(crate) fn herror_json(e: &HError) -> String {
+    let optional = |text: Option<&str>| text.map_or_else(|| "null".to_owned(), json::string);
+    json::ObjectWriter::new()
+        .raw("code", &u64_text(e.code().into()))
+        .string("message", e.message())
+        .string("kind", e.kind().as_str())
+        .raw("status", &e.status().map_or_else(|| "null".to_owned(), |s| u64_text(s.into())))
+        .raw("requestId", &optional(e.request_id()))
+        .boolean("retryable", e.retryable())
+        .raw("details", e.details_json().unwrap_or("null"))
+        .finish()
 }
 
 /// The two clocks every machine input carries: a monotonic millisecond count from the machine's creation,
@@ -189,12 +250,13 @@ pub(crate) fn call_id(call: f64) -> CallId {
     CallId::from_raw(call as u64)
 }
 
-/// An answer as Node's HTTP client gives it (`res.statusCode`, `res.rawHeaders`, the body) in the core's form.
-pub(crate) fn response(status: u32, raw_headers: Vec<String>, body: &[u8]) -> HttpResponse {
-    let mut headers = Vec::with_capacity(raw_headers.len() / 2);
-    let mut raw = raw_headers.into_iter();
+/// An answer as Node's HTTP client gives it (`res.statusCode`, `res.rawHeaders.join('\n')` — names and values
+/// alternate; HTTP forbids a line break inside either —, the body) in the core's form.
+pub(crate) fn response(status: u32, raw_headers: &str, body: &[u8]) -> HttpResponse {
+    let mut headers = Vec::new();
+    let mut raw = raw_headers.split('\n');
     while let (Some(name), Some(value)) = (raw.next(), raw.next()) {
-        headers.push((name, value));
+        headers.push((name.to_owned(), value.to_owned()));
     }
     HttpResponse { status: u16::try_from(status).unwrap_or(0), headers, body: body.to_vec() }
 }

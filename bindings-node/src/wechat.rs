@@ -3,14 +3,14 @@
 //! way [`NativeMachine`](crate::machine::NativeMachine) serves the 知晓云 client. (Server-side only: an app
 //! secret must never ship inside a client.)
 
+use minicloud_core::machine::text::push_i64;
 use minicloud_core::machine::wechat::{WeChatMachine, WeChatOp};
-use minicloud_core::machine::Now;
+use minicloud_core::machine::{json, CallId, Now};
 use minicloud_core::wechat::{AccessToken, TokenMode, WeChatConfig, WeChatError, WeChatErrorKind};
-use napi::bindgen_prelude::{Either, Uint8ArraySlice};
+use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
 
-use crate::step::{call_id, Clock, NativeAction, Outputs};
-use crate::NativeError;
+use crate::step::{self, call_id, Clock, Outputs, Step};
 
 /// The configuration of a [`NativeWeChatMachine`], as the JS wrapper passes it.
 #[napi(object, object_to_js = false)]
@@ -84,11 +84,30 @@ fn build(config: NativeWeChatConfig) -> Result<WeChatMachine, WeChatError> {
     WeChatMachine::new(core.to_machine())
 }
 
-fn wechat_error(e: &WeChatError) -> Either<NativeError, NativeWeChatError> {
-    Either::B(e.into())
+/// The fields of a `WeChatError` as JSON (the JS `WeChatError`'s): `errcode`, `errmsg`, `kind`, `retryable`,
+/// `message`.
+fn wechat_error_json(e: &WeChatError) -> String {
+    json::ObjectWriter::new()
+        .raw(
+            "errcode",
+            &e.errcode.map_or_else(
+                || "null".to_owned(),
+                |code| {
+                    let mut text = String::new();
+                    push_i64(&mut text, code);
+                    text
+                },
+            ),
+        )
+        .string("errmsg", &e.errmsg)
+        .string("kind", e.kind.as_str())
+        .boolean("retryable", e.retryable())
+        .string("message", &e.describe())
+        .finish()
 }
 
 /// The core's WeChat machine, driven step by step from JS (the native half of the JS `WeChatCloud`).
+/// Starting a call and feeding an outcome answer the call's next action.
 #[napi]
 pub struct NativeWeChatMachine {
     machine: Result<WeChatMachine, WeChatError>,
@@ -110,56 +129,53 @@ impl NativeWeChatMachine {
         self.machine.as_ref().err().map(NativeWeChatError::from)
     }
 
-    /// Starts `invokeCloudFunction(name, event)`: `event_json` is the event as JSON text (`{}` when absent).
-    /// Bad arguments end the call at its first `next`.
+    /// Starts `invokeCloudFunction(name, event)` — `event_json` is the event as JSON text (`{}` when absent) —
+    /// and answers its first action (bad arguments: `DONE` with the error).
     #[napi(catch_unwind)]
-    pub fn invoke_cloud_function(
-        &mut self,
-        name: String,
-        event_json: Option<String>,
-    ) -> Either<f64, NativeWeChatError> {
+    pub fn invoke_cloud_function(&mut self, name: String, event_json: Option<String>) -> String {
         let now = self.clock.now();
         match &mut self.machine {
             Ok(machine) => {
                 let call = machine.start(WeChatOp::InvokeCloudFunction { name, event_json }, now);
-                self.outputs.apply(|| machine.poll_output());
-                Either::A(call.get() as f64)
+                let deadline = machine.deadline_ms(call);
+                self.step(call, now).first_of(call, now, deadline).finish()
             }
-            Err(e) => Either::B((&*e).into()),
+            Err(e) => Step::failed(&wechat_error_json(e)).finish(),
         }
     }
 
-    /// The call's next action; a `done` result is `resp_data` decoded, as JSON text.
+    /// The call's next action (after a `SLEEP`, or for a call a `wake` named); a `DONE` result is
+    /// `resp_data` decoded, as JSON text.
     #[napi(catch_unwind)]
-    pub fn next(&mut self, call: f64) -> NativeAction {
-        let now = self.clock.now();
-        let Ok(machine) = &mut self.machine else {
-            return NativeAction::failed(Either::B(NativeWeChatError::from(&invalid("the client was not built"))));
-        };
-        let call = call_id(call);
-        let action = machine.next(call, now);
-        let deadline = machine.deadline_ms(call);
-        self.outputs.apply(|| machine.poll_output());
-        NativeAction::from_action(action, now, deadline, Some, wechat_error)
+    pub fn next(&mut self, call: f64) -> String {
+        self.feed(call, |_, _, _| {})
     }
 
-    /// Feeds the answer to a `send`: the status, Node's `res.rawHeaders` and the whole body.
+    /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
+    /// answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: Vec<String>, body: Uint8ArraySlice<'_>) {
-        let response = crate::step::response(status, raw_headers, &body);
-        self.feed(|m, now| m.on_response(call_id(call), response, now));
+    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
+        let response = step::response(status, &raw_headers, &body);
+        self.feed(call, |m, call, now| m.on_response(call, response, now))
     }
 
-    /// Feeds the failure of a `send` (`kind` as for the 知晓云 machine).
+    /// Feeds the failure of a `SEND` (`kind` as for the 知晓云 machine) and answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) {
-        let error = crate::step::transport_error(&kind, &message, limit);
-        self.feed(|m, now| m.on_transport_error(call_id(call), error, now));
+    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
+        let error = step::transport_error(&kind, &message, limit);
+        self.feed(call, |m, call, now| m.on_transport_error(call, error, now))
     }
 
-    /// Feeds the app's token service's answer to `fetchToken`: the token and its lifetime, or `failure`.
+    /// Feeds the app's token service's answer to `FETCH_TOKEN` (the token and its lifetime, or `failure`; neither:
+    /// no token service) and answers the call's next action.
     #[napi(catch_unwind)]
-    pub fn on_token(&mut self, call: f64, token: Option<String>, expires_in: Option<f64>, failure: Option<String>) {
+    pub fn on_token(
+        &mut self,
+        call: f64,
+        token: Option<String>,
+        expires_in: Option<f64>,
+        failure: Option<String>,
+    ) -> String {
         let answer = match (token, failure) {
             (Some(value), None) => Ok(AccessToken { value, expires_in: expires_in.unwrap_or(0.0) as i64 }),
             (_, failure) => Err(WeChatError::local(
@@ -167,21 +183,21 @@ impl NativeWeChatMachine {
                 failure.unwrap_or_else(|| "no token service configured".to_owned()),
             )),
         };
-        self.feed(|m, now| m.on_token(call_id(call), answer, now));
+        self.feed(call, |m, call, now| m.on_token(call, answer, now))
     }
 
-    /// The call's deadline timer fired.
+    /// The call's deadline timer fired: the machine ends it (`DONE` with a `timeout` error).
     #[napi(catch_unwind)]
-    pub fn on_deadline(&mut self, call: f64) {
-        if let Ok(machine) = &mut self.machine {
-            let call = call_id(call);
-            machine.on_deadline(call, self.clock.at_deadline(machine.deadline_ms(call)));
-            self.outputs.apply(|| machine.poll_output());
-        }
+    pub fn on_deadline(&mut self, call: f64) -> String {
+        let Ok(machine) = &mut self.machine else { return self.unbuilt() };
+        let call = call_id(call);
+        let now = self.clock.at_deadline(machine.deadline_ms(call));
+        machine.on_deadline(call, now);
+        self.step(call, now).finish()
     }
 
-    /// The caller cancelled the call: the machine forgets it (a token fetch it led passes to a waiting call),
-    /// and this is the error to reject it with (kind `cancelled`).
+    /// The caller cancelled the call: the machine forgets it (a token fetch it led passes to a waiting call:
+    /// `pollOutput` names it), and this is the error to reject it with (kind `cancelled`).
     #[napi(catch_unwind)]
     pub fn cancel(&mut self, call: f64) -> NativeWeChatError {
         if let Ok(machine) = &mut self.machine {
@@ -191,16 +207,35 @@ impl NativeWeChatMachine {
         (&WeChatError::cancelled()).into()
     }
 
-    /// The parked calls that can go on now (call `next` for each), if any.
+    /// The parked calls that can go on now (after a `cancel`), if any.
     #[napi(catch_unwind)]
     pub fn poll_output(&mut self) -> Option<Vec<f64>> {
         self.outputs.take_wakes()
     }
 
-    fn feed(&mut self, input: impl FnOnce(&mut WeChatMachine, Now)) {
-        if let Ok(machine) = &mut self.machine {
-            input(machine, self.clock.now());
-            self.outputs.apply(|| machine.poll_output());
-        }
+    /// Feeds an outcome to `call` (with the time now) and answers its next action.
+    fn feed(&mut self, call: f64, input: impl FnOnce(&mut WeChatMachine, CallId, Now)) -> String {
+        let Ok(machine) = &mut self.machine else { return self.unbuilt() };
+        let call = call_id(call);
+        let now = self.clock.now();
+        input(machine, call, now);
+        self.step(call, now).finish()
+    }
+
+    /// The call's next action, after applying the machine's outputs.
+    fn step(&mut self, call: CallId, now: Now) -> Step {
+        let Ok(machine) = &mut self.machine else { return Step::failed(&self.unbuilt_json()) };
+        let action = machine.next(call, now);
+        self.outputs.apply(|| machine.poll_output());
+        Step::from_action(action, now, Some, wechat_error_json).waking(self.outputs.take_wakes())
+    }
+
+    fn unbuilt(&self) -> String {
+        Step::failed(&self.unbuilt_json()).finish()
+    }
+
+    fn unbuilt_json(&self) -> String {
+        let error = self.machine.as_ref().err().cloned().unwrap_or_else(|| invalid("the client was not built"));
+        wechat_error_json(&error)
     }
 }

@@ -71,8 +71,8 @@ async function main(): Promise<void> {
   await client.login({ username: 'allen' })
 
   const machine = new native.NativeMachine({ clientId: 'app' })
-  const started: number | native.NativeError = machine.invoke('f', '{}', null, undefined, null, false)
-  const action: native.NativeAction = machine.next(typeof started === 'number' ? started : 0)
+  const first: string = machine.invoke('f', '{}', null, undefined, null, false)
+  const action: string = machine.next(JSON.parse(first).call ?? 0)
   void [code, anon, version, action]
 }
 
