@@ -157,6 +157,7 @@ impl MinappServer {
             name: name.to_owned(),
             code: code.to_owned(),
             remark: remark.map(str::to_owned),
+            files: Vec::new(),
         };
         value(self.call(op, None).await?)
     }
@@ -167,6 +168,7 @@ impl MinappServer {
             name: name.to_owned(),
             code: code.map(str::to_owned),
             remark: remark.map(str::to_owned),
+            files: Vec::new(),
         };
         value(self.call(op, None).await?)
     }

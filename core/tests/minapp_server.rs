@@ -376,3 +376,20 @@ async fn a_printed_client_never_shows_the_secret_or_the_token() {
     let text = format!("{server:?} {:?}", fake.seen());
     assert!(!text.contains(SECRET) && !text.contains("tok-1"), "{text}");
 }
+
+#[tokio::test]
+async fn a_fixed_access_token_skips_the_token_flow_and_a_401_with_it_is_final() {
+    let fake = FakeMinapp::new(|_, token, _| match token {
+        "admin-1" => (200, r#"{"meta":{},"objects":[]}"#.to_owned()),
+        _ => (401, r#"{"error_msg":"invalid access token"}"#.to_owned()),
+    });
+    let config =
+        ServerConfig::with_access_token("client-1", "admin-1").with_host("http://minapp.test").with_env("测试环境");
+    let server = MinappServer::builder(config).transport(fake.clone()).build().unwrap();
+    server.list_functions(None, None).await.unwrap();
+    assert_eq!(header(&fake.seen()[0], "x-hydrogen-env-id"), Some("测试环境"));
+    let config = ServerConfig::with_access_token("client-1", "stale").with_host("http://minapp.test");
+    let error = MinappServer::builder(config).transport(fake.clone()).build().unwrap().list_functions(None, None).await;
+    assert_eq!(error.unwrap_err().code(), 401);
+    assert_eq!((fake.authorizes.load(Ordering::SeqCst), fake.calls.load(Ordering::SeqCst)), (0, 2));
+}

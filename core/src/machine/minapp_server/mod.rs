@@ -70,6 +70,11 @@ pub struct ServerConfig {
     pub base_url: String,
     /// Time limit of a whole call, unless the call sets its own.
     pub timeout: Duration,
+    /// The environment to act on (`X-Hydrogen-Env-ID`), if not the default one.
+    pub env: Option<String>,
+    /// A token to use as is instead of the token flow (a local engine's admin token, or one the app got
+    /// elsewhere): never refreshed, so a `401` is final. Never printed.
+    pub access_token: Option<String>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -79,6 +84,8 @@ impl fmt::Debug for ServerConfig {
             .field("client_secret", &crate::redact::REDACTED)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("env", &self.env)
+            .field("access_token", &self.access_token.as_ref().map(|_| crate::redact::REDACTED))
             .finish()
     }
 }
@@ -91,7 +98,20 @@ impl ServerConfig {
             client_secret: client_secret.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            env: None,
+            access_token: None,
         }
+    }
+
+    /// A config that uses `token` as is (no token flow, no refresh): a local engine's admin token.
+    pub fn with_access_token(client_id: impl Into<String>, token: impl Into<String>) -> Self {
+        ServerConfig { access_token: Some(token.into()), ..ServerConfig::new(client_id, "-") }
+    }
+
+    /// Acts on environment `env` (`X-Hydrogen-Env-ID`).
+    pub fn with_env(mut self, env: impl Into<String>) -> Self {
+        self.env = Some(env.into());
+        self
     }
 
     /// Sets the open API's base URL (a local engine: `http://127.0.0.1:8000`).
@@ -111,6 +131,9 @@ impl ServerConfig {
     pub fn validate(&self) -> Result<(), HError> {
         if self.client_id.is_empty() {
             return Err(HError::invalid_argument("clientId must be a non-empty string"));
+        }
+        if self.access_token.as_deref() == Some("") {
+            return Err(HError::invalid_argument("the access token must be a non-empty string"));
         }
         if self.client_secret.is_empty() {
             return Err(HError::invalid_argument("clientSecret must be a non-empty string"));
@@ -181,6 +204,9 @@ pub enum ServerOp {
         code: String,
         /// A remark (`""` when `None`).
         remark: Option<String>,
+        /// The function directory's other files (`config.json`, helpers) as `(relative path, text)`: a
+        /// minicloud extension (`files`), sent only when not empty; a real 知晓云 ignores it.
+        files: Vec<(String, String)>,
     },
     /// `PATCH {name}/` with the fields given: the updated function (202).
     UpdateFunction {
@@ -190,6 +216,8 @@ pub enum ServerOp {
         code: Option<String>,
         /// New remark, if any.
         remark: Option<String>,
+        /// Other files to write, as for `CreateFunction`.
+        files: Vec<(String, String)>,
     },
     /// `DELETE {name}/` (204): resolves to `null`.
     DeleteFunction {
@@ -329,6 +357,15 @@ fn number(n: Option<impl Into<u64>>) -> Option<String> {
     n.map(|n| super::text::u64_text(n.into()))
 }
 
+/// Adds `files` (`{"path": "text"}`) when there are any.
+fn with_files(body: json::ObjectWriter, files: &[(String, String)]) -> json::ObjectWriter {
+    if files.is_empty() {
+        return body;
+    }
+    let object = files.iter().fold(json::ObjectWriter::new(), |o, (path, text)| o.string(path, text)).finish();
+    body.raw("files", &object)
+}
+
 /// Checks JSON text given as a call's data: its canonical form, or 605 naming what is wrong.
 fn data(what: &str, text: Option<&str>) -> Result<Option<String>, HError> {
     let Some(text) = text else { return Ok(None) };
@@ -374,16 +411,16 @@ impl Request {
                 Request { method: Method::Get, path, body: None }
             }
             ServerOp::GetFunction { name } => Request { method: Method::Get, path: item(&name, "")?, body: None },
-            ServerOp::CreateFunction { name, code, remark } => {
+            ServerOp::CreateFunction { name, code, remark, files } => {
                 check_function_name(&name)?;
                 let body = json::ObjectWriter::new()
                     .string("name", &name)
                     .string("function_code", &code)
-                    .string("remark", remark.as_deref().unwrap_or_default())
-                    .finish();
+                    .string("remark", remark.as_deref().unwrap_or_default());
+                let body = with_files(body, &files).finish();
                 Request { method: Method::Post, path: FUNCTIONS_PATH.to_owned(), body: Some(body) }
             }
-            ServerOp::UpdateFunction { name, code, remark } => {
+            ServerOp::UpdateFunction { name, code, remark, files } => {
                 let path = item(&name, "")?;
                 let mut body = json::ObjectWriter::new();
                 if let Some(code) = &code {
@@ -392,7 +429,7 @@ impl Request {
                 if let Some(remark) = &remark {
                     body = body.string("remark", remark);
                 }
-                Request { method: Method::Patch, path, body: Some(body.finish()) }
+                Request { method: Method::Patch, path, body: Some(with_files(body, &files).finish()) }
             }
             ServerOp::DeleteFunction { name } => Request { method: Method::Delete, path: item(&name, "")?, body: None },
             ServerOp::ListJobs { name, query } => {
@@ -524,6 +561,12 @@ impl MinappServerMachine {
                 }
                 Stage::Start => {
                     self.calls.at_mut(i).stage = Stage::NeedToken { rejected: None };
+                    None
+                }
+                Stage::NeedToken { .. } if self.config.access_token.is_some() => {
+                    let token = self.config.access_token.clone().unwrap_or_default();
+                    self.calls.at_mut(i).refreshed = true;
+                    self.calls.at_mut(i).stage = self.with_token(i, token);
                     None
                 }
                 Stage::NeedToken { rejected } => {
@@ -719,6 +762,9 @@ impl MinappServerMachine {
         let mut authorization = String::from("Bearer ");
         authorization.push_str(token);
         let mut headers = vec![("Authorization".to_owned(), authorization)];
+        if let Some(env) = &self.config.env {
+            headers.push(("X-Hydrogen-Env-ID".to_owned(), env.clone()));
+        }
         if request.body.is_some() {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
