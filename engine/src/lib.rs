@@ -156,6 +156,7 @@ mod http;
 mod invoke;
 mod job;
 mod jobs;
+mod open_api_tokens;
 mod pool;
 mod queue;
 mod sessions;
@@ -166,7 +167,7 @@ mod worker;
 
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
-pub use config::{EngineConfig, DEFAULT_WECHAT_SECRET};
+pub use config::{EngineConfig, DEFAULT_CLIENT_SECRET, DEFAULT_WECHAT_SECRET};
 pub use worker::INHERITED_ENV;
 
 /// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
@@ -242,6 +243,7 @@ pub(crate) struct Shared {
     pub(crate) login_count: AtomicU64,
     pub(crate) wechat_tokens: wechat_tokens::Tokens,
     pub(crate) outbox: cloud::outbox::Outbox,
+    pub(crate) open_api_tokens: open_api_tokens::OpenApiTokens,
 }
 
 /// Entry point: starts engines.
@@ -262,6 +264,7 @@ impl Engine {
         let addr = listener.local_addr()?;
         let store = Arc::new(store::Store::open(config.data_dir.as_deref())?);
         let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
+        let open_api_tokens = open_api_tokens::OpenApiTokens::load(store.clone()).map_err(StoreError::from)?;
         let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
         let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
         let runtime = worker::Runtime::new(config.node.clone(), config.inspect, shutdown_rx.clone())?;
@@ -279,6 +282,7 @@ impl Engine {
             login_count: AtomicU64::new(0),
             wechat_tokens: wechat_tokens::Tokens::default(),
             outbox: cloud::outbox::Outbox::default(),
+            open_api_tokens,
             config,
         });
         if shared.config.timer_triggers {
@@ -410,6 +414,16 @@ impl RunningEngine {
     /// Number of requests the WeChat token endpoints received, refused ones included.
     pub fn wechat_token_requests(&self) -> u64 {
         self.shared.wechat_tokens.requests.load(Ordering::SeqCst)
+    }
+
+    /// Number of open-API access tokens handed out (`/api/oauth2/access_token/`).
+    pub fn open_api_token_fetches(&self) -> u64 {
+        self.shared.open_api_tokens.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Makes every open-API access token expired (the next `/oserve` call answers 401 `access token expired`).
+    pub fn expire_open_api_tokens(&self) {
+        self.shared.open_api_tokens.expire_all();
     }
 
     /// Makes every WeChat access_token expired (the next business call answers 42001).
