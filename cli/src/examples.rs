@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 /// The bundled example functions: `(function, file, text)`.
 const BUNDLED: &[(&str, &str, &str)] = &[
     ("helloWorld", "index.js", include_str!("../../examples/functions/helloWorld/index.js")),
+    ("greetChain", "index.js", include_str!("../../examples/functions/greetChain/index.js")),
     ("sendTemplateMessage", "index.js", include_str!("../../examples/functions/sendTemplateMessage/index.js")),
     ("sendTemplateMessage", "config.json", include_str!("../../examples/functions/sendTemplateMessage/config.json")),
 ];
