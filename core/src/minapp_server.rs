@@ -78,7 +78,7 @@ impl MinappServerBuilder {
         let machine = MinappServerMachine::new(self.config.clone())?;
         let transport = match self.transport {
             Some(t) => t,
-            None => default_transport()?,
+            None => crate::client::default_transport()?,
         };
         let parts = Parts {
             transport,
@@ -91,16 +91,6 @@ impl MinappServerBuilder {
         };
         Ok(MinappServer { driver: Arc::new(Driver::new(machine, parts)), config: Arc::new(self.config) })
     }
-}
-
-#[cfg(all(not(target_arch = "wasm32"), feature = "reqwest-transport"))]
-fn default_transport() -> Result<Arc<dyn Transport>, HError> {
-    Ok(Arc::new(crate::transport::ReqwestTransport::new().map_err(|e| e.into_herror())?))
-}
-
-#[cfg(not(all(not(target_arch = "wasm32"), feature = "reqwest-transport")))]
-fn default_transport() -> Result<Arc<dyn Transport>, HError> {
-    Err(HError::invalid_argument("no transport: this build has no default transport"))
 }
 
 /// The answer's JSON text as a value (the machine checked it is JSON).
