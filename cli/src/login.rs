@@ -13,7 +13,8 @@ use std::io::{BufRead, IsTerminal};
 pub struct LoginArgs {
     /// The open-API client ID (知晓云 console; `minicloud serve` prints its own).
     pub client_id: String,
-    /// The client secret; `-` reads it from standard input. Omitted: MINICLOUD_CLIENT_SECRET, else a prompt.
+    /// The client secret, as mincloud takes it (then visible to other users in `ps`: prefer `-`, which reads it
+    /// from standard input, or leaving it out: MINICLOUD_CLIENT_SECRET, else a prompt that does not echo).
     pub client_secret: Option<String>,
     /// The open API to log in to (default https://cloud.minapp.com; `minicloud serve`'s URL for the engine).
     #[arg(long, default_value = DEFAULT_BASE_URL)]

@@ -201,3 +201,43 @@ fn the_bundled_examples_run_from_anywhere() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"code\":0,\"data\":\"hello allen\",\"error\":{}}\n");
 }
+
+#[test]
+fn a_client_secret_flag_is_refused_without_echoing_it() {
+    let out = Command::new(BIN).args(["list", "--client-secret", "旗帜上的-secret"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--client-secret is not accepted") && err.contains("MINICLOUD_CLIENT_SECRET"), "{err}");
+    assert!(!err.contains("旗帜上的"), "{err}");
+}
+
+/// The first lines `minicloud serve` prints, with `env`.
+fn serve_banner(env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--in-memory"])
+        .current_dir(dir.path())
+        .env_remove("MINICLOUD_CLIENT_SECRET")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines().take(4).map(Result::unwrap).collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn serve_prints_the_default_client_secret_but_never_its_own() {
+    let default = serve_banner(&[]);
+    assert_eq!(
+        default[3],
+        "open-API client secret: minicloud-local-secret (the public default; set MINICLOUD_CLIENT_SECRET for your own)"
+    );
+    let own = serve_banner(&[("MINICLOUD_CLIENT_SECRET", "自己的-secret")]);
+    assert!(own[3].starts_with("open-API client secret: from MINICLOUD_CLIENT_SECRET"), "{own:?}");
+    assert!(!own.concat().contains("自己的-secret"));
+}
