@@ -32,4 +32,7 @@ step "Kotlin, Swift and Python bindings (bindings-uniffi)"; bash scripts/test-un
 step "wasm binding for browsers and the seven mini-program hosts (bindings-wasm)"; bash scripts/test-wasm.sh
 # (end of bindings)
 
+step "packages: each one packed, installed from outside the repository and invoked (scripts/test-packages.sh)"
+bash scripts/test-packages.sh
+
 printf '\nall minicloud tests passed\n'
