@@ -7,7 +7,8 @@ MATURIN_VERSION=1.9.6
 AUDITWHEEL_VERSION=6.8.2
 ZIGLANG_VERSION=0.15.2
 CARGO_ZIGBUILD_VERSION=0.24.1
-LINUX_TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+# MINICLOUD_RELEASE_TARGETS (space-separated) narrows a run of scripts/build-release.sh to some of them.
+read -r -a LINUX_TARGETS <<<"${MINICLOUD_RELEASE_TARGETS:-x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl}"
 
 release_tools() {
   local root
@@ -33,4 +34,14 @@ release_tools() {
       cargo install cargo-zigbuild --locked --version "$CARGO_ZIGBUILD_VERSION"
     fi
   fi
+}
+
+# build_wheel MATURIN_BUILD_ARGS...: `maturin build` of bindings-uniffi/python. `maturin develop`
+# (scripts/test-uniffi.sh) leaves the generated module in the source tree (minicloud/_ffi/, gitignored), which
+# maturin build refuses to overwrite; it is removed first (the next maturin develop writes it again).
+build_wheel() {
+  local python
+  python="$(cd "$(dirname "${BASH_SOURCE[0]}")/../bindings-uniffi/python" && pwd)"
+  rm -rf "$python/minicloud/_ffi"
+  (cd "$python" && maturin build "$@")
 }

@@ -40,7 +40,7 @@ if [ -z "$DIST" ]; then
   step "npm pack (scripts/package-node.sh: napi build --release)"
   bash scripts/package-node.sh "$PKG/npm"
   step "maturin build --release"
-  (cd bindings-uniffi/python && maturin build --locked --release --out "$PKG/python")
+  build_wheel --locked --release --out "$PKG/python"
   step "mvn package (generates the bindings, puts this machine's library in the jar)"
   (cd bindings-uniffi/kotlin && mvn -B -q package -DskipTests -Dminicloud.cargo.skip=true \
     -Dminicloud.libdir="$ROOT/target/release" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen")
@@ -143,7 +143,7 @@ check "python: import minicloud invokes helloWorld → hello allen (METADATA has
 step "kotlin: the jar from a file repository in a fresh Maven project"
 kotlin_runs() {
   local jar="$PKG/kotlin/minicloud-kotlin-$VERSION.jar" cached="$HOME/.m2/repository/dev/minicloud/minicloud-kotlin/$VERSION"
-  unzip -l "$jar" | grep -q " linux-x86-64/libminicloud_uniffi.so$"
+  unzip -l "$jar" | grep " linux-x86-64/libminicloud_uniffi.so$" >/dev/null
   mvn -B -q deploy:deploy-file -Dfile="$jar" -DpomFile="$PKG/kotlin/minicloud-kotlin-$VERSION.pom" \
     -Durl="file://$WORK/m2" -DrepositoryId=minicloud-under-test
   # Maven prefers its local cache: drop any earlier copy of this version so the consumer gets this jar.
@@ -161,13 +161,13 @@ license_everywhere() {
     cmp LICENSE "$copy" || { echo "$copy differs from LICENSE"; return 1; }
   done
   for tgz in "$PKG"/npm/*.tgz; do
-    tar -tzf "$tgz" | grep -qx 'package/LICENSE' || { echo "$tgz has no LICENSE"; return 1; }
-    tar -tzf "$tgz" | grep -qx 'package/README.md' || { echo "$tgz has no README.md"; return 1; }
+    tar -tzf "$tgz" | grep -x 'package/LICENSE' >/dev/null || { echo "$tgz has no LICENSE"; return 1; }
+    tar -tzf "$tgz" | grep -x 'package/README.md' >/dev/null || { echo "$tgz has no README.md"; return 1; }
     tar -xzOf "$tgz" package/package.json | node -e '
       const m = JSON.parse(require("fs").readFileSync(0, "utf8"))
       for (const k of ["description", "license", "homepage", "repository"]) if (!m[k]) throw new Error(`${m.name}: no ${k}`)'
   done
-  unzip -l "$PKG/kotlin/minicloud-kotlin-$VERSION.jar" | grep -q ' META-INF/LICENSE$' || { echo "the jar has no META-INF/LICENSE"; return 1; }
+  unzip -l "$PKG/kotlin/minicloud-kotlin-$VERSION.jar" | grep ' META-INF/LICENSE$' >/dev/null || { echo "the jar has no META-INF/LICENSE"; return 1; }
 }
 check "hygiene: every package carries the Apache-2.0 LICENSE, a README, a description and URLs" license_everywhere
 
