@@ -191,7 +191,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
 /**
  * Where the core's log events go: `logger(level, target, message)` gets every event at `level` and above; `null`
- * stops them. By default `warn` and above become `process.emitWarning(message, 'MinicloudWarning')`. Events never
+ * stops them. By default `warn` and above become `process.emitWarning(message, 'MinicloudWarning')`, and the deprecation
+ * of `invokeFunction` (target `minicloud::deprecated`) a `DeprecationWarning`. Events never
  * carry tokens, passwords or secrets.
  */
 export declare function setLogger(

@@ -140,8 +140,6 @@ function invokeOptions(options) {
   return options
 }
 
-let invokeFunctionWarned = false
-
 /** A 知晓云 client: several can live in one process, each with its own session and connection pool. */
 class Client {
   constructor(options) {
@@ -161,9 +159,8 @@ class Client {
     return this._invoke(name, params, options, false)
   }
 
-  /** The deprecated name of `invoke` (warns once per process). */
+  /** The deprecated name of `invoke` (the core warns once per process: a `DeprecationWarning` by default). */
   invokeFunction(name, params, options) {
-    warnInvokeFunction()
     return this._invoke(name, params, options, true)
   }
 
@@ -250,21 +247,13 @@ function booleanOption(options, key, fallback) {
   return value
 }
 
-function warnInvokeFunction() {
-  if (invokeFunctionWarned) return
-  invokeFunctionWarned = true
-  process.emitWarning('invokeFunction is deprecated; use invoke', {
-    type: 'DeprecationWarning',
-    code: 'MINICLOUD_INVOKE_FUNCTION',
-  })
-}
-
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace']
 
 /**
  * Where the core's log events go: `logger(level, target, message)` gets every event at `level` and above
  * (`'error'`, `'warn'` (default), `'info'`, `'debug'`, `'trace'`); `null` stops them. By default `warn` and above
- * become `process.emitWarning(message, 'MinicloudWarning')` (a session file that cannot be written, ...). The
+ * become `process.emitWarning(message, 'MinicloudWarning')` (a session file that cannot be written, ...), and the
+ * deprecation of `invokeFunction` a `DeprecationWarning` (code `MINICLOUD_DEPRECATED`). The
  * core never logs tokens, passwords or secrets.
  */
 function setLogger(logger, level = 'warn') {
@@ -275,8 +264,13 @@ function setLogger(logger, level = 'warn') {
   native.setLogger(logger, level)
 }
 
+/** The core's target for deprecation events (minicloud_core::log::DEPRECATION_TARGET). */
+const DEPRECATION_TARGET = 'minicloud::deprecated'
+
 setLogger((level, target, message) =>
-  process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }),
+  target === DEPRECATION_TARGET
+    ? process.emitWarning(message, { type: 'DeprecationWarning', code: 'MINICLOUD_DEPRECATED' })
+    : process.emitWarning(message, { type: 'MinicloudWarning', code: `MINICLOUD_${level.toUpperCase()}` }),
 )
 
 let defaultClient = null
@@ -309,11 +303,8 @@ const BaaS = {
   },
   /** `BaaS.invoke(functionName, params, sync = true)`. */
   invoke: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, false)),
-  /** The deprecated name of `BaaS.invoke` (warns once per process). */
-  invokeFunction: withClient((client, name, params, sync) => {
-    warnInvokeFunction()
-    return client._call(name, params, sync, undefined, undefined, true)
-  }),
+  /** The deprecated name of `BaaS.invoke` (the core warns once per process). */
+  invokeFunction: withClient((client, name, params, sync) => client._call(name, params, sync, undefined, undefined, true)),
   auth: {
     login: withClient((client, credentials) => client.login(credentials)),
     register: withClient((client, credentials) => client.register(credentials)),

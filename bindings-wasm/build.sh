@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package's wasm core into bindings-wasm/pkg/: cargo (profile wasm-release: opt-level z, LTO,
-# one codegen unit, panic=abort) → wasm-bindgen --target web (the CLI must be the crate's exact version) →
+# one codegen unit, panic=abort) → wasm-bindgen --target web with the reset-state function (the CLI must be the
+# crate's exact version) →
 # the glue patch (js/patch-glue.mjs) → wasm-opt -Oz --converge (binaryen from npm, pinned in package.json) →
 # short import/export names (wasm-opt, then js/rename-glue.mjs on the glue) →
 # one minified ES module per entry in dist/ (esbuild from npm, pinned).
@@ -10,7 +11,9 @@ cd "$(dirname "$0")"
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 cargo build -p minicloud-wasm --target wasm32-unknown-unknown --profile wasm-release
 rm -rf pkg
-wasm-bindgen --target web --no-typescript --out-dir pkg --out-name minicloud_wasm \
+# --experimental-reset-state-function: the glue can adopt a fresh instance after a trap (js/baas.js), and ties
+# every callback and finalizer to the instance that made it, so none of a trapped instance's reaches the new one.
+wasm-bindgen --target web --no-typescript --experimental-reset-state-function --out-dir pkg --out-name minicloud_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/minicloud_wasm.wasm"
 node js/patch-glue.mjs pkg/minicloud_wasm.js
 # --low-memory-unused lets wasm-opt fold constant offsets into loads and stores (Rust puts the stack below 1 MiB

@@ -22,8 +22,8 @@ need_apt java openjdk-17-jdk-headless
 need_apt mvn maven
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || apt_install python3-venv
 
-step "build the cdylib, uniffi-bindgen (same uniffi version) and the CLI (debug, once)"
-cargo build -p minicloud-uniffi -p minicloud-cli
+step "build the cdylib (with its test-only panicking exports), uniffi-bindgen (same uniffi version) and the CLI (debug, once)"
+cargo build -p minicloud-uniffi -p minicloud-cli --features minicloud-uniffi/test-support
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 LIBDIR="$TARGET_DIR/debug"
 LIB="$LIBDIR/libminicloud_uniffi.so"
@@ -50,7 +50,7 @@ step "Python: venv, maturin develop, pytest (vectors, engine end-to-end, asyncio
 VENV="$UNIFFI/python/.venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check maturin==1.9.6 pytest==8.3.4 pytest-asyncio==0.25.3
-(cd "$UNIFFI/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop)
+(cd "$UNIFFI/python" && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop --features test-support)
 (cd "$UNIFFI/python" && "$VENV/bin/python" -m pytest -q -rs)
 
 printf '\nuniffi bindings: all tests passed\n'

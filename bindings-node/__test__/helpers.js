@@ -79,6 +79,16 @@ function tempDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'minicloud-node-'))
 }
 
+/** A temporary functions directory: `{name: index.js source}` → its path. */
+function functionsDir(functions) {
+  const dir = tempDir()
+  for (const [name, code] of Object.entries(functions)) {
+    fs.mkdirSync(path.join(dir, name))
+    fs.writeFileSync(path.join(dir, name, 'index.js'), code)
+  }
+  return dir
+}
+
 /** The CLI binary built by `cargo build -p minicloud-cli` (MINICLOUD_BIN overrides). */
 function cliBinary() {
   const bin = process.env.MINICLOUD_BIN || path.join(REPO, 'target', 'debug', 'minicloud')
@@ -142,4 +152,4 @@ async function startEngine({ dir = path.join(REPO, 'engine', 'tests', 'functions
   }
 }
 
-module.exports = { loopback, closedPort, tempDir, startEngine, REPO }
+module.exports = { loopback, closedPort, tempDir, functionsDir, startEngine, REPO }

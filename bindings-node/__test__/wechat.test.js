@@ -3,6 +3,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const util = require('node:util')
 const { WeChatCloud, WeChatError } = require('..')
 const { startEngine } = require('./helpers')
 
@@ -91,4 +92,11 @@ test('bad input is an invalid_argument WeChatError before anything is sent', asy
   assert.equal(e.kind, 'invalid_argument')
   const bad = await rejection(client().invokeCloudFunction('../x'))
   assert.equal(bad.kind, 'invalid_argument')
+})
+
+test('printing a WeChatCloud or its errors never shows the app secret', () => {
+  const secret = '秘密-app-secret-🔑'
+  const wechat = client(secret)
+  const printed = [util.inspect(wechat, { depth: 10, showHidden: true }), JSON.stringify(wechat), String(wechat)]
+  for (const text of printed) assert.ok(!text.includes(secret), text)
 })

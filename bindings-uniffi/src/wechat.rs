@@ -53,13 +53,41 @@ pub enum WeChatTokenMode {
     Classic,
 }
 
-/// The configuration of a [`WeChatCloud`]. `Debug` never shows the secret.
+/// A WeChat app secret. An opaque object whose text form is `[redacted]` in every language (Kotlin `toString`,
+/// Python `str` and `repr`, Swift `description` and `debugDescription`), so a printed [`WeChatCloudConfig`]
+/// never shows it; the value only reaches the core's token request.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display, Debug)]
+pub struct AppSecret(String);
+
+#[uniffi::export]
+impl AppSecret {
+    /// Wraps the app secret.
+    #[uniffi::constructor]
+    pub fn new(value: String) -> Arc<Self> {
+        Arc::new(AppSecret(value))
+    }
+}
+
+impl std::fmt::Display for AppSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(core::redact::REDACTED)
+    }
+}
+
+impl std::fmt::Debug for AppSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AppSecret({})", core::redact::REDACTED)
+    }
+}
+
+/// The configuration of a [`WeChatCloud`]. Printing it never shows the secret, in any language.
 #[derive(Clone, uniffi::Record)]
 pub struct WeChatCloudConfig {
     /// The mini-program's app ID.
     pub app_id: String,
-    /// The app secret.
-    pub app_secret: String,
+    /// The app secret ([`AppSecret`], whose text form is `[redacted]`).
+    pub app_secret: Arc<AppSecret>,
     /// The cloud environment ID.
     pub env: String,
     /// WeChat's API base URL (default `https://api.weixin.qq.com`; a local engine in development).
@@ -97,7 +125,7 @@ impl WeChatCloud {
     /// `invalid_argument` error).
     #[uniffi::constructor]
     pub fn new(config: WeChatCloudConfig) -> Result<Arc<Self>, Arc<WeChatCloudError>> {
-        let mut core_config = core::wechat::WeChatConfig::new(config.app_id, config.app_secret, config.env);
+        let mut core_config = core::wechat::WeChatConfig::new(config.app_id, config.app_secret.0.clone(), config.env);
         if let Some(url) = config.base_url {
             core_config = core_config.with_base_url(url);
         }
@@ -133,5 +161,26 @@ impl WeChatCloud {
     ) -> Result<String, Arc<WeChatCloudError>> {
         let call = self.inner.invoke_cloud_function(&name, event_json.as_deref());
         Ok(core::cancellable(call, cancel.cancelled()).await.map_err(err)?.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_app_secret_and_a_config_holding_one_never_print_it() {
+        let config = WeChatCloudConfig {
+            app_id: "wx-app".into(),
+            app_secret: AppSecret::new("秘密-secret-🔑".into()),
+            env: "env".into(),
+            base_url: None,
+            token_mode: None,
+            timeout_ms: None,
+        };
+        for text in [config.app_secret.to_string(), format!("{:?}", config.app_secret), format!("{config:?}")] {
+            assert!(!text.contains("秘密-secret-🔑"), "{text}");
+            assert!(text.contains("[redacted]"), "{text}");
+        }
     }
 }

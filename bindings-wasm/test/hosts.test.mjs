@@ -162,21 +162,61 @@ for (const platform of ['jd', 'ks']) {
   });
 }
 
-test('ks: a 401 found only in errMsg logs in again and resends once', async () => {
-  const srv = await server((req, body, n) => {
+// ---------------------------------------------------------------- jd/ks: only a status reported as statusCode counts
+
+for (const platform of ['jd', 'ks']) {
+  test(`${platform}: a port in errMsg (ECONNREFUSED 10.0.0.1:443) is a transport failure, not HError 443`, async () => {
+    const errMsg = 'request:fail connect ECONNREFUSED 10.0.0.1:443';
+    const BaaS = await baasFor(platform, wxStyleHost(platform, { storage: LIVE, failWith: { errMsg } }), CLIENT_ID, {
+      host: 'http://127.0.0.1:9',
+    });
+    const e = await rejection(BaaS.invoke('f'));
+    assert.equal(e.code, 601);
+    assert.equal(e.message, '601: request timeout');
+    assert.equal(e.kind, 'network');
+    assert.equal(e.status, null);
+    assert.ok(String(e.details).includes(errMsg), String(e.details));
+  });
+}
+
+test('ks: a status only inside errMsg is a transport failure, as the official ks SDK reads it', async () => {
+  const srv = await server((req) => {
     if (req.url.includes('silent-login')) return { status: 201, body: JSON.stringify(SESSION) };
-    return n === 1 ? { status: 401, body: '{"error_msg":"invalid token"}' } : { status: 200, body: OK };
+    return { status: 401, body: '{"error_msg":"invalid token"}' };
   });
   try {
     const api = wxStyleHost('ks', { storage: LIVE, loginCode: 'code-ks', httpErrorsVia: 'errMsg' });
     const BaaS = await baasFor('ks', api, CLIENT_ID, { host: srv.url, autoLogin: true });
-    assert.deepEqual(await BaaS.invoke('f'), JSON.parse(OK));
-    assert.deepEqual(srv.seen.map((r) => r.path), ['/hserve/v1/cloud-function/job/', '/hserve/v2.5/idp/kuaishou/silent-login/', '/hserve/v1/cloud-function/job/']);
-    assert.equal(srv.seen[2].headers.authorization, 'Hydrogen-r1 tok-new');
+    const e = await rejection(BaaS.invoke('f'));
+    assert.equal(e.code, 601);
+    assert.equal(e.status, null);
+    assert.deepEqual(srv.seen.map((r) => r.path), ['/hserve/v1/cloud-function/job/']);
   } finally {
     await srv.close();
   }
 });
+
+// ---------------------------------------------------------------- host failure text in any script
+
+/** Each host's failure object carrying `text`, as the host words its failures. */
+const hostFailure = (platform, text) => (platform === 'my' ? { error: 12, errorMessage: text } : { errMsg: text });
+
+for (const platform of MINI_PROGRAMS) {
+  for (const [text, code, kind] of [
+    ['request:fail 网络异常:timeout', 601, 'timeout'],
+    ['request:fail 连接失败=拒绝 🚫 (Ошибка: é\u0301)', 601, 'network'],
+  ]) {
+    test(`${platform}: the host failure ${JSON.stringify(text)} is HError ${code} (${kind}) carrying the text`, async () => {
+      const api = simulatedHost(platform, { storage: LIVE, failWith: hostFailure(platform, text) }).api;
+      const BaaS = await baasFor(platform, api, CLIENT_ID, { host: 'http://127.0.0.1:9' });
+      const e = await rejection(BaaS.invoke('f'));
+      assert.equal(e.name, 'HError');
+      assert.equal(e.code, code);
+      assert.equal(e.kind, kind);
+      assert.ok(String(e.details).includes(text), String(e.details));
+    });
+  }
+}
 
 test('ks: a 401 reported through both fail and success resends only once', async () => {
   const srv = await server((req) => {
@@ -347,6 +387,18 @@ test('a host login API that fails is HError 614 and sends nothing', async () => 
     await srv.close();
   }
 });
+
+for (const platform of MINI_PROGRAMS) {
+  test(`${platform}: a host login API failing in Chinese is HError 614 carrying the host's words`, async () => {
+    const words = 'login:fail 用户拒绝授权 🙅 (拒绝=1)';
+    const loginFailWith = platform === 'my' ? { error: 11, errorMessage: words } : { errMsg: words };
+    const api = simulatedHost(platform, { loginFailWith }).api;
+    const BaaS = await baasFor(platform, api, CLIENT_ID, { host: 'http://127.0.0.1:9' });
+    const e = await rejection(BaaS.auth.silentLogin());
+    assert.equal(e.code, 614);
+    assert.ok(String(e.details).includes(words), String(e.details));
+  });
+}
 
 // ---------------------------------------------------------------- init and the entries
 

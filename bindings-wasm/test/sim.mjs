@@ -50,7 +50,10 @@ function recorder() {
  * - loginCode, appName, networkType ('none' = offline), networkFails (getNetworkType calls fail),
  *   networkSilent (getNetworkType never calls back)
  * - httpErrorsVia: 'success' (wx, the default) | 'fail' (statusCode in fail, as jd/ks do) | 'errMsg' (status
- *   only inside errMsg, as ks may) | 'both' (fail with the status in errMsg AND success, ks's double callback)
+ *   only inside errMsg) | 'both' (fail with the status in errMsg AND success, ks's double callback)
+ * - failWith: every request fails at once with this object (e.g. {errMsg: 'request:fail 网络异常:timeout'}),
+ *   nothing is sent
+ * - loginFailWith: the login API fails with this object (default {errMsg: 'login:fail'}) when there is no loginCode
  */
 export function wxStyleHost(platform, opts = {}) {
   const storage = new Map(Object.entries(opts.storage || {}));
@@ -63,6 +66,10 @@ export function wxStyleHost(platform, opts = {}) {
     request(o) {
       rec.note('request', o);
       requests.push({ url: o.url, method: o.method, header: o.header, data: o.data, timeout: o.timeout, dataType: o.dataType });
+      if (opts.failWith) {
+        setImmediate(() => o.fail(opts.failWith));
+        return { abort() {} };
+      }
       const ex = httpExchange({ url: o.url, method: o.method, headers: o.header, body: o.data });
       let hostTimer = null;
       if (typeof o.timeout === 'number') {
@@ -115,7 +122,9 @@ export function wxStyleHost(platform, opts = {}) {
   };
   const codeAnswer = (o, extra) => {
     rec.note('loginCode', o);
-    setImmediate(() => (opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail({ errMsg: 'login:fail' })));
+    setImmediate(() =>
+      opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail(opts.loginFailWith || { errMsg: 'login:fail' }),
+    );
   };
   if (platform === 'swan') api.getLoginCode = (o) => codeAnswer(o);
   else api.login = (o) => codeAnswer(o);
@@ -134,6 +143,10 @@ export function alipayHost(opts = {}) {
     request(o) {
       rec.note('request', o);
       requests.push({ url: o.url, method: o.method, headers: o.headers, data: o.data, timeout: o.timeout });
+      if (opts.failWith) {
+        setImmediate(() => o.fail(opts.failWith));
+        return { abort() {} };
+      }
       const ex = httpExchange({ url: o.url, method: o.method, headers: o.headers, body: o.data });
       let aborted = false;
       ex.promise.then(
@@ -168,7 +181,9 @@ export function alipayHost(opts = {}) {
     },
     getAuthCode(o) {
       rec.note('loginCode', o);
-      setImmediate(() => (opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail({ error: 11, errorMessage: 'denied' })));
+      setImmediate(() =>
+        opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail(opts.loginFailWith || { error: 11, errorMessage: 'denied' }),
+      );
     },
   };
 }

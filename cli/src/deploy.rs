@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `minicloud deploy`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct DeployArgs {
     /// Function name (^[A-Za-z0-9_-]{1,64}$).
     pub name: String,

@@ -10,8 +10,8 @@ use minicloud_core::{
 };
 use minicloud_engine::{Engine, EngineConfig};
 
-/// Arguments of `minicloud invoke`.
-#[derive(Debug, Args)]
+/// Arguments of `minicloud invoke`. No `Debug`: it holds the password.
+#[derive(Args)]
 pub struct InvokeArgs {
     /// The cloud function's name.
     pub name: String,

@@ -19,8 +19,9 @@ mod wx_invoke;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// The minicloud command line.
-#[derive(Debug, Parser)]
+/// The minicloud command line. No `Debug`: its arguments hold secrets (`--secret`, `--admin-token`,
+/// `--password`), and a derived `Debug` would print them.
+#[derive(Parser)]
 #[command(name = "minicloud", version, about = "Run and deploy 知晓云-compatible cloud functions locally")]
 struct Cli {
     #[command(subcommand)]
@@ -28,7 +29,7 @@ struct Cli {
 }
 
 /// The subcommands. Each has its own module with an `Args` struct and a `run` function.
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the local engine (until Ctrl-C / SIGTERM).
     Serve(serve::ServeArgs),
@@ -74,4 +75,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use static_assertions::assert_not_impl_any;
+
+    // The argument structs that hold a secret have no `Debug`, so no `{:?}` (a log line, a panic message, a
+    // future `dbg!`) can print `--secret`, `--admin-token` or `--password`.
+    assert_not_impl_any!(super::Cli: std::fmt::Debug);
+    assert_not_impl_any!(super::Command: std::fmt::Debug);
+    assert_not_impl_any!(super::wx_invoke::WxInvokeArgs: std::fmt::Debug);
+    assert_not_impl_any!(super::invoke::InvokeArgs: std::fmt::Debug);
+    assert_not_impl_any!(super::outbox::OutboxArgs: std::fmt::Debug);
+    assert_not_impl_any!(super::deploy::DeployArgs: std::fmt::Debug);
+    assert_not_impl_any!(super::serve::ServeArgs: std::fmt::Debug);
 }

@@ -5,7 +5,7 @@ use clap::Args;
 use serde_json::Value;
 
 /// Arguments of `minicloud outbox`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct OutboxArgs {
     /// Base URL of the engine, e.g. http://127.0.0.1:8000.
     #[arg(long)]

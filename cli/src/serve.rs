@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Arguments of `minicloud serve`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ServeArgs {
     /// Functions directory (one sub-directory per function with an index.js). Defaults to
     /// ./functions if present, else the bundled examples/functions.

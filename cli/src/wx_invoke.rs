@@ -12,8 +12,8 @@ pub enum Mode {
     Classic,
 }
 
-/// Arguments of `minicloud wx-invoke`.
-#[derive(Debug, Args)]
+/// Arguments of `minicloud wx-invoke`. No `Debug`: it holds the app secret.
+#[derive(Args)]
 pub struct WxInvokeArgs {
     /// The cloud function's name.
     pub name: String,

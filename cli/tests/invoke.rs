@@ -132,3 +132,66 @@ async fn wx_invoke_with_a_wrong_secret_says_configuration_and_hides_the_secret()
     assert!(!stderr.contains("wrong-SECRET"), "{stderr}");
     engine.shutdown().await;
 }
+
+/// A functions directory holding one function, `name`, with `code` as its `index.js`.
+fn functions_with(name: &str, code: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let function = dir.path().join(name);
+    std::fs::create_dir_all(&function).unwrap();
+    std::fs::write(function.join("index.js"), code).unwrap();
+    dir
+}
+
+/// Runs `minicloud wx-invoke NAME` against the engine at `url` with the engine's local credentials.
+async fn wx_invoke(url: String, name: &'static str) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["wx-invoke", name, "--appid", "wx-minicloud-local", "--env", "minicloud-local", "--url", &url])
+            .env("MINICLOUD_WX_SECRET", "minicloud-local-secret")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wx_invoke_of_a_function_throwing_chinese_text_reports_its_errmsg() {
+    let functions = functions_with(
+        "pay",
+        "const cloud = require('wx-server-sdk')\nexports.main = async () => { throw new Error('余额不足:100 💸') }",
+    );
+    let engine = Engine::start(EngineConfig::new(functions.path())).await.unwrap();
+    let out = wx_invoke(engine.url(), "pay").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("-504002: functions execute fail: 余额不足:100 💸"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wx_invoke_of_a_chinese_function_name_is_refused_naming_it() {
+    let functions = functions_with("pay", "exports.main = async () => 1");
+    let engine = Engine::start(EngineConfig::new(functions.path())).await.unwrap();
+    let out = wx_invoke(engine.url(), "名=x").await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(r#"function name "名=x" is not valid"#), "{stderr}");
+    assert!(stderr.contains("(invalid_argument)"), "{stderr}");
+    engine.shutdown().await;
+}
+
+#[test]
+fn invoke_of_a_function_failing_in_chinese_and_emoji_prints_its_message() {
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("functions/pay");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.js"), "exports.main = async () => { throw new Error('余额不足:100 💸 token=x') }")
+        .unwrap();
+    let out = run(&["invoke", "pay"], cwd.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["code"], 1);
+    assert_eq!(printed["error"]["message"], "余额不足:100 💸 token=x");
+}

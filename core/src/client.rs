@@ -184,7 +184,7 @@ impl Client {
     /// `invokeFunction`, the deprecated name of [`Client::invoke`]; warns once per process.
     pub async fn invoke_function(&self, call: Invocation) -> Result<Value, HError> {
         if !INVOKE_FUNCTION_WARNED.swap(true, Ordering::Relaxed) {
-            tracing::warn!("invokeFunction is deprecated; use invoke");
+            tracing::warn!(target: crate::log::DEPRECATION_TARGET, "invokeFunction is deprecated; use invoke");
         }
         self.invoke(call).await
     }

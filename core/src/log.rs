@@ -9,6 +9,10 @@ use tracing::field::{Field, Visit};
 #[cfg(not(target_arch = "wasm32"))]
 pub use forward::{forward_events, LogSink};
 
+/// The target of the core's deprecation events (`invokeFunction`, once per process): a host that has its own
+/// kind of deprecation warning (Node's `DeprecationWarning`) shows these as such.
+pub const DEPRECATION_TARGET: &str = "minicloud::deprecated";
+
 #[cfg(not(target_arch = "wasm32"))]
 mod forward {
     use std::sync::{Arc, Once, RwLock};

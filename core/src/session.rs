@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -108,7 +109,8 @@ impl SessionStore for MemoryStore {
 }
 
 /// A session store in a JSON file (`{"ifx_baas_auth_token": "...", ...}`), written through on every change
-/// (to a temporary file, then renamed, so a crash never leaves half a file).
+/// to a temporary file only its owner can read (0600 on Unix), then renamed over the store, so a crash never
+/// leaves half a file and the token is never readable by other users.
 pub struct FileStore {
     path: PathBuf,
     values: Mutex<BTreeMap<String, Value>>,
@@ -139,14 +141,24 @@ impl FileStore {
         &self.path
     }
 
+    /// Writes the whole store to a new file that only the owner can read (mode 0600 on Unix: it holds the token)
+    /// in the same directory, flushes it to disk, then renames it over the store, so a reader or a crash sees
+    /// the old file or the new one, never half a file, and the token is never readable by others.
     fn persist(&self, values: &BTreeMap<String, Value>) {
         let result = (|| -> std::io::Result<()> {
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = self.path.with_extension("tmp");
-            std::fs::write(&tmp, serde_json::to_vec_pretty(values).unwrap_or_default())?;
-            std::fs::rename(&tmp, &self.path)
+            let dir = match self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                Some(dir) => {
+                    std::fs::create_dir_all(dir)?;
+                    dir
+                }
+                None => Path::new("."),
+            };
+            // tempfile creates the file with O_EXCL and mode 0600 on Unix.
+            let mut file = tempfile::Builder::new().prefix(".minicloud-session-").suffix(".tmp").tempfile_in(dir)?;
+            file.write_all(&serde_json::to_vec_pretty(values).unwrap_or_default())?;
+            file.as_file().sync_all()?;
+            file.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
         })();
         let was_failing = self.failing.swap(result.is_err(), std::sync::atomic::Ordering::Relaxed);
         match result {
@@ -374,6 +386,46 @@ mod tests {
         FileStore::open(&path).unwrap().set(keys::AUTH_TOKEN, "tok".into());
         assert_eq!(FileStore::open(&path).unwrap().get(keys::AUTH_TOKEN), Some(Value::from("tok")));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_store_writes_the_session_file_readable_by_its_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("会话 🔑").join("session.json");
+        FileStore::open(&path).unwrap().set(keys::AUTH_TOKEN, "令牌-tok".into());
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_store_replaces_a_world_readable_session_file_with_a_private_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        std::fs::write(&path, r#"{"ifx_baas_uid": 7}"#).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = FileStore::open(&path).unwrap();
+        store.set(keys::AUTH_TOKEN, "tok".into());
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(FileStore::open(&path).unwrap().get(keys::UID), Some(Value::from(7)));
+    }
+
+    #[test]
+    fn file_store_leaves_no_temporary_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        let store = FileStore::open(&path).unwrap();
+        store.set(keys::AUTH_TOKEN, "tok".into());
+        store.set(keys::UID, Value::from(7));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("session.json")]);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 'use strict';
-// A simulated WeChat (wx) mini-program host plus a real loopback HTTP server, used to replay
-// one tests/vectors/*.json case through the official minapp-sdk (lib/index.js = the wx build).
+// A simulated host plus a real loopback HTTP server, used to replay one tests/vectors/*.json case through
+// the official minapp-sdk: its wx build (lib/index.js) on a simulated WeChat host, or its web build
+// (lib/web.js) on a simulated browser (a DOM shim: window, document, navigator, localStorage and an
+// XMLHttpRequest over node:http).
 //
-// Everything the SDK hands to `wx.request` goes over real HTTP to 127.0.0.1, encoded the way
-// WeChat encodes it (object data JSON-serialised with content-type application/json for
+// Everything the SDK hands to `wx.request` (or to XMLHttpRequest) goes over real HTTP to 127.0.0.1, encoded
+// the way WeChat encodes it (object data JSON-serialised with content-type application/json for
 // non-GET methods, turned into a query string for GET; dataType 'json' answers parsed, falling
 // back to the raw string). Transport failures are produced for real where cheap:
 //   refused -> connect to a loopback port nobody listens on (ECONNREFUSED)
@@ -20,7 +22,9 @@ const HOST_TIMEOUT_MS = 150;
 // Requests the official SDK makes that are not part of the protocol under test. Each is
 // recognised by path (and method), answered plausibly, and excluded from the comparison.
 // Documented in README.md and in tests/vectors/README.md.
-const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding']);
+// Headers a transport adds by itself (axios, the web build's transport, also sets `Accept`); the vectors do not
+// list them.
+const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'accept']);
 
 const SIDE_REQUESTS = [
   {
@@ -253,6 +257,59 @@ async function runCase(vec, opts = {}) {
     req.end();
   }
 
+  // Sends one request the SDK handed to its host (`wx.request`, or XMLHttpRequest on the web): a recognised
+  // side request, the case's next exchange (or its scripted failure), or a request no exchange expects.
+  // `rec` is {method, path, headers (the SDK's, in order), body, url}; `wireHeaders` what goes on the wire;
+  // `answer(kind, res)` gets ('success', {statusCode, data, header}) or ('fail', {errMsg}).
+  function send(rec, wireHeaders, dataType, answer) {
+    const { method, path: urlPath, body } = rec;
+    const finish = (kind, res) => {
+      if (closed) return;
+      if (rec.exchange === undefined || exchanges[rec.exchange].failure !== 'offline') offline = false;
+      rec.outcome = kind === 'success' ? { statusCode: res.statusCode } : { fail: res.errMsg };
+      answer(kind, res);
+    };
+    const http = (port) =>
+      doHttp({ url: base + urlPath, method, headers: wireHeaders, body, dataType, port }, (r) => finish('success', r), (r) => finish('fail', r));
+    // protocol exchange, or a recognised side request?
+    const x = (() => {
+      const side = sideRequestFor(method, urlPath);
+      if (side) {
+        // a side request is only taken as an exchange if the vector lists it next
+        const unused = exchanges.filter((e) => !e.used);
+        const wants = unused.find((e) => e.request && e.request.method === method && e.request.path === urlPath);
+        if (!wants) {
+          rec.side = side.side.name;
+          sideRequests.push(rec);
+          return 'side';
+        }
+      }
+      return takeExchange(rec);
+    })();
+    if (x === 'side') {
+      const side = sideRequestFor(method, urlPath);
+      pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: side.side.answer(side.m, storage) } });
+      return http();
+    }
+    requests.push(rec);
+    if (!x) {
+      rec.unexpected = true;
+      pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: { status: 599, body: JSON.stringify({ error_msg: 'reference harness: unexpected request' }) } } });
+      return http();
+    }
+    rec.exchange = x.index;
+    if (x.failure === 'offline') {
+      later(() => {
+        offline = true; // until the next request completes: getNetworkType (navigator.onLine) now says offline
+        finish('fail', { errMsg: 'request:fail net::ERR_INTERNET_DISCONNECTED' });
+      });
+      return undefined;
+    }
+    if (x.failure === 'refused') return http(refusedPort);
+    pendingForServer.push({ method, path: urlPath, body, rec, plan: x.failure ? { failure: x.failure } : { response: x.response } });
+    return http();
+  }
+
   const wx = {
     request(o) {
       const method = String(o.method || 'GET').toUpperCase();
@@ -274,10 +331,7 @@ async function runCase(vec, opts = {}) {
       }
       const headers = Object.entries(header).map(([k, v]) => [k, String(v)]);
       const rec = { method, path: urlPath, headers, body, url: o.url };
-      const finish = (kind, res) => {
-        if (closed) return;
-        if (rec.exchange === undefined || exchanges[rec.exchange].failure !== 'offline') offline = false;
-        rec.outcome = kind === 'success' ? { statusCode: res.statusCode } : { fail: res.errMsg };
+      send(rec, header, dataType, (kind, res) => {
         const cb = kind === 'success' ? o.success : o.fail;
         try {
           if (typeof cb === 'function') cb(res);
@@ -287,50 +341,7 @@ async function runCase(vec, opts = {}) {
           log.push(`exception in wx.request ${kind} callback: ${e && e.stack}`);
           rec.callbackThrew = String(e);
         }
-      };
-      const fullUrl = base + urlPath;
-      // protocol exchange, or a recognised side request?
-      const x = (() => {
-        const side = sideRequestFor(method, urlPath);
-        if (side) {
-          // a side request is only taken as an exchange if the vector lists it next
-          const unused = exchanges.filter((e) => !e.used);
-          const wants = unused.find((e) => e.request && e.request.method === method && e.request.path === urlPath);
-          if (!wants) {
-            rec.side = side.side.name;
-            sideRequests.push(rec);
-            return 'side';
-          }
-        }
-        return takeExchange(rec);
-      })();
-      if (x === 'side') {
-        const side = sideRequestFor(method, urlPath);
-        pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: side.side.answer(side.m, storage) } });
-        doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
-        return { abort() {} };
-      }
-      requests.push(rec);
-      if (!x) {
-        rec.unexpected = true;
-        pendingForServer.push({ method, path: urlPath, body, rec, plan: { response: { status: 599, body: JSON.stringify({ error_msg: 'reference harness: unexpected request' }) } } });
-        doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
-        return { abort() {} };
-      }
-      rec.exchange = x.index;
-      if (x.failure === 'offline') {
-        later(() => {
-          offline = true; // until the next request completes: wx.getNetworkType now says 'none'
-          finish('fail', { errMsg: 'request:fail net::ERR_INTERNET_DISCONNECTED' });
-        });
-        return { abort() {} };
-      }
-      if (x.failure === 'refused') {
-        doHttp({ url: fullUrl, method, headers: header, body, dataType, port: refusedPort }, (r) => finish('success', r), (r) => finish('fail', r));
-        return { abort() {} };
-      }
-      pendingForServer.push({ method, path: urlPath, body, rec, plan: x.failure ? { failure: x.failure } : { response: x.response } });
-      doHttp({ url: fullUrl, method, headers: header, body, dataType }, (r) => finish('success', r), (r) => finish('fail', r));
+      });
       return { abort() {} };
     },
     getNetworkType(o) {
@@ -418,35 +429,164 @@ async function runCase(vec, opts = {}) {
     return v === undefined ? undefined : structuredClone(v);
   }
 
+  // ---------------- simulated browser (the web build) ----------------
+  // localStorage keeps text, as a browser does; the web build stores each value as JSON {"value": v}
+  // (PROTOCOL.md §1.7). `storage` (what the checks and the side requests read) holds the decoded values, so a
+  // value the SDK stored in another shape shows up as its raw text and fails the case.
+  const webItems = new Map();
+  const decodeWebItem = (text) => {
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && 'value' in parsed) return parsed.value;
+    } catch (_) {
+      // not the official shape: keep the text
+    }
+    return text;
+  };
+  const localStorage = {
+    getItem: (k) => (webItems.has(String(k)) ? webItems.get(String(k)) : null),
+    setItem(k, v) {
+      webItems.set(String(k), String(v));
+      storage.set(String(k), decodeWebItem(String(v)));
+    },
+    removeItem(k) {
+      webItems.delete(String(k));
+      storage.delete(String(k));
+    },
+    clear() {
+      webItems.clear();
+      storage.clear();
+    },
+  };
+
+  /** The part of XMLHttpRequest the web build's transport (axios) uses, over the same loopback path as wx. */
+  class XMLHttpRequest {
+    constructor() {
+      Object.assign(this, { readyState: 0, status: 0, statusText: '', response: '', responseText: '', responseType: '' });
+      Object.assign(this, { timeout: 0, withCredentials: false, responseURL: '', _headers: [], _answerHeaders: {} });
+    }
+    open(method, url) {
+      this._method = String(method).toUpperCase();
+      this._url = new URL(url, base);
+      this.readyState = 1;
+    }
+    setRequestHeader(name, value) {
+      this._headers.push([String(name), String(value)]);
+    }
+    getAllResponseHeaders() {
+      return Object.entries(this._answerHeaders)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n');
+    }
+    getResponseHeader(name) {
+      const v = this._answerHeaders[String(name).toLowerCase()];
+      return v === undefined ? null : String(v);
+    }
+    abort() {
+      this._aborted = true;
+      if (typeof this.onabort === 'function') this.onabort();
+    }
+    send(data) {
+      const urlPath = this._url.pathname + this._url.search;
+      const body = data === undefined || data === null ? null : String(data);
+      const headers = this._headers.filter(([k]) => !TRANSPORT_HEADERS.has(k.toLowerCase()));
+      const rec = { method: this._method, path: urlPath, headers, body, url: this._url.href };
+      send(rec, Object.fromEntries(this._headers), 'text', (kind, res) => {
+        if (this._aborted) return;
+        this.readyState = 4;
+        const fire = (name) => {
+          try {
+            if (typeof this[name] === 'function') this[name]();
+          } catch (e) {
+            log.push(`exception in XMLHttpRequest ${name}: ${e && e.stack}`);
+            rec.callbackThrew = String(e);
+          }
+        };
+        if (kind === 'success') {
+          Object.assign(this, { status: res.statusCode, statusText: http.STATUS_CODES[res.statusCode] || '' });
+          Object.assign(this, { response: res.data, responseText: res.data, responseURL: this._url.href, _answerHeaders: res.header });
+          for (const name of ['onreadystatechange', 'onload', 'onloadend']) fire(name);
+        } else {
+          for (const name of ['onreadystatechange', /timeout/.test(res.errMsg) && this.timeout ? 'ontimeout' : 'onerror', 'onloadend']) fire(name);
+        }
+      });
+    }
+  }
+
+  /** The browser globals of the web build: window, document, navigator, location, localStorage, XMLHttpRequest. */
+  function browserGlobals() {
+    for (const [k, v] of storage) webItems.set(k, JSON.stringify({ value: v }));
+    const location = new URL('/', base);
+    const anchor = () => {
+      const a = {
+        setAttribute(name, value) {
+          if (name !== 'href') return;
+          const u = new URL(value, base);
+          const { href, protocol, host, search, hash, hostname, port, pathname } = u;
+          Object.assign(a, { href, protocol, host, search, hash, hostname, port, pathname });
+        },
+      };
+      return a;
+    };
+    const navigator = {
+      userAgent: 'Mozilla/5.0 (reference harness) Chrome/120',
+      product: 'Gecko',
+      get onLine() {
+        return !offline && hostEnv.networkType !== 'none';
+      },
+    };
+    const noop = () => {};
+    const document = {
+      cookie: '',
+      createElement: anchor,
+      createTextNode: (text) => ({ text }),
+      querySelector: () => null,
+      addEventListener: noop,
+      removeEventListener: noop,
+      body: { appendChild: noop, removeChild: noop },
+    };
+    // As in a browser, `window` is the global object itself (the SDK's core-js finds Symbol, Math, ... on it).
+    return {
+      window: globalThis,
+      document,
+      navigator,
+      localStorage,
+      XMLHttpRequest,
+      location,
+      addEventListener: noop,
+      removeEventListener: noop,
+    };
+  }
+
   // ---------------- load the SDK fresh on this host ----------------
-  const sdkPath = require.resolve('minapp-sdk');
+  const platform = (vec.config && vec.config.platform) || 'wx';
+  const sdkPath = platform === 'web' ? require.resolve('minapp-sdk/lib/web.js') : require.resolve('minapp-sdk');
   const sdkDir = path.dirname(sdkPath);
   for (const k of Object.keys(require.cache)) if (k.startsWith(sdkDir)) delete require.cache[k];
 
-  const saved = {
-    wx: global.wx,
-    window: global.window,
-    getApp: global.getApp,
-    Page: global.Page,
-    App: global.App,
-    Component: global.Component,
-    regeneratorRuntime: global.regeneratorRuntime,
-    dateNow: Date.now,
-  };
-  global.wx = wx;
-  global.window = {}; // the UMD wrapper evaluates `window`; no WebSocket in it
-  global.getApp = () => ({ globalData: {} });
-  global.Page = () => {};
-  global.App = () => {};
-  global.Component = () => {};
-  // The WeChat base library provides a global regeneratorRuntime; the SDK's multipart-upload
-  // module touches regeneratorRuntime.mark at load time. Nothing under test runs a generator.
-  global.regeneratorRuntime = {
-    mark: (fn) => fn,
-    wrap() {
-      throw new Error('reference harness: regeneratorRuntime stub (multipart upload is not under test)');
+  const wxGlobals = {
+    wx,
+    window: {}, // the UMD wrapper evaluates `window`; no WebSocket in it
+    getApp: () => ({ globalData: {} }),
+    Page: () => {},
+    App: () => {},
+    Component: () => {},
+    // The WeChat base library provides a global regeneratorRuntime; the SDK's multipart-upload
+    // module touches regeneratorRuntime.mark at load time. Nothing under test runs a generator.
+    regeneratorRuntime: {
+      mark: (fn) => fn,
+      wrap() {
+        throw new Error('reference harness: regeneratorRuntime stub (multipart upload is not under test)');
+      },
     },
   };
+  const hostGlobals = platform === 'web' ? browserGlobals() : wxGlobals;
+  // Node may define some of these itself (navigator): keep each global's own descriptor to put it back.
+  const saved = { dateNow: Date.now, globals: new Map() };
+  for (const [name, value] of Object.entries(hostGlobals)) {
+    saved.globals.set(name, Object.getOwnPropertyDescriptor(globalThis, name));
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: true });
+  }
   Date.now = () => nowMs;
   // the SDK logs transport failures with console.*; keep them with the case instead of the TAP stream
   const consoleSaved = {};
@@ -493,7 +633,8 @@ async function runCase(vec, opts = {}) {
             p = BaaS.auth.anonymousLogin(...args);
             break;
           case 'silentLogin':
-            p = BaaS.auth.loginWithWechat(...args);
+            // the public silent-login entry: wx's loginWithWechat; the web build's own silentLogin
+            p = platform === 'web' ? BaaS.auth.silentLogin(...args) : BaaS.auth.loginWithWechat(...args);
             break;
           case 'logout':
             p = BaaS.auth.logout(...args);
@@ -538,9 +679,9 @@ async function runCase(vec, opts = {}) {
     closed = true;
     Date.now = saved.dateNow;
     Object.assign(console, consoleSaved);
-    for (const k of Object.keys(saved)) if (k !== 'dateNow') {
-      if (saved[k] === undefined) delete global[k];
-      else global[k] = saved[k];
+    for (const [name, descriptor] of saved.globals) {
+      if (descriptor === undefined) delete globalThis[name];
+      else Object.defineProperty(globalThis, name, descriptor);
     }
     for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));

@@ -1,6 +1,7 @@
 'use strict';
-// Replays every tests/vectors/*.json case through the official minapp-sdk 3.23.6 (wx build)
-// on a simulated wx host talking real HTTP to a loopback server. See README.md.
+// Replays every tests/vectors/*.json case through the official minapp-sdk 3.23.6: wx cases through its wx
+// build on a simulated wx host, web cases through its web build on a simulated browser, both talking real
+// HTTP to a loopback server. See README.md.
 
 const test = require('node:test');
 const assert = require('node:assert');
@@ -128,8 +129,8 @@ test('vectors directory has cases', () => {
 for (const { file, vec } of vectors) {
   const name = vec.name || file.replace(/\.json$/, '');
   const platform = (vec.config && vec.config.platform) || 'wx';
-  if (platform !== 'wx') {
-    const reason = `platform ${platform}: the npm package minapp-sdk 3.23.6 ships only the wx build (lib/index.js)`;
+  if (platform !== 'wx' && platform !== 'web') {
+    const reason = `platform ${platform}: the npm package minapp-sdk 3.23.6 ships only the wx (lib/index.js) and web (lib/web.js) builds`;
     test(name, { skip: reason }, () => {});
     report.push({ name, skipped: reason });
     continue;

@@ -27,6 +27,7 @@ import typing
 from . import _ffi
 from ._ffi import (  # noqa: F401  (re-exported)
     AccountKind,
+    AppSecret,
     AutoLogin,
     CallbackError,
     CancelToken,
@@ -50,7 +51,7 @@ __all__ = [
     "Logger", "LogLevel", "forward_logs", "set_logger",
     "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
     "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
-    "WeChatCloud", "WeChatCloudConfig", "WeChatTokenMode", "WeChatError",
+    "WeChatCloud", "WeChatCloudConfig", "WeChatTokenMode", "WeChatError", "AppSecret",
 ]
 
 

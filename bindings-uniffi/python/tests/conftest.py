@@ -42,15 +42,15 @@ class Engine:
         return body["login_count"]
 
 
-@pytest.fixture(scope="session")
-def engine():
+def start_engine(functions: pathlib.Path) -> Engine:
+    """Starts ``minicloud serve FUNCTIONS --port 0 ...`` through the CLI binary and waits for its URL."""
     cli = os.environ.get("MINICLOUD_CLI", str(REPO / "target" / "debug" / "minicloud"))
     if not pathlib.Path(cli).exists():
         pytest.fail(f"the minicloud CLI binary is missing at {cli}: build it with `cargo build -p minicloud-cli`")
     process = subprocess.Popen(
-        [cli, "serve", str(REPO / "engine" / "tests" / "functions"), "--port", "0", "--client-id", CLIENT_ID,
+        [cli, "serve", str(functions), "--port", "0", "--client-id", CLIENT_ID,
          "--allow-anonymous", "--admin-token", ADMIN_TOKEN],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
     line = process.stdout.readline()
     prefix = "minicloud engine listening on "
     if not line.startswith(prefix):
@@ -58,6 +58,16 @@ def engine():
         pytest.fail(f"engine did not start: {line!r}")
     # Keep reading stdout so a chatty engine never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-    yield Engine(line[len(prefix):].strip(), process)
-    process.terminate()
-    process.wait(timeout=30)
+    return Engine(line[len(prefix):].strip(), process)
+
+
+def stop_engine(engine: Engine) -> None:
+    engine.process.terminate()
+    engine.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    running = start_engine(REPO / "engine" / "tests" / "functions")
+    yield running
+    stop_engine(running)

@@ -14,7 +14,8 @@ ENV = "minicloud-local"
 
 
 def wechat(engine, secret: str = SECRET) -> minicloud.WeChatCloud:
-    return minicloud.WeChatCloud(minicloud.WeChatCloudConfig(app_id=APP_ID, app_secret=secret, env=ENV, base_url=engine.url))
+    config = minicloud.WeChatCloudConfig(app_id=APP_ID, app_secret=minicloud.AppSecret(secret), env=ENV, base_url=engine.url)
+    return minicloud.WeChatCloud(config)
 
 
 def stats(engine) -> dict:

@@ -13,21 +13,22 @@ const LOGIN_CODE = {
   ks: (api) => callHost(api, 'login', {}, (r) => r.code),
 };
 
-/** An HTTP status a host put into `errMsg` only (ks: `request:fail 401`); 4xx/5xx only. */
-function statusInErrMsg(errMsg) {
-  const m = /(?:^|[^\d-])([45]\d\d)(?!\d)/.exec(String(errMsg || ''));
-  return m ? Number(m[1]) : undefined;
+/** A `fail` callback that carries an HTTP answer: jd and ks deliver some HTTP errors there, with the status
+ * in `statusCode`. Only a status the host reports as `statusCode` counts: numbers inside `errMsg` (a port in
+ * `ECONNREFUSED 10.0.0.1:443`, an IP, a count) are never read as a status, and the official ks and jd SDKs
+ * read `statusCode` only. */
+function failAnswer(err) {
+  const e = err || {};
+  const status = e.statusCode;
+  return Number.isInteger(status) && status >= 100 && status <= 599
+    ? { status, headers: e.header || {}, body: e.data }
+    : undefined;
 }
 
-/** The outcome of a `fail` callback: jd and ks deliver some HTTP errors there, with `statusCode` or, on
- * ks, only inside `errMsg`; those are answers, not transport failures. */
-function failOutcome(err, platform) {
+/** A `fail` callback without an answer: a transport failure in the host's words (601, or 600 when the host
+ * then reports no network); `timeout` when the host says it timed out. */
+function failure(err) {
   const e = err || {};
-  if (typeof e.statusCode === 'number') return { status: e.statusCode, headers: e.header || {}, body: e.data };
-  if (platform === 'jd' || platform === 'ks') {
-    const status = statusInErrMsg(e.errMsg);
-    if (status !== undefined) return { status, headers: e.header || {}, body: e.data };
-  }
   const message = String(e.errMsg || e.errorMessage || 'request failed');
   return { error: /time ?out/i.test(message) ? 'timeout' : 'connect', message };
 }
@@ -48,7 +49,14 @@ export function miniProgramHost(api, platform) {
           responseType: 'text',
           timeout: Math.ceil(req.timeoutMs),
           success: (res) => finish({ status: res.statusCode, headers: res.header || {}, body: res.data }),
-          fail: (err) => finish(failOutcome(err, platform)),
+          // ks may call `fail` without a status and then `success` with the answer for one request: the
+          // answer wins (as in the official ks SDK, whose `fail` path first asks getNetworkType), so a
+          // failure without a status settles on the next turn of the event loop, after any `success`.
+          fail: (err) => {
+            const answer = failAnswer(err);
+            if (answer) finish(answer);
+            else setTimeout(() => finish(failure(err)), 0);
+          },
         }),
       );
     },

@@ -606,6 +606,156 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
+ * A WeChat app secret. An opaque object whose text form is `[redacted]` in every language (Kotlin `toString`,
+ * Python `str` and `repr`, Swift `description` and `debugDescription`), so a printed [`WeChatCloudConfig`]
+ * never shows it; the value only reaches the core's token request.
+ */
+public protocol AppSecretProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * A WeChat app secret. An opaque object whose text form is `[redacted]` in every language (Kotlin `toString`,
+ * Python `str` and `repr`, Swift `description` and `debugDescription`), so a printed [`WeChatCloudConfig`]
+ * never shows it; the value only reaches the core's token request.
+ */
+open class AppSecret: AppSecretProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_appsecret(self.handle, $0) }
+    }
+    /**
+     * Wraps the app secret.
+     */
+public convenience init(value: String) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_constructor_appsecret_new(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_appsecret(handle, $0) }
+    }
+
+    
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_appsecret_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_appsecret_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppSecret: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AppSecret
+
+    public static func lift(_ handle: UInt64) throws -> AppSecret {
+        return AppSecret(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AppSecret) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppSecret {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AppSecret, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppSecret_lift(_ handle: UInt64) throws -> AppSecret {
+    return try FfiConverterTypeAppSecret.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppSecret_lower(_ value: AppSecret) -> UInt64 {
+    return FfiConverterTypeAppSecret.lower(value)
+}
+
+
+
+
+
+
+/**
  * A cancel switch for [`Client::invoke_cancellable`], for foreign runtimes whose task cancellation does not
  * reach the Rust future by itself (Swift's generated `async` calls run to completion when their `Task` is
  * cancelled; the Swift layer wires `withTaskCancellationHandler` to [`CancelToken::cancel`]).
@@ -3351,17 +3501,17 @@ public func FfiConverterTypeSessionInfo_lower(_ value: SessionInfo) -> RustBuffe
 
 
 /**
- * The configuration of a [`WeChatCloud`]. `Debug` never shows the secret.
+ * The configuration of a [`WeChatCloud`]. Printing it never shows the secret, in any language.
  */
-public struct WeChatCloudConfig: Equatable, Hashable {
+public struct WeChatCloudConfig {
     /**
      * The mini-program's app ID.
      */
     public var appId: String
     /**
-     * The app secret.
+     * The app secret ([`AppSecret`], whose text form is `[redacted]`).
      */
-    public var appSecret: String
+    public var appSecret: AppSecret
     /**
      * The cloud environment ID.
      */
@@ -3386,8 +3536,8 @@ public struct WeChatCloudConfig: Equatable, Hashable {
          * The mini-program's app ID.
          */appId: String, 
         /**
-         * The app secret.
-         */appSecret: String, 
+         * The app secret ([`AppSecret`], whose text form is `[redacted]`).
+         */appSecret: AppSecret, 
         /**
          * The cloud environment ID.
          */env: String, 
@@ -3425,7 +3575,7 @@ public struct FfiConverterTypeWeChatCloudConfig: FfiConverterRustBuffer {
         return
             try WeChatCloudConfig(
                 appId: FfiConverterString.read(from: &buf), 
-                appSecret: FfiConverterString.read(from: &buf), 
+                appSecret: FfiConverterTypeAppSecret.read(from: &buf), 
                 env: FfiConverterString.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 tokenMode: FfiConverterOptionTypeWeChatTokenMode.read(from: &buf), 
@@ -3435,7 +3585,7 @@ public struct FfiConverterTypeWeChatCloudConfig: FfiConverterRustBuffer {
 
     public static func write(_ value: WeChatCloudConfig, into buf: inout [UInt8]) {
         FfiConverterString.write(value.appId, into: &buf)
-        FfiConverterString.write(value.appSecret, into: &buf)
+        FfiConverterTypeAppSecret.write(value.appSecret, into: &buf)
         FfiConverterString.write(value.env, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionTypeWeChatTokenMode.write(value.tokenMode, into: &buf)
@@ -4689,6 +4839,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_constructor_credentials_new() != 28874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_constructor_appsecret_new() != 51798) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_constructor_wechatcloud_new() != 54363) {

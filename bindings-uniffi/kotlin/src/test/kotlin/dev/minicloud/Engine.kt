@@ -16,12 +16,12 @@ class Engine private constructor(val url: String, private val process: Process) 
         const val CLIENT_ID = "uniffi-kotlin-e2e"
         private const val ADMIN_TOKEN = "uniffi-kotlin-admin"
 
-        /** Starts `minicloud serve engine/tests/functions --port 0 ...` and waits for its URL. */
-        fun start(): Engine {
+        /** Starts `minicloud serve FUNCTIONS --port 0 ...` (default engine/tests/functions) and waits for its URL. */
+        fun start(functions: File = File(REPO, "engine/tests/functions")): Engine {
             val cli = System.getProperty("minicloud.cli") ?: File(REPO, "target/debug/minicloud").path
             check(File(cli).canExecute()) { "the minicloud CLI binary is missing at $cli: cargo build -p minicloud-cli" }
             val process = ProcessBuilder(
-                cli, "serve", File(REPO, "engine/tests/functions").path, "--port", "0", "--client-id", CLIENT_ID,
+                cli, "serve", functions.path, "--port", "0", "--client-id", CLIENT_ID,
                 "--allow-anonymous", "--admin-token", ADMIN_TOKEN,
             ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
             val reader = process.inputStream.bufferedReader()
