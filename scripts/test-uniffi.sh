@@ -43,8 +43,8 @@ for f in Sources/Minicloud/Minicloud.swift Sources/MinicloudFFI/include/Miniclou
   fi
 done
 
-step "Kotlin: mvn test (the pom generates the bindings; vectors, engine end-to-end, cancellation)"
-(cd "$UNIFFI/kotlin" && mvn -B -q test -Dminicloud.cargoProfile=dev -Dminicloud.libdir="$LIBDIR")
+step "Kotlin: mvn test (the pom generates the bindings from the library built above; vectors, engine end-to-end, cancellation)"
+(cd "$UNIFFI/kotlin" && mvn -B -q test -Dminicloud.cargo.skip=true -Dminicloud.libdir="$LIBDIR")
 
 step "Python: venv, maturin develop, pytest (vectors, engine end-to-end, asyncio cancellation)"
 VENV="$UNIFFI/python/.venv"
