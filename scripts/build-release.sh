@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds every Linux artifact users install, for x86_64 and aarch64, glibc 2.17+ and musl, into dist/
 # (gitignored). Cross builds with cargo-zigbuild and zig (pinned in scripts/release-tools.sh); profile `dist`
-# (release + LTO, stripped). Long (about an hour on 2 cores): CI does not run it.
+# (release + LTO, stripped but the uniffi library). Long (the two x86_64 targets took 21 minutes on a shared 2-core
+# machine): CI does not run it. MINICLOUD_RELEASE_TARGETS="x86_64-unknown-linux-gnu ..." builds some targets only
+# (x86_64-unknown-linux-gnu and x86_64-unknown-linux-musl are needed for the jar and the install test).
 #
 #   dist/node/     minicloud.<platform>.node (linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl)
 #   dist/npm/      minicloud-<version>.tgz and one minicloud-<platform>-<version>.tgz per addon
