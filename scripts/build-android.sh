@@ -34,7 +34,7 @@ echo "==> android: libminicloud_uniffi.so for arm64-v8a, armeabi-v7a, x86_64 (ca
 cargo ndk -t arm64-v8a -t armeabi-v7a -t x86_64 --platform "$API" -o "$OUT/aar/jni" build --locked --profile "$PROFILE" -p minicloud-uniffi
 
 echo "==> android: classes.jar (mvn package without natives: Android loads them from jni/)"
-(cd bindings-uniffi/kotlin && mvn -B -q package -DskipTests -Dminicloud.hostNative.skip=true \
+(cd bindings-uniffi/kotlin && mvn -B -q package -Dmaven.test.skip=true -Dminicloud.cargoFeatures= -Dminicloud.hostNative.skip=true \
   -Dminicloud.natives="$OUT/no-natives")
 cp "bindings-uniffi/kotlin/target/minicloud-kotlin-$VERSION.jar" "$OUT/aar/classes.jar"
 

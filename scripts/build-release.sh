@@ -74,7 +74,7 @@ step "Kotlin jar with the Linux natives as JNA resources (mvn package)"
 # The bindings are generated from the x86_64 glibc library by the pinned uniffi-bindgen (a debug build: it is a
 # build tool, and whole-program optimisation of it would only cost time).
 cargo build --locked -p minicloud-uniffi --bin uniffi-bindgen
-(cd bindings-uniffi/kotlin && mvn -B -q package -DskipTests -Dminicloud.cargo.skip=true \
+(cd bindings-uniffi/kotlin && mvn -B -q package -Dmaven.test.skip=true -Dminicloud.cargo.skip=true \
   -Dminicloud.libdir="$DIST/jna/linux-x86-64" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen" \
   -Dminicloud.natives="$DIST/jna" -Dminicloud.hostNative.skip=true)
 cp "bindings-uniffi/kotlin/target/minicloud-kotlin-$VERSION.jar" "$DIST/kotlin/"

@@ -42,7 +42,7 @@ if [ -z "$DIST" ]; then
   step "maturin build --release"
   build_wheel --locked --release --out "$PKG/python"
   step "mvn package (generates the bindings, puts this machine's library in the jar)"
-  (cd bindings-uniffi/kotlin && mvn -B -q package -DskipTests -Dminicloud.cargo.skip=true \
+  (cd bindings-uniffi/kotlin && mvn -B -q package -Dmaven.test.skip=true -Dminicloud.cargo.skip=true \
     -Dminicloud.libdir="$ROOT/target/release" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen")
   cp "bindings-uniffi/kotlin/target/minicloud-kotlin-$VERSION.jar" "$PKG/kotlin/"
   cp bindings-uniffi/kotlin/pom.xml "$PKG/kotlin/minicloud-kotlin-$VERSION.pom"
