@@ -30,6 +30,7 @@ cargo build -p minicloud-cli
 step "Node binding (bindings-node)"; bash scripts/test-node.sh
 step "Kotlin, Swift and Python bindings (bindings-uniffi)"; bash scripts/test-uniffi.sh
 step "wasm binding for browsers and the seven mini-program hosts (bindings-wasm)"; bash scripts/test-wasm.sh
+step "the engine's dashboard in headless Chromium (tests/dashboard)"; bash scripts/test-dashboard.sh
 # (end of bindings)
 
 step "packages: each one packed, installed from outside the repository and invoked (scripts/test-packages.sh)"

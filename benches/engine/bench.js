@@ -1,20 +1,37 @@
-// Engine benchmark: warm invoke latency and throughput through `minicloud serve`, against
-//  - the floor: a bare Node HTTP server calling the same function in-process, and
+// Engine benchmark: warm invoke latency and throughput through `minicloud serve` (persistence on: a data
+// directory in a temp dir), against
+//  - the floor: a bare Node HTTP server calling the same function in-process,
+//  - the isolation floor: a bare Node HTTP server handing each call to one warm worker process over IPC, and
 //  - a spawn-a-process-per-call baseline;
-// plus the engine's cold start (first call of a function: worker spawn + require).
-// All three speak the same invoke wire (POST /hserve/v1/cloud-function/job/) and are driven by the same
-// keep-alive client in one run. Usage: node bench.js [--requests N] [--bin path/to/minicloud]
+// plus the engine's cold start (first call of a function: worker spawn + require), and the engine's resident
+// memory after N async jobs that each return 1 MB, and after listing all their records.
+// All speak the same invoke wire (POST /hserve/v1/cloud-function/job/) and are driven by the same
+// keep-alive client in one run.
+// Usage: node bench.js [--requests N] [--big-jobs N] [--bin path/to/minicloud]
 'use strict'
 const http = require('node:http')
 const path = require('node:path')
+const fs = require('node:fs')
+const os = require('node:os')
 const { spawn, execFileSync } = require('node:child_process')
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt }
 const REQUESTS = Number(opt('--requests', 2000))
+const BIG_JOBS = Number(opt('--big-jobs', 10000))
+// --no-persistence: engines keep their state in memory (to measure what persistence costs).
+const PERSIST = !args.includes('--no-persistence')
 const ROOT = path.resolve(__dirname, '../..')
 const BIN = opt('--bin', path.join(ROOT, 'target/release/minicloud'))
-const FUNCTIONS = path.join(ROOT, 'examples/functions')
+const EXAMPLES = path.join(ROOT, 'examples/functions')
+// The examples plus `bigResult` (returns 1 MB), in a temp dir that also holds the engines' data directories.
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'minicloud-bench-'))
+const FUNCTIONS = path.join(WORK, 'functions')
+fs.cpSync(EXAMPLES, FUNCTIONS, { recursive: true })
+fs.mkdirSync(path.join(FUNCTIONS, 'bigResult'))
+fs.writeFileSync(path.join(FUNCTIONS, 'bigResult/index.js'), "const MB = 'x'.repeat(1 << 20)\nexports.main = async () => MB\n")
+const ADMIN = 'bench-admin-' + process.pid
+let engines = 0
 const BODY = JSON.stringify({ function_name: 'helloWorld', sync: true, data: { name: 'allen' } })
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
@@ -118,7 +135,9 @@ function spawnServer () {
 
 function startEngine () {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', 'bench', '--allow-anonymous', '--pool-size', '8'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } })
+    // Persistence on: every engine gets its own data directory.
+    const state = PERSIST ? ['--data-dir', path.join(WORK, `data-${engines++}`)] : ['--in-memory']
+    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', 'bench', '--allow-anonymous', '--pool-size', '8', '--no-triggers', ...state], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn', MINICLOUD_ADMIN_TOKEN: ADMIN } })
     let buf = ''
     child.stdout.on('data', c => {
       buf += c
@@ -150,6 +169,62 @@ async function coldStart (runs) {
   return samples[Math.floor(samples.length / 2)]
 }
 
+function rssMb (pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)[1])
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 }
+}
+
+function get (base, pathname) {
+  return new Promise((resolve, reject) => {
+    http.get(new URL(pathname, base), { agent, headers: { Authorization: `Bearer ${ADMIN}` } }, res => {
+      const chunks = []
+      res.on('data', c => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }))
+    }).on('error', reject)
+  })
+}
+
+// N async jobs returning 1 MB each, then every record listed page by page: the engine's RSS after each.
+async function bigJobs (n) {
+  const engine = await startEngine()
+  const before = rssMb(engine.child.pid)
+  const admin = { Authorization: `Bearer ${ADMIN}` }
+  const body = JSON.stringify({ sync: false, data: {} })
+  let next = 0
+  let last = null
+  const t0 = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < n) {
+      next++
+      const r = await post(engine.base, '/oserve/v1.3/cloud-function/bigResult/job/', body, admin)
+      if (r.status !== 200) throw new Error(`big job: ${r.status} ${r.body}`)
+    }
+  }))
+  // Jobs run in the order they were queued: wait until the newest record is final, then check they all are.
+  for (;;) {
+    const page = JSON.parse((await get(engine.base, '/oserve/v1.3/cloud-function/job/?limit=1')).body)
+    last = page.objects[0]
+    if (last.status === 'fulfilled') break
+    await new Promise(r => setTimeout(r, 200))
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const afterJobs = rssMb(engine.child.pid)
+  let listed = 0
+  let listBytes = 0
+  for (let offset = 0; ; offset += 100) {
+    const r = await get(engine.base, `/oserve/v1.3/cloud-function/job/?limit=1000&offset=${offset}`)
+    const page = JSON.parse(r.body)
+    listBytes = Math.max(listBytes, r.body.length)
+    for (const j of page.objects) if (j.status !== 'fulfilled') throw new Error(`job ${j.id} is ${j.status}`)
+    listed += page.objects.length
+    if (page.objects.length === 0) break
+  }
+  const afterListing = rssMb(engine.child.pid)
+  engine.child.kill('SIGTERM')
+  return { n, seconds, before, afterJobs, afterListing, listed, listBytes }
+}
+
 async function main () {
   execFileSync(BIN, ['--version'])
   const engine = await startEngine()
@@ -169,9 +244,10 @@ async function main () {
     rows.push(await measure('spawn per call', perCall.base, {}, c, Math.max(50, REQUESTS / 20)))
   }
   const cold = await coldStart(5)
+  const big = BIG_JOBS > 0 ? await bigJobs(BIG_JOBS) : null
   engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); isolated.server.close(); agent.destroy()
 
-  console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}`)
+  console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}; engine state ${PERSIST ? 'in a data directory (SQLite)' : 'in memory'}`)
   console.log('| target | concurrency | req/s | p50 ms | p99 ms |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const r of rows) console.log(`| ${r.label} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} |`)
@@ -183,6 +259,11 @@ async function main () {
     console.log(`concurrency ${c}: engine p50 / floor p50 = ${(e.p50 / f.p50).toFixed(2)}x; engine p50 / isolation-floor p50 = ${(e.p50 / i.p50).toFixed(2)}x; engine throughput / floor = ${(e.rps / f.rps).toFixed(2)}x; engine throughput / spawn-per-call = ${(e.rps / s.rps).toFixed(1)}x`)
   }
   console.log(`cold start (first call after engine start, median of 5): ${cold.toFixed(1)} ms`)
+  if (big) {
+    const f = (m) => `${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`
+    console.log(`engine RSS: at start ${f(big.before)}; after ${big.n} async jobs returning 1 MB each (${big.seconds.toFixed(1)} s) ${f(big.afterJobs)}; after listing all ${big.listed} records (largest page ${(big.listBytes / 1024).toFixed(0)} KB) ${f(big.afterListing)}`)
+  }
+  fs.rmSync(WORK, { recursive: true, force: true })
 }
 
 main().catch(e => { console.error(e); process.exit(1) })

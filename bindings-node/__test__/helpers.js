@@ -104,8 +104,9 @@ async function startEngine({ dir = path.join(REPO, 'engine', 'tests', 'functions
   const adminToken = 'admin-' + Math.random().toString(36).slice(2)
   const child = spawn(
     cliBinary(),
-    ['serve', dir, '--port', '0', '--client-id', clientId, '--allow-anonymous', '--admin-token', adminToken, ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['serve', dir, '--port', '0', '--client-id', clientId, '--allow-anonymous', '--in-memory', ...extra],
+    // The admin token goes through the environment: the engine takes no secret on its command line.
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MINICLOUD_ADMIN_TOKEN: adminToken } },
   )
   let stderr = ''
   child.stderr.on('data', (d) => {

@@ -4,6 +4,7 @@
 //! own `package.json` / `node_modules` / `config.json` are not uploaded, and `deploy`
 //! says so when the directory has them.
 
+use crate::secret::{self, Secret};
 use clap::Args;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -18,9 +19,12 @@ pub struct DeployArgs {
     /// Base URL of the engine, e.g. http://127.0.0.1:8000.
     #[arg(long)]
     pub url: String,
-    /// The engine's admin token.
-    #[arg(long, env = "MINICLOUD_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: String,
+    /// A file holding the engine's admin token (or set MINICLOUD_ADMIN_TOKEN). Never on the command line.
+    #[arg(long)]
+    pub admin_token_file: Option<std::path::PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
+    pub admin_token: Option<String>,
     /// Remark stored with the function.
     #[arg(long)]
     pub remark: Option<String>,
@@ -41,6 +45,11 @@ fn read_code(path: &Path) -> Result<(String, Vec<String>), String> {
     Ok((code, extras))
 }
 
+/// The engine's rule for function names (checked here before anything is sent).
+fn valid_function_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 async fn answer(resp: reqwest::Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let body = resp.json::<Value>().await.unwrap_or(Value::Null);
@@ -52,12 +61,27 @@ fn failure(what: &str, status: u16, body: &Value) -> String {
     format!("{what} failed: HTTP {status}: {msg}")
 }
 
+/// The admin token of `deploy` and `outbox`.
+pub(crate) fn admin_token(file: &Option<std::path::PathBuf>, flag_given: bool) -> Result<String, String> {
+    Secret {
+        what: "admin token",
+        env: "MINICLOUD_ADMIN_TOKEN",
+        file: secret::path(file),
+        refused_flag: ("--admin-token", flag_given),
+    }
+    .required()
+}
+
 /// Creates the function, or updates it when it exists.
 pub async fn run(args: DeployArgs) -> Result<(), String> {
+    if !valid_function_name(&args.name) {
+        let shown: String = args.name.chars().take(80).collect();
+        return Err(format!("invalid function name {shown:?}: a function name must match ^[A-Za-z0-9_-]{{1,64}}$"));
+    }
     let (code, extras) = read_code(&args.path)?;
     let base = format!("{}/oserve/v1.3/cloud-function/", args.url.trim_end_matches('/'));
     let http = reqwest::Client::new();
-    let auth = format!("Bearer {}", args.admin_token);
+    let auth = format!("Bearer {}", admin_token(&args.admin_token_file, args.admin_token.is_some())?);
     let send = |req: reqwest::RequestBuilder| async {
         req.header("Authorization", &auth).send().await.map_err(|e| format!("cannot reach {}: {e}", args.url))
     };

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::secret::{self, Secret};
 use clap::Args;
 use minicloud_core::{
     AccountKind, AutoLogin, Client, ClientConfig, Credentials, FileStore, HError, Invocation, Platform, SessionStore,
@@ -32,11 +33,15 @@ pub struct InvokeArgs {
     /// The environment ID (X-Hydrogen-Env-ID).
     #[arg(long)]
     pub env: Option<String>,
-    /// Sign in with this username (and --password) before the call when there is no live session.
-    #[arg(long, requires = "password")]
+    /// Sign in with this username (password from MINICLOUD_PASSWORD or --password-file) before the call
+    /// when there is no live session.
+    #[arg(long)]
     pub username: Option<String>,
-    /// The password for --username.
-    #[arg(long, env = "MINICLOUD_PASSWORD", hide_env_values = true)]
+    /// A file holding the password for --username (or set MINICLOUD_PASSWORD). Never on the command line.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
     pub password: Option<String>,
     /// Sign in as an anonymous user when there is no live session.
     #[arg(long, conflicts_with = "username")]
@@ -102,12 +107,19 @@ async fn invoke_embedded(
 async fn invoke_remote(args: &InvokeArgs, url: &str, invocation: Invocation) -> Result<serde_json::Value, HError> {
     let mut config = ClientConfig::new(&args.client_id, Platform::Desktop).with_host(url);
     config.env = args.env.clone();
-    config.auto_login = match (&args.username, &args.password) {
-        (Some(username), Some(password)) => {
+    let password = Secret {
+        what: "password",
+        env: "MINICLOUD_PASSWORD",
+        file: secret::path(&args.password_file),
+        refused_flag: ("--password", args.password.is_some()),
+    };
+    config.auto_login = match &args.username {
+        Some(username) => {
+            let password = password.required().map_err(HError::invalid_argument)?;
             AutoLogin::Password(Credentials::new(AccountKind::Username, username, password))
         }
-        _ if args.anonymous => AutoLogin::Anonymous,
-        _ => AutoLogin::Disabled,
+        None if args.anonymous => AutoLogin::Anonymous,
+        None => AutoLogin::Disabled,
     };
     let mut builder = Client::builder(config);
     if let Some(path) = &args.session {

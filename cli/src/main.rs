@@ -3,15 +3,17 @@
 //! Subcommands:
 //! - `serve [DIR]` runs the engine in the foreground;
 //! - `invoke NAME [PARAMS]` calls a function through the core (on an embedded engine unless `--url`);
-//! - `wx-invoke NAME [BODY] --appid .. --secret .. --env ..` calls WeChat's `invokeCloudFunction`;
-//! - `deploy NAME PATH --url URL --admin-token T` uploads a function through the
-//!   management API;
-//! - `outbox --url URL --admin-token T` lists the open-API calls functions made (cloud call);
+//! - `wx-invoke NAME [BODY] --appid .. --env ..` (secret from `MINICLOUD_WX_SECRET` or `--secret-file`) calls
+//!   WeChat's `invokeCloudFunction`;
+//! - `deploy NAME PATH --url URL` uploads a function through the management API (admin token from
+//!   `MINICLOUD_ADMIN_TOKEN` or `--admin-token-file`: secrets never go on the command line);
+//! - `outbox --url URL` lists the open-API calls functions made (cloud call);
 //! - `triggers [DIR]` lists the timer triggers declared in a functions directory and their next firings.
 
 mod deploy;
 mod invoke;
 mod outbox;
+mod secret;
 mod serve;
 mod triggers;
 mod wx_invoke;
@@ -19,7 +21,7 @@ mod wx_invoke;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// The minicloud command line. No `Debug`: its arguments hold secrets (`--secret`, `--admin-token`,
+/// The minicloud command line. No `Debug`: its arguments can hold secrets (the refused `--secret`, `--admin-token`,
 /// `--password`), and a derived `Debug` would print them.
 #[derive(Parser)]
 #[command(name = "minicloud", version, about = "Run and deploy 知晓云-compatible cloud functions locally")]

@@ -10,9 +10,12 @@ pub struct OutboxArgs {
     /// Base URL of the engine, e.g. http://127.0.0.1:8000.
     #[arg(long)]
     pub url: String,
-    /// The engine's admin token.
-    #[arg(long, env = "MINICLOUD_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: String,
+    /// A file holding the engine's admin token (or set MINICLOUD_ADMIN_TOKEN). Never on the command line.
+    #[arg(long)]
+    pub admin_token_file: Option<std::path::PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
+    pub admin_token: Option<String>,
     /// Only calls made by this function.
     #[arg(long)]
     pub function: Option<String>,
@@ -26,6 +29,7 @@ pub struct OutboxArgs {
 
 /// Fetches every entry (oldest first) from `GET /dev/v1/openapi/outbox`.
 async fn fetch(args: &OutboxArgs) -> Result<Vec<Value>, String> {
+    let token = crate::deploy::admin_token(&args.admin_token_file, args.admin_token.is_some())?;
     let http = reqwest::Client::new();
     let url = format!("{}/dev/v1/openapi/outbox", args.url.trim_end_matches('/'));
     let mut entries = Vec::new();
@@ -40,7 +44,7 @@ async fn fetch(args: &OutboxArgs) -> Result<Vec<Value>, String> {
         let resp = http
             .get(&url)
             .query(&query)
-            .header("Authorization", format!("Bearer {}", args.admin_token))
+            .header("Authorization", format!("Bearer {token}"))
             .send()
             .await
             .map_err(|e| format!("cannot reach {}: {e}", args.url))?;

@@ -1,7 +1,8 @@
 //! `minicloud serve`: the engine in the foreground.
 
+use crate::secret::{self, Secret};
 use clap::Args;
-use minicloud_engine::{Engine, EngineConfig};
+use minicloud_engine::{Engine, EngineConfig, DEFAULT_WECHAT_SECRET};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -25,8 +26,12 @@ pub struct ServeArgs {
     /// Let anonymous users invoke cloud functions.
     #[arg(long)]
     pub allow_anonymous: bool,
-    /// Enable the management API (/oserve/...) with this bearer token.
-    #[arg(long, env = "MINICLOUD_ADMIN_TOKEN", hide_env_values = true)]
+    /// Enable the management API (/oserve/...) and the dashboard with the bearer token in this file (or set
+    /// MINICLOUD_ADMIN_TOKEN). Never on the command line.
+    #[arg(long)]
+    pub admin_token_file: Option<PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
     pub admin_token: Option<String>,
     /// Warm workers (and concurrent jobs) per function.
     #[arg(long, default_value_t = 4)]
@@ -40,6 +45,30 @@ pub struct ServeArgs {
     /// Do not run the timer triggers declared in functions' config.json.
     #[arg(long)]
     pub no_triggers: bool,
+    /// Where users, sessions, function settings, job records and the async job queue are kept (a SQLite
+    /// database). Default: DIR/.minicloud.
+    #[arg(long, conflicts_with = "in_memory")]
+    pub data_dir: Option<PathBuf>,
+    /// Keep all state in memory only (gone when the engine stops), e.g. for tests.
+    #[arg(long)]
+    pub in_memory: bool,
+    /// The WeChat app ID the WeChat HTTP API (/cgi-bin/token, /tcb/...) accepts and functions see as APPID.
+    #[arg(long, default_value = "wx-minicloud-local")]
+    pub wechat_appid: String,
+    /// A file holding the WeChat app secret (or set MINICLOUD_WECHAT_SECRET). Without one the public default
+    /// secret is accepted, and /tcb calls made with it count as anonymous (see --allow-anonymous).
+    #[arg(long)]
+    pub wechat_secret_file: Option<PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
+    pub wechat_secret: Option<String>,
+    /// The cloud environment ID the WeChat HTTP API accepts (functions see it as ENV).
+    #[arg(long, default_value = "minicloud-local")]
+    pub wechat_env: String,
+    /// Start workers with the Node inspector on 127.0.0.1 (each worker's ws:// URL is logged); attach from
+    /// chrome://inspect or VS Code. Time limits still apply: raise them while stepping through code.
+    #[arg(long)]
+    pub inspect: bool,
 }
 
 /// Where functions are served from when no DIR is given.
@@ -71,22 +100,56 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .sync_time_limit(Duration::from_millis(args.sync_time_limit_ms))
         .async_time_limit(Duration::from_millis(args.async_time_limit_ms))
         .timer_triggers(!args.no_triggers);
-    config.admin_token = args.admin_token.filter(|t| !t.is_empty());
+    if !args.in_memory {
+        config.data_dir = Some(args.data_dir.clone().unwrap_or_else(|| dir.join(".minicloud")));
+    }
+    config.admin_token = Secret {
+        what: "admin token",
+        env: "MINICLOUD_ADMIN_TOKEN",
+        file: secret::path(&args.admin_token_file),
+        refused_flag: ("--admin-token", args.admin_token.is_some()),
+    }
+    .read()?;
+    let wechat_secret = Secret {
+        what: "WeChat app secret",
+        env: "MINICLOUD_WECHAT_SECRET",
+        file: secret::path(&args.wechat_secret_file),
+        refused_flag: ("--wechat-secret", args.wechat_secret.is_some()),
+    }
+    .read()?;
+    let default_secret = wechat_secret.is_none();
+    config = config
+        .wechat_app(args.wechat_appid.clone(), wechat_secret.unwrap_or_else(|| DEFAULT_WECHAT_SECRET.to_string()))
+        .wechat_env(args.wechat_env.clone())
+        .inspect(args.inspect);
     let management = config.admin_token.is_some();
     let engine = Engine::start(config).await.map_err(|e| e.to_string())?;
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "minicloud engine listening on {}", engine.url());
         let _ = writeln!(out, "client id: {}", engine.client_id());
+        let token_hint = if management { "" } else { " (needs an admin token: MINICLOUD_ADMIN_TOKEN)" };
+        let _ = writeln!(out, "dashboard: {}/dashboard/{token_hint}", engine.url());
         let _ = out.flush();
     }
     tracing::info!(
         functions_dir = %dir.display(),
         management_api = management,
+        database = %engine.database().map_or("in memory".to_string(), |p| p.display().to_string()),
         "serving functions"
     );
+    if default_secret {
+        tracing::info!(
+            appid = %args.wechat_appid,
+            "WeChat API: the public default secret {DEFAULT_WECHAT_SECRET:?} is accepted; /tcb calls made with it \
+             count as anonymous (set MINICLOUD_WECHAT_SECRET or --wechat-secret-file for your own)"
+        );
+    }
+    if args.inspect {
+        tracing::info!("--inspect: each worker's inspector URL (ws://127.0.0.1:PORT/...) is logged when it starts");
+    }
     wait_for_signal().await;
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new work; running sync calls may finish, queued async jobs are kept");
     engine.shutdown().await;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `minicloud wx-invoke`: WeChat cloud's server-side `invokeCloudFunction`, with the access_token managed.
 
+use crate::secret::{self, Secret};
 use clap::{Args, ValueEnum};
 use minicloud_core::wechat::{TokenMode, WeChatCloud, WeChatConfig, WeChatError, DEFAULT_BASE_URL};
 
@@ -22,9 +23,12 @@ pub struct WxInvokeArgs {
     /// The mini-program's app ID.
     #[arg(long)]
     pub appid: String,
-    /// The app secret (or set MINICLOUD_WX_SECRET, which keeps it out of the process list).
-    #[arg(long, env = "MINICLOUD_WX_SECRET", hide_env_values = true)]
-    pub secret: String,
+    /// A file holding the app secret (or set MINICLOUD_WX_SECRET). Never on the command line.
+    #[arg(long)]
+    pub secret_file: Option<std::path::PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
+    pub secret: Option<String>,
     /// The cloud environment ID.
     #[arg(long)]
     pub env: String,
@@ -42,7 +46,14 @@ pub async fn run(args: WxInvokeArgs) -> Result<(), String> {
         Mode::Stable => TokenMode::Stable,
         Mode::Classic => TokenMode::Classic,
     };
-    let config = WeChatConfig::new(&args.appid, &args.secret, &args.env).with_base_url(&args.url).with_token_mode(mode);
+    let secret = Secret {
+        what: "app secret",
+        env: "MINICLOUD_WX_SECRET",
+        file: secret::path(&args.secret_file),
+        refused_flag: ("--secret", args.secret.is_some()),
+    }
+    .required()?;
+    let config = WeChatConfig::new(&args.appid, &secret, &args.env).with_base_url(&args.url).with_token_mode(mode);
     let client = WeChatCloud::builder(config).build().map_err(|e| describe(&e))?;
     let result = client.invoke_cloud_function(&args.name, args.body.as_deref()).await.map_err(|e| describe(&e))?;
     println!("{result}");

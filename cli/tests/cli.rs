@@ -11,7 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_minicloud");
 async fn serve_prints_url_and_client_id_then_serves_the_bundled_hello_world() {
     let cwd = tempfile::tempdir().unwrap(); // no ./functions here: falls back to examples/functions
     let mut child = Command::new(BIN)
-        .args(["serve", "--port", "0", "--client-id", "cli-test"])
+        .args(["serve", "--port", "0", "--client-id", "cli-test", "--in-memory"])
         .current_dir(cwd.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -68,7 +68,8 @@ async fn deploy_creates_then_updates_a_function() {
         let out = Command::new(BIN)
             .args(["deploy", "greet"])
             .arg(path)
-            .args(["--url", &engine.url(), "--admin-token", "adm"])
+            .args(["--url", &engine.url()])
+            .env("MINICLOUD_ADMIN_TOKEN", "adm")
             .output()
             .unwrap();
         (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
@@ -106,7 +107,8 @@ async fn deploy_with_a_wrong_admin_token_fails_clearly() {
     let out = Command::new(BIN)
         .args(["deploy", "f"])
         .arg(&file)
-        .args(["--url", &engine.url(), "--admin-token", "wrong"])
+        .args(["--url", &engine.url()])
+        .env("MINICLOUD_ADMIN_TOKEN", "wrong")
         .output()
         .unwrap();
     assert!(!out.status.success());

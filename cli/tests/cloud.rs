@@ -34,7 +34,11 @@ async fn outbox_prints_the_open_api_calls_functions_made() {
         .unwrap();
     assert_eq!(r.status(), 200);
 
-    let out = Command::new(BIN).args(["outbox", "--url", &engine.url(), "--admin-token", "adm"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["outbox", "--url", &engine.url()])
+        .env("MINICLOUD_ADMIN_TOKEN", "adm")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
@@ -43,8 +47,11 @@ async fn outbox_prints_the_open_api_calls_functions_made() {
     assert!(lines[0].contains("onMessage -> customerServiceMessage.send [ok] openid=o-cli-user"), "{text}");
     assert!(lines[0].contains(r#""touser":"o-cli-user""#), "{text}");
 
-    let out =
-        Command::new(BIN).args(["outbox", "--json", "--url", &engine.url(), "--admin-token", "adm"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["outbox", "--json", "--url", &engine.url()])
+        .env("MINICLOUD_ADMIN_TOKEN", "adm")
+        .output()
+        .unwrap();
     let entry: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(entry["api"], "customerServiceMessage.send");
     assert_eq!(entry["function_name"], "onMessage");
@@ -55,8 +62,11 @@ async fn outbox_prints_the_open_api_calls_functions_made() {
 async fn outbox_with_a_wrong_admin_token_fails_without_echoing_it() {
     let engine =
         Engine::start(EngineConfig::new(cloud_fixtures()).admin_token("adm").timer_triggers(false)).await.unwrap();
-    let out =
-        Command::new(BIN).args(["outbox", "--url", &engine.url(), "--admin-token", "wrong-secret"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["outbox", "--url", &engine.url()])
+        .env("MINICLOUD_ADMIN_TOKEN", "wrong-secret")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("HTTP 401: invalid admin token"), "{err}");

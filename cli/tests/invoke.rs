@@ -86,7 +86,8 @@ async fn invoke_with_url_signs_in_anonymously_and_keeps_the_session_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wx_invoke_calls_the_engines_wechat_api_and_prints_resp_data() {
     let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
-    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions).allow_anonymous(true)).await.unwrap();
     let url = engine.url();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
@@ -115,12 +116,14 @@ async fn wx_invoke_calls_the_engines_wechat_api_and_prints_resp_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wx_invoke_with_a_wrong_secret_says_configuration_and_hides_the_secret() {
     let functions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/functions");
-    let engine = Engine::start(EngineConfig::new(functions)).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions).allow_anonymous(true)).await.unwrap();
     let url = engine.url();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
             .args(["wx-invoke", "wechatStyle", "--appid", "wx-minicloud-local", "--env", "minicloud-local"])
-            .args(["--url", &url, "--secret", "wrong-SECRET"])
+            .args(["--url", &url])
+            .env("MINICLOUD_WX_SECRET", "wrong-SECRET")
             .output()
             .unwrap()
     })
@@ -161,7 +164,8 @@ async fn wx_invoke_of_a_function_throwing_chinese_text_reports_its_errmsg() {
         "pay",
         "const cloud = require('wx-server-sdk')\nexports.main = async () => { throw new Error('余额不足:100 💸') }",
     );
-    let engine = Engine::start(EngineConfig::new(functions.path())).await.unwrap();
+    // The public default WeChat secret counts as anonymous on /tcb.
+    let engine = Engine::start(EngineConfig::new(functions.path()).allow_anonymous(true)).await.unwrap();
     let out = wx_invoke(engine.url(), "pay").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");

@@ -4,6 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The WeChat app secret an engine accepts unless given its own. It is public, so calls made with it
+/// count as anonymous (`/tcb/invokecloudfunction` then needs [`EngineConfig::allow_anonymous`]).
+pub const DEFAULT_WECHAT_SECRET: &str = "minicloud-local-secret";
+
 /// Configuration of one engine instance.
 ///
 /// Every field is public; the builder-style setters are a convenience:
@@ -41,7 +45,8 @@ pub struct EngineConfig {
     pub node: PathBuf,
     /// The WeChat app ID the WeChat HTTP API accepts (and functions see as `APPID`). Default `"wx-minicloud-local"`.
     pub wechat_app_id: String,
-    /// The WeChat app secret the token endpoints accept. Default `"minicloud-local-secret"`.
+    /// The WeChat app secret the token endpoints accept. Default [`DEFAULT_WECHAT_SECRET`], which is public:
+    /// with it, `/tcb/invokecloudfunction` follows the anonymous rule.
     pub wechat_app_secret: String,
     /// The cloud environment ID `invokecloudfunction` accepts (and functions see as `ENV`). Default `"minicloud-local"`.
     pub wechat_env: String,
@@ -49,6 +54,26 @@ pub struct EngineConfig {
     pub wechat_token_expires_in: u64,
     /// Whether the engine runs the timer triggers declared in functions' `config.json`. Default `true`.
     pub timer_triggers: bool,
+    /// Where the engine keeps users, sessions, function settings, job records and the async queue (a SQLite
+    /// database, [`crate::DATABASE_FILE`], created with the directory). `None` (the default for the
+    /// library) keeps them in memory only, gone when the engine stops; `minicloud serve` uses
+    /// `<functions_dir>/.minicloud` unless told otherwise.
+    pub data_dir: Option<PathBuf>,
+    /// Memory limit of a function's worker in MB (`memoryLimitInMB` in its `config.json` wins), shown to
+    /// functions as `event.memoryLimitInMB`. Enforced by V8's heap limit and by a watchdog on the worker's
+    /// resident memory. Default 256.
+    pub memory_limit_mb: u64,
+    /// How long a connection may take to send a request's headers, and how long an idle keep-alive
+    /// connection is kept. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted (an idle one is closed after
+    /// [`EngineConfig::header_read_timeout`]). Default 4096 (lowered to fit the open-file
+    /// limit).
+    pub max_connections: usize,
+    /// Start workers with the Node inspector on 127.0.0.1 (a free port each, logged and listed by
+    /// [`crate::RunningEngine::inspectors`]), like `firebase emulators --inspect-functions`. Time limits
+    /// still apply: raise them while stepping through code. Default `false`.
+    pub inspect: bool,
 }
 
 impl Default for EngineConfig {
@@ -70,10 +95,15 @@ impl Default for EngineConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("node")),
             wechat_app_id: "wx-minicloud-local".to_string(),
-            wechat_app_secret: "minicloud-local-secret".to_string(),
+            wechat_app_secret: DEFAULT_WECHAT_SECRET.to_string(),
             wechat_env: "minicloud-local".to_string(),
             wechat_token_expires_in: 7200,
             timer_triggers: true,
+            data_dir: None,
+            memory_limit_mb: 256,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            inspect: false,
         }
     }
 }
@@ -160,6 +190,36 @@ impl EngineConfig {
     /// Sets the access_token lifetime in seconds.
     pub fn wechat_token_expires_in(mut self, secs: u64) -> Self {
         self.wechat_token_expires_in = secs;
+        self
+    }
+
+    /// Sets [`EngineConfig::data_dir`]: state is kept on disk in `dir`.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets [`EngineConfig::memory_limit_mb`].
+    pub fn memory_limit_mb(mut self, mb: u64) -> Self {
+        self.memory_limit_mb = mb;
+        self
+    }
+
+    /// Sets [`EngineConfig::header_read_timeout`].
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Sets [`EngineConfig::max_connections`] (at least 1 is used).
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Sets [`EngineConfig::inspect`].
+    pub fn inspect(mut self, on: bool) -> Self {
+        self.inspect = on;
         self
     }
 

@@ -21,14 +21,56 @@
 //! - Wrong password answers 400 `invalid username or password`.
 //! - Session-issuing answers (register, every login) are 201 and carry `token`,
 //!   `expires_in`, `user_id`, `openid`, `unionid` and `user_info`.
-
+//!
+//! # State: nothing accepted is lost
+//!
+//! Users, sessions, function settings (remarks), job records and the async job queue live in a SQLite
+//! database ([`EngineConfig::data_dir`]; `minicloud serve` uses `<functions dir>/.minicloud/` unless given
+//! `--data-dir` or `--in-memory`; the library default is in memory). An async job is written with its input
+//! before the caller hears `{"status":"ok"}` and stays queued until it finishes: it survives
+//! [`RunningEngine::shutdown`] (SIGTERM), SIGKILL and restarts, and runs exactly once afterwards, except a
+//! job that had already started when the engine stopped, which runs again from the beginning
+//! (at-least-once, logged). Shutting down drains: no new work, running sync calls get their time limit,
+//! interrupted async jobs go back to the queue (each logged). A sync job the engine died under is
+//! recorded `execution_failed` at the next start. Job records keep at most [`MAX_JOBS`]; a record keeps a
+//! result up to [`RECORD_RESULT_LIMIT`] bytes (a larger one as `{"truncated": true, "size", "code"}`) and
+//! the first [`RECORD_LOG_LIMIT`] bytes of the log; listings are pages of at most [`MAX_JOB_PAGE`].
+//!
+//! # Containment
+//!
+//! - Workers start with a clean environment: only [`INHERITED_ENV`] (and `LC_*`) from the engine's, the
+//!   function's own `config.json` `env` (`{"env": {"KEY": "value"}}`), and `MINICLOUD_WORKER` (a tag); never
+//!   the engine's secrets.
+//! - Killing a worker (time limit, memory limit, crash, reload, shutdown) kills every process its function
+//!   started, detached (`setsid`) ones included: they all carry the worker's tag, and the engine is a child
+//!   subreaper that reaps what reparents to it.
+//! - `memoryLimitInMB` ([`EngineConfig::memory_limit_mb`], 256 by default; `config.json` `memoryLimitInMB`,
+//!   64–16384) caps V8's heap and a watchdog checks the worker's resident memory every 50 ms: over it,
+//!   the job fails with `{"type": "MemoryLimitExceeded", "message": "... memory limit exceeded ..."}` and the
+//!   worker is replaced. Functions see the limit as `event.memoryLimitInMB`.
+//! - Connections: a request's headers must arrive within [`EngineConfig::header_read_timeout`] (10 s),
+//!   which also closes idle keep-alive connections; at most [`EngineConfig::max_connections`] are served at
+//!   once. One body limit, [`EngineConfig::max_body_bytes`] (6 MiB), for every route.
+//! - Error stacks leave out the engine's own files.
+//!
+//! # Access rules
+//!
+//! Every route that runs code follows the same rule: a signed-in, non-anonymous caller, or anonymous
+//! callers when [`EngineConfig::allow_anonymous`]. `/hserve` checks the session; `/oserve` and `/dev` need
+//! the admin token; `/tcb` needs an access_token, and one obtained with the public
+//! [`DEFAULT_WECHAT_SECRET`] counts as anonymous (errcode 48001 unless anonymous calls are allowed): give
+//! the engine its own secret ([`EngineConfig::wechat_app`], `MINICLOUD_WECHAT_SECRET`). CORS headers are
+//! answered on `/hserve/` only, the routes a browser legitimately calls. The engine binds 127.0.0.1 unless
+//! told otherwise.
 //!
 //! # HTTP API
 //!
-//! Every answer carries `x-request-id` (the job id for invocations). Errors are
-//! `{"status":"error","error_msg":"..."}`. `/hserve/` calls need `X-Hydrogen-Client-ID`
-//! equal to the engine's client id (else 400); `/oserve/` calls need
-//! `Authorization: Bearer <admin token>` (401 otherwise; 404 when no admin token is set).
+//! Every answer carries `x-request-id` (the job id for invocations). Each family answers in its own
+//! shape: `/hserve`, `/oserve` and `/dev` errors are `{"status":"error","error_msg":"..."}`; `/cgi-bin`
+//! and `/tcb` always answer WeChat's `{"errcode","errmsg"}` (an unknown path 40066, a body over the limit
+//! 47001 with HTTP 413). `/hserve/` calls need `X-Hydrogen-Client-ID` equal to the engine's client id
+//! (else 400); `/oserve/` and `/dev/` calls need exactly `Authorization: Bearer <admin token>` (401
+//! otherwise; 404 when no admin token is set).
 //!
 //! | method, path | success | failures |
 //! | --- | --- | --- |
@@ -45,16 +87,20 @@
 //! | `GET` / `PATCH {function_code?, remark?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object / 204 | 400 bad name, 404 missing |
 //! | `POST /oserve/v1.3/cloud-function/{name}/job/` `{data?, sync?}` | as the client invoke (no `request.user`) | |
 //! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
-//! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first | |
-//! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] | 404 |
+//! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first, `limit` at most [`MAX_JOB_PAGE`] | |
+//! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] (a running job's `log`: what it printed so far) | 404 |
 //! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in"}` (new token each time; older ones live 5 more minutes) | `{"errcode","errmsg"}`: 40002 grant_type, 41002/40013 appid, 41004/40001 secret |
 //! | `POST /cgi-bin/stable_token` `{grant_type, appid, secret, force_refresh}` | the same token until it expires or `force_refresh` | as above |
-//! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
+//! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, 48001 default secret while anonymous calls are refused, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
 //! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}` | 401, 404 |
 //! | `POST /dev/v1/wechat/expire-tokens` (admin token) | 204: every access_token expired | 401, 404 |
 //! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
 //! | `GET /dev/v1/openapi/outbox?function_name=&api=&limit=&offset=` (admin token) | 200 `{"meta":..,"objects":[OutboxEntry..]}` oldest first: every `cloud.openapi.*` call (`id, api, args, function_name, job_id, openid, source, time, err_code, err_msg`) | 401, 404 |
 //! | `DELETE /dev/v1/openapi/outbox` (admin token) | 204: outbox emptied | 401, 404 |
+//! | `GET /dev/v1/functions` (admin token) | 200 `{"objects":[{name, remark, contract, timeLimitInMS, memoryLimitInMB, config, triggers: [{name, cron, next}]}]}` | 401, 404 |
+//! | `GET /dev/v1/users` (admin token) | 200 `{"objects":[profile + sessions: [{expires_at}]]}` (never a token) | 401, 404 |
+//! | `POST /dev/v1/invoke` (admin token) `{function_name, data?, sync?, user_id?}` | as the client invoke, as user `user_id` (a server-side call without) | 400, 401, 404 |
+//! | `GET /dashboard/` | the dashboard page (its data needs the admin token) | |
 //! | `POST /dev/v1/message-push` (admin token) `{FromUserName, MsgType, Content?, Event?, ...}` | 200 `{"function_name","job_id","result":<invoke body>}`: the message ran the function whose `config.json` `messagePush` accepts its `MsgType`/`Event` | 400 missing `FromUserName`/`MsgType` or schedule failed, 401, 404 no receiving function, 409 several receiving functions |
 //!
 //! A session answer is `{"token": <40 hex>, "expires_in", "user_id", "openid", "unionid",
@@ -65,8 +111,10 @@
 //! `<functions_dir>/<name>/index.js` (name `^[A-Za-z0-9_-]{1,64}$`), optional own
 //! `package.json`/`node_modules`, optional `config.json`: `{"contract": "wechat"}` selects
 //! the WeChat calling convention (`async main(event, context)`), `{"timeLimitInMS": N}` or
-//! `{"timeout": seconds}` sets the function's time limit. Edits take effect on the next
-//! invocation.
+//! `{"timeout": seconds}` sets the function's time limit, `{"memoryLimitInMB": N}` its memory limit,
+//! `{"env": {...}}` its environment variables. Edits take effect on the next invocation. With
+//! [`EngineConfig::inspect`] workers start with the Node inspector on 127.0.0.1
+//! ([`RunningEngine::inspectors`]).
 //!
 //! # Cloud call (WeChat cloud functions, PROTOCOL.md §3.2)
 //!
@@ -102,28 +150,36 @@
 
 mod cloud;
 mod config;
+mod event;
+mod function;
 mod http;
 mod invoke;
+mod job;
 mod jobs;
 mod pool;
+mod queue;
 mod sessions;
+mod store;
 mod util;
-mod wechat;
+mod wechat_tokens;
+mod worker;
 
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
-pub use config::EngineConfig;
+pub use config::{EngineConfig, DEFAULT_WECHAT_SECRET};
+pub use worker::INHERITED_ENV;
 
 /// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
 pub mod triggers {
     pub use crate::cloud::triggers::{timer_triggers, trigger_time_zone, TimerSchedule, TimerTrigger};
 }
-pub use jobs::{JobRecord, JobStatus, MAX_JOBS};
+pub use jobs::{JobRecord, JobStatus, MAX_JOBS, MAX_JOB_PAGE, RECORD_LOG_LIMIT, RECORD_RESULT_LIMIT};
+pub use store::{StoreError, DATABASE_FILE};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -154,19 +210,37 @@ pub enum EngineError {
     /// Another I/O failure (e.g. creating the runtime directory).
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// The database in the data directory could not be opened.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Where the engine is in its life: serving, draining (no new work; running sync calls finish), stopped
+/// (workers killed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    Serving,
+    Draining,
+    Stopped,
 }
 
 /// State shared by the server, the pools and [`RunningEngine`].
 pub(crate) struct Shared {
     pub(crate) config: EngineConfig,
+    pub(crate) store: Arc<store::Store>,
+    /// Running `execute`s, and of those the sync ones (the drain waits for them).
+    pub(crate) in_flight: AtomicUsize,
+    pub(crate) running_sync: AtomicUsize,
     pub(crate) allow_anonymous: AtomicBool,
     pub(crate) sessions: Mutex<sessions::Sessions>,
     pub(crate) jobs: jobs::JobStore,
     pub(crate) pools: pool::Pools,
-    pub(crate) runtime: pool::Runtime,
+    pub(crate) runtime: worker::Runtime,
+    /// Answers the calls running functions make back to the engine (cloud call).
+    pub(crate) call_router: job::CallRouter,
     pub(crate) remarks: Mutex<HashMap<String, String>>,
     pub(crate) login_count: AtomicU64,
-    pub(crate) wechat_tokens: wechat::Tokens,
+    pub(crate) wechat_tokens: wechat_tokens::Tokens,
     pub(crate) outbox: cloud::outbox::Outbox,
 }
 
@@ -181,39 +255,42 @@ impl Engine {
             return Err(EngineError::FunctionsDir(config.functions_dir.clone()));
         }
         check_node(&config.node).await?;
+        worker::become_subreaper();
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr()?;
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let runtime = pool::Runtime::new(config.node.clone(), shutdown_rx.clone())?;
+        let store = Arc::new(store::Store::open(config.data_dir.as_deref())?);
+        let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
+        let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
+        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
+        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
-            sessions: Mutex::new(sessions::Sessions::new(config.session_expires_in)),
-            jobs: jobs::JobStore::default(),
+            sessions: Mutex::new(sessions),
+            jobs: jobs::JobStore::new(store.clone()),
+            store,
+            in_flight: AtomicUsize::new(0),
+            running_sync: AtomicUsize::new(0),
             pools: pool::Pools::default(),
             runtime,
-            remarks: Mutex::new(HashMap::new()),
+            call_router: cloud::call_handler,
+            remarks: Mutex::new(remarks),
             login_count: AtomicU64::new(0),
-            wechat_tokens: wechat::Tokens::default(),
+            wechat_tokens: wechat_tokens::Tokens::default(),
             outbox: cloud::outbox::Outbox::default(),
             config,
         });
         if shared.config.timer_triggers {
             tokio::spawn(cloud::scheduler::run(shared.clone(), shutdown_rx.clone()));
         }
-        let app = http::router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let mut rx = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let result = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|s| *s).await;
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!("server error: {e}");
-            }
-        });
+        let app = http::router(shared.clone());
+        let drain = shared.config.sync_time_limit + Duration::from_secs(2);
+        let server = tokio::spawn(http::serve::serve(listener, app, shared.clone(), shutdown_rx, drain));
+        let resumed = queue::resume(&shared);
+        if resumed > 0 {
+            tracing::info!(jobs = resumed, "resumed the async jobs queued before the last stop");
+        }
         tracing::debug!(%addr, "engine started");
         Ok(RunningEngine { shared, addr, shutdown_tx, server: Mutex::new(Some(server)) })
     }
@@ -243,7 +320,7 @@ async fn check_node(node: &PathBuf) -> Result<(), EngineError> {
 pub struct RunningEngine {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    shutdown_tx: watch::Sender<bool>,
+    shutdown_tx: watch::Sender<Phase>,
     server: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -282,9 +359,17 @@ impl RunningEngine {
         self.shared.sessions.lock().unwrap().expire_all();
     }
 
-    /// All kept job records, oldest first.
+    /// All kept job records (at most [`MAX_JOBS`]), oldest first.
     pub fn jobs(&self) -> Vec<JobRecord> {
-        self.shared.jobs.all()
+        let mut all = Vec::new();
+        self.shared.jobs.page(None, MAX_JOBS, 0, |j| all.push(j));
+        all.reverse();
+        all
+    }
+
+    /// The database file, when the engine keeps its state on disk ([`EngineConfig::data_dir`]).
+    pub fn database(&self) -> Option<&std::path::Path> {
+        self.shared.store.location()
     }
 
     /// One job record by id (the `x-request-id` of an invocation).
@@ -304,6 +389,12 @@ impl RunningEngine {
                 Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
+    }
+
+    /// With [`EngineConfig::inspect`]: the Node inspector URL of every worker started so far, as
+    /// `(function, "ws://127.0.0.1:<port>/<id>")`.
+    pub fn inspectors(&self) -> Vec<(String, String)> {
+        self.shared.runtime.inspectors.lock().unwrap().clone()
     }
 
     /// The open-API calls functions made (`cloud.openapi.*`), oldest first.
@@ -337,28 +428,54 @@ impl RunningEngine {
         self.shared.allow_anonymous.store(allow, Ordering::SeqCst);
     }
 
-    /// Stops the server, kills all workers (running jobs fail) and waits for the server
-    /// task to end. Idempotent.
+    /// Stops the engine the way SIGTERM does: no new work is accepted, running sync calls get up to the
+    /// sync time limit (plus a second) to finish, then workers are killed; async jobs that did not finish
+    /// stay queued in the database (and are logged) and run at the next start. Waits for the server task to
+    /// end. Idempotent.
     pub async fn shutdown(&self) {
-        self.signal_shutdown();
+        if *self.shutdown_tx.borrow() == Phase::Serving {
+            let _ = self.shutdown_tx.send(Phase::Draining);
+            let grace = self.shared.config.sync_time_limit + Duration::from_secs(1);
+            let deadline = tokio::time::Instant::now() + grace;
+            while self.shared.running_sync.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        self.signal_stop();
+        // The interrupted jobs record themselves (requeued or failed) as they end.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if let Err(e) = self.shared.jobs.flush().await {
+            tracing::error!("job records may be incomplete: {e}");
+        }
         let handle = self.server.lock().unwrap().take();
         if let Some(mut h) = handle {
             if tokio::time::timeout(Duration::from_secs(5), &mut h).await.is_err() {
                 h.abort();
             }
+            let queued = self.shared.store.unfinished_jobs().map(|q| q.len()).unwrap_or(0);
+            if queued > 0 {
+                tracing::info!(jobs = queued, "async jobs kept in the queue for the next start");
+            }
+            if let Err(e) = self.shared.jobs.flush().await {
+                tracing::error!("job records may be incomplete: {e}");
+            }
+            self.shared.store.release();
         }
         self.shared.pools.retire_all();
     }
 
-    fn signal_shutdown(&self) {
-        let _ = self.shutdown_tx.send(true);
+    fn signal_stop(&self) {
+        let _ = self.shutdown_tx.send(Phase::Stopped);
         self.shared.pools.retire_all();
     }
 }
 
 impl Drop for RunningEngine {
     fn drop(&mut self) {
-        self.signal_shutdown();
+        self.signal_stop();
     }
 }
 

@@ -3,14 +3,15 @@
 // Usage: node runner.js <socket path> <function dir>
 //
 // Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
-// same socket, one JSON line per job. What the function writes to stdout/stderr during
+// same socket, one JSON line per job. Every message is {"t": kind, "c": content} (the
+// engine's worker/protocol.rs lists them). What the function writes to stdout/stderr during
 // a job is captured (the result carries it as `log`) and reaches the engine's log over
 // the socket, tagged with the job: batched every 100 ms as {"log": id, "text"} while the
 // job runs, and the rest as the result's `tail`. Batching keeps a short job to one
 // message each way (no extra pipe wake-ups). Output outside a job, and anything Node
 // itself prints on a crash, stays plain stdout/stderr, which the engine also logs. While a job runs, the function may call back into the engine
 // (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on the same
-// socket: {"call": {...}} out, {"reply": seq, ...} back.
+// socket: {"t": "call"} out, {"t": "reply", "c": {seq, body}} back.
 'use strict'
 
 const net = require('net')
@@ -51,7 +52,7 @@ function flushOutput (job) {
   if (job.done || !job.pending) return
   const text = job.pending
   job.pending = ''
-  send({ log: job.id, text })
+  send({ t: 'log', c: { id: job.id, text } })
 }
 
 // A job's output that was not sent yet goes to the real stdout when the process exits mid-job
@@ -75,11 +76,17 @@ for (const stream of [process.stdout, process.stderr]) {
   }
 }
 
+// Stack frames inside the engine's own files (this runner, the wx-server-sdk stand-in, in a private
+// temporary directory) say nothing to the function's developer: they are left out.
+function cleanStack (stack) {
+  return String(stack || '').split('\n').filter((line) => !line.includes(__dirname)).join('\n')
+}
+
 function serializeError (err) {
   try {
     if (err instanceof Error || (err !== null && typeof err === 'object' && typeof err.message === 'string')) {
       const type = err.name || (err.constructor && err.constructor.name) || 'Error'
-      return { message: String(err.message), type: String(type), stack: String(err.stack || '') }
+      return { message: String(err.message), type: String(type), stack: cleanStack(err.stack) }
     }
     return { message: String(err), type: 'Error', stack: '' }
   } catch (_) {
@@ -88,7 +95,7 @@ function serializeError (err) {
 }
 
 // Calls from the function back to the engine (cloud.callFunction, cloud.openapi.*): sent as
-// {"call": {seq, job, kind, ...}} lines; the engine answers {"reply": seq, ok, ...}.
+// {"t": "call", "c": {seq, job, kind, ...}} lines; the engine answers {"t": "reply", "c": {seq, body: {ok, ...}}}.
 let callSeq = 0
 const pendingCalls = new Map() // seq -> {resolve, job}
 
@@ -101,7 +108,7 @@ function callEngine (kind, payload) {
     const seq = ++callSeq
     let line
     try {
-      line = JSON.stringify({ call: Object.assign({}, payload, { seq, job: job.id, kind }) })
+      line = JSON.stringify({ t: 'call', c: Object.assign({}, payload, { seq, job: job.id, kind }) })
     } catch (e) {
       return resolve({ ok: false, errCode: -1, errMsg: kind + ':fail arguments are not JSON-serializable: ' + String(e && e.message) })
     }
@@ -110,11 +117,11 @@ function callEngine (kind, payload) {
   })
 }
 
-function onReply (msg) {
-  const p = pendingCalls.get(msg.reply)
+function onReply (reply) {
+  const p = pendingCalls.get(reply.seq)
   if (!p) return
-  pendingCalls.delete(msg.reply)
-  p.resolve(msg)
+  pendingCalls.delete(reply.seq)
+  p.resolve(reply.body)
 }
 
 // Calls still waiting when a new job starts belong to finished jobs: settle them.
@@ -183,14 +190,14 @@ function finish (job, ok, value, retire) {
   if (ok) {
     let line
     try {
-      line = JSON.stringify({ id: job.id, ok: true, data: value === undefined ? null : value, mem, log, tail })
+      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: true, data: value === undefined ? null : value, mem, log, tail } })
     } catch (e) {
-      const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: String((e && e.stack) || '') }
-      line = JSON.stringify({ id: job.id, ok: false, error: err, mem, log, tail })
+      const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: cleanStack(e && e.stack) }
+      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: false, error: err, mem, log, tail } })
     }
     sock.write(line + '\n')
   } else {
-    send({ id: job.id, ok: false, error: serializeError(value), mem, log, tail, retire: !!retire })
+    send({ t: 'result', c: { id: job.id, ok: false, error: serializeError(value), mem, log, tail, retire: !!retire } })
   }
 }
 
@@ -231,7 +238,7 @@ function onUncaught (err) {
     finish(job, false, err, true)
   } else {
     try { process.stderr.write('uncaught error outside a job: ' + String((err && err.stack) || err) + '\n') } catch (_) {}
-    send({ id: null, retire: true })
+    send({ t: 'retire', c: {} })
   }
 }
 process.on('uncaughtException', onUncaught)
@@ -247,13 +254,13 @@ sock.on('data', (chunk) => {
     if (!line.trim()) continue
     let msg
     try { msg = JSON.parse(line) } catch (_) { continue }
-    if (msg && typeof msg.reply === 'number') {
-      onReply(msg)
-    } else if (msg && msg.type === 'job') {
+    if (msg && msg.t === 'reply') {
+      onReply(msg.c)
+    } else if (msg && msg.t === 'job') {
       // Corked: a job that completes synchronously sends its ack and result in one write.
       sock.cork()
-      send({ ack: msg.id })
-      runJob(msg)
+      send({ t: 'ack', c: { id: msg.c.id } })
+      runJob(msg.c)
       process.nextTick(() => sock.uncork())
     }
   }

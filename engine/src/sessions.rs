@@ -1,4 +1,5 @@
-//! Users and session tokens (in memory).
+//! Users and session tokens, kept in memory and written through to the engine's database, so they
+//! survive restarts.
 //!
 //! Decisions (the real 知晓云 server is not observable here):
 //! - Tokens are 40 random hex characters; a token lives `session_expires_in` seconds.
@@ -8,13 +9,16 @@
 //!   yields the same user and openid.
 //! - Passwords are stored as salted, iterated SHA-256 and never logged.
 
+use crate::store::{Store, StoredSession};
 use crate::util::{hex, now_s, random_hex};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The caller of an invocation, as handed to functions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Caller {
     pub id: i64,
     pub openid: Option<String>,
@@ -36,23 +40,11 @@ impl Caller {
     }
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct User {
-    pub id: i64,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    password: Option<(String, String)>, // (salt, hash)
-    pub openid: Option<String>,
-    pub unionid: Option<String>,
-    pub nickname: String,
-    pub is_anonymous: bool,
-    pub provider: Option<String>,
-    pub created_at: u64,
-}
+/// A user (as stored: [`crate::store::UserRow`]).
+pub(crate) use crate::store::UserRow as User;
 
 impl User {
-    fn caller(&self) -> Caller {
+    pub(crate) fn caller(&self) -> Caller {
         Caller {
             id: self.id,
             openid: self.openid.clone(),
@@ -148,6 +140,7 @@ pub(crate) struct Sessions {
     tokens: HashMap<String, Session>,
     next_id: i64,
     expires_in: u64,
+    store: Arc<Store>,
 }
 
 fn hash_password(salt: &str, password: &str) -> String {
@@ -167,39 +160,62 @@ fn ident_key(ident: Ident, value: &str) -> (u8, String) {
 }
 
 impl Sessions {
-    pub(crate) fn new(expires_in: u64) -> Self {
-        Sessions {
+    /// The users and live sessions kept in `store`.
+    pub(crate) fn load(expires_in: u64, store: Arc<Store>) -> rusqlite::Result<Self> {
+        let mut sessions = Sessions {
             users: HashMap::new(),
             by_ident: HashMap::new(),
             by_idp: HashMap::new(),
             tokens: HashMap::new(),
             next_id: 1,
             expires_in,
+            store: store.clone(),
+        };
+        for user in store.users()? {
+            sessions.index(&user);
+            sessions.next_id = sessions.next_id.max(user.id + 1);
+            sessions.users.insert(user.id, user);
         }
+        for s in store.live_sessions(now_s())? {
+            sessions.tokens.insert(s.token, Session { user_id: s.user_id, expires_at: s.expires_at });
+        }
+        Ok(sessions)
+    }
+
+    fn index(&mut self, user: &User) {
+        for (ident, value) in
+            [(Ident::Username, &user.username), (Ident::Email, &user.email), (Ident::Phone, &user.phone)]
+        {
+            if let Some(v) = value {
+                self.by_ident.insert(ident_key(ident, v), user.id);
+            }
+        }
+        if let (Some(p), Some(c)) = (&user.provider, &user.idp_code) {
+            self.by_idp.insert((p.clone(), c.clone()), user.id);
+        }
+    }
+
+    /// Keeps a new user (in memory and in the database).
+    fn add_user(&mut self, user: User) -> i64 {
+        self.store.insert_user(&user);
+        self.index(&user);
+        let uid = user.id;
+        self.users.insert(uid, user);
+        uid
     }
 
     fn new_user(&mut self) -> User {
         let id = self.next_id;
         self.next_id += 1;
-        User {
-            id,
-            username: None,
-            email: None,
-            phone: None,
-            password: None,
-            openid: None,
-            unionid: None,
-            nickname: format!("user{id}"),
-            is_anonymous: false,
-            provider: None,
-            created_at: now_s(),
-        }
+        User { id, nickname: format!("user{id}"), created_at: now_s(), ..User::default() }
     }
 
     /// Issues a token for `uid` and returns the login answer body.
     fn issue(&mut self, uid: i64) -> Value {
         let token = random_hex(20);
-        self.tokens.insert(token.clone(), Session { user_id: uid, expires_at: now_s() + self.expires_in });
+        let expires_at = now_s() + self.expires_in;
+        self.store.insert_session(&StoredSession { token: token.clone(), user_id: uid, expires_at });
+        self.tokens.insert(token.clone(), Session { user_id: uid, expires_at });
         let user = &self.users[&uid];
         json!({
             "token": token,
@@ -227,9 +243,7 @@ impl Sessions {
         }
         let salt = random_hex(16);
         user.password = Some((salt.clone(), hash_password(&salt, password)));
-        let uid = user.id;
-        self.users.insert(uid, user);
-        self.by_ident.insert(key, uid);
+        let uid = self.add_user(user);
         Ok(self.issue(uid))
     }
 
@@ -253,10 +267,7 @@ impl Sessions {
             None if create_user => {
                 let mut user = self.new_user();
                 user.phone = Some(phone.to_string());
-                let uid = user.id;
-                self.users.insert(uid, user);
-                self.by_ident.insert(key, uid);
-                uid
+                self.add_user(user)
             }
             None => return Err((404, "user not found (create_user is false)".to_string())),
         };
@@ -267,8 +278,7 @@ impl Sessions {
         let mut user = self.new_user();
         user.is_anonymous = true;
         user.nickname = format!("anonymous{}", user.id);
-        let uid = user.id;
-        self.users.insert(uid, user);
+        let uid = self.add_user(user);
         self.issue(uid)
     }
 
@@ -287,10 +297,8 @@ impl Sessions {
                 user.openid = Some(format!("o{}", &digest[..27]));
                 user.unionid = Some(format!("u{}", &digest[32..59]));
                 user.provider = Some(provider.to_string());
-                let uid = user.id;
-                self.users.insert(uid, user);
-                self.by_idp.insert(key, uid);
-                uid
+                user.idp_code = Some(code.to_string());
+                self.add_user(user)
             }
             None => return Err((404, "user not found (create_user is false)".to_string())),
         };
@@ -316,7 +324,21 @@ impl Sessions {
         self.authenticate(header)?;
         let token = header.and_then(|h| h.trim().strip_prefix("Hydrogen-r1 ")).map(str::trim).unwrap_or_default();
         self.tokens.remove(token);
+        self.store.delete_session(token);
         Ok(())
+    }
+
+    /// Every user, by id, with the expiry times of their live sessions (for the dashboard: never the tokens).
+    pub(crate) fn overview(&self) -> Vec<(&User, Vec<u64>)> {
+        let now = now_s();
+        let mut users: Vec<(&User, Vec<u64>)> = self.users.values().map(|u| (u, Vec::new())).collect();
+        users.sort_by_key(|(u, _)| u.id);
+        for s in self.tokens.values().filter(|s| s.expires_at > now) {
+            if let Ok(i) = users.binary_search_by_key(&s.user_id, |(u, _)| u.id) {
+                users[i].1.push(s.expires_at);
+            }
+        }
+        users
     }
 
     pub(crate) fn user(&self, id: i64) -> Option<&User> {
@@ -325,6 +347,7 @@ impl Sessions {
 
     pub(crate) fn revoke_all(&mut self) {
         self.tokens.clear();
+        self.store.delete_sessions();
     }
 
     pub(crate) fn expire_all(&mut self) {
@@ -332,5 +355,6 @@ impl Sessions {
         for s in self.tokens.values_mut() {
             s.expires_at = s.expires_at.min(now);
         }
+        self.store.expire_sessions(now);
     }
 }

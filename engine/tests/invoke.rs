@@ -489,7 +489,7 @@ async fn cors_preflight_is_answered_for_browser_clients() {
         )
         .await;
     assert!(r.status < 300, "{}", r.status);
-    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    assert_eq!(r.headers["access-control-allow-origin"], "http://localhost:3000", "the origin is allowed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -563,4 +563,19 @@ async fn a_job_past_its_limit_keeps_what_it_printed_in_its_record() {
     assert_eq!(r.body["error"]["type"], "DeadlineExceeded", "{}", r.text);
     let job = h.engine.job(&r.request_id()).unwrap();
     assert_eq!(job.log, "hanging on purpose\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_inspect_each_worker_listens_for_a_debugger_on_loopback() {
+    let h = start(minicloud_engine::EngineConfig::new(fixtures()).inspect(true)).await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "调试"}})).await;
+    assert_eq!(r.body["data"], "hello 调试", "{}", r.text);
+    let inspectors = h.engine.inspectors();
+    let (function, url) = inspectors.first().expect("the worker's inspector URL is known").clone();
+    assert_eq!(function, "helloWorld");
+    let port: u16 = url.strip_prefix("ws://127.0.0.1:").and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+    let json = reqwest::get(format!("http://127.0.0.1:{port}/json/list")).await.unwrap().text().await.unwrap();
+    assert!(json.contains("webSocketDebuggerUrl"), "{json}");
+    h.engine.shutdown().await;
 }

@@ -17,7 +17,7 @@ const CLIENT_ID = 'official-sdk-e2e';
 
 function startEngine(extra = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', CLIENT_ID, ...extra], {
+    const child = spawn(BIN, ['serve', FUNCTIONS, '--port', '0', '--client-id', CLIENT_ID, '--in-memory', ...extra], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let out = '';

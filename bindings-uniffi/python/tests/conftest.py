@@ -49,7 +49,9 @@ def start_engine(functions: pathlib.Path) -> Engine:
         pytest.fail(f"the minicloud CLI binary is missing at {cli}: build it with `cargo build -p minicloud-cli`")
     process = subprocess.Popen(
         [cli, "serve", str(functions), "--port", "0", "--client-id", CLIENT_ID,
-         "--allow-anonymous", "--admin-token", ADMIN_TOKEN],
+         "--allow-anonymous", "--in-memory"],
+        # The admin token goes through the environment: the engine takes no secret on its command line.
+        env={**os.environ, "MINICLOUD_ADMIN_TOKEN": ADMIN_TOKEN},
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
     line = process.stdout.readline()
     prefix = "minicloud engine listening on "

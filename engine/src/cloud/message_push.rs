@@ -8,9 +8,9 @@
 //! wx_message`. As in WeChat, one `(MsgType, Event)` pair goes to one function: when several
 //! functions claim a message the engine refuses it (409) rather than guess.
 
-use super::config::{read_config, CloudConfig};
-use super::Origin;
+use crate::function::config::{read_config, CloudConfig};
 use crate::invoke::{execute, new_job};
+use crate::job::Origin;
 use crate::util::{now_s, random_hex, valid_function_name};
 use crate::Shared;
 use serde_json::{json, Map, Value};

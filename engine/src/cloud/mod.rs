@@ -1,7 +1,7 @@
 //! Cloud call (云调用, PROTOCOL.md §3.2): what WeChat-style functions reach through the
 //! engine's `wx-server-sdk` stand-in, and the triggers that start them.
 //!
-//! - [`Origin`]: who started a job, as `cloud.getWXContext()` reports it (`SOURCE`, `OPENID`,
+//! - [`Origin`](crate::job::Origin): who started a job, as `cloud.getWXContext()` reports it (`SOURCE`, `OPENID`,
 //!   `UNIONID`, `CLIENTIP`), chained along `callFunction` calls (`wx_client` → `wx_client,scf`).
 //! - Calls from a running function (`cloud.callFunction`, `cloud.openapi.*`) arrive over the
 //!   worker's socket as `{"call": {seq, job, kind, ...}}` lines; [`call_handler`] answers them.
@@ -20,7 +20,6 @@
 //! - A callee waits for a free worker of its function like any job: a function that calls itself
 //!   while all of its workers are busy waits until the caller's time limit ends the chain.
 
-pub(crate) mod config;
 pub(crate) mod message_push;
 pub(crate) mod openapi;
 pub(crate) mod outbox;
@@ -28,8 +27,8 @@ pub(crate) mod scheduler;
 pub(crate) mod triggers;
 
 use crate::invoke::{execute, new_job};
+use crate::job::{CallHandler, CallRequest, CallingJob};
 use crate::jobs::JobStatus;
-use crate::sessions::Caller;
 use crate::util::{now_ms, valid_function_name};
 use crate::Shared;
 use futures::future::BoxFuture;
@@ -39,77 +38,7 @@ use std::sync::Arc;
 /// How deep `callFunction` chains may nest (A → B is depth 1).
 pub const MAX_CALL_DEPTH: u32 = 8;
 
-/// `SOURCE` of jobs started by a pushed message. WeChat does not document one; `wx_message` follows
-/// its `wx_*` naming.
-pub(crate) const SOURCE_MESSAGE: &str = "wx_message";
-
-/// Who started a job, as `cloud.getWXContext()` reports it.
-#[derive(Debug, Clone)]
-pub(crate) struct Origin {
-    /// `SOURCE`: `wx_client`, `wx_http`, `wx_trigger`, `wx_message`, chained with `,scf` per `callFunction`.
-    pub source: String,
-    /// `OPENID` of the user the job acts for.
-    pub openid: Option<String>,
-    /// `UNIONID` of that user.
-    pub unionid: Option<String>,
-    /// `CLIENTIP`: the caller's address for client calls.
-    pub client_ip: Option<String>,
-    /// `callFunction` nesting depth (0 for a job started from outside).
-    pub depth: u32,
-}
-
-impl Origin {
-    fn new(source: &str) -> Self {
-        Origin { source: source.to_string(), openid: None, unionid: None, client_ip: None, depth: 0 }
-    }
-    /// A client call (`/hserve/...`) by a signed-in user.
-    pub(crate) fn client(caller: &Caller, ip: Option<std::net::IpAddr>) -> Self {
-        Origin {
-            openid: caller.openid.clone(),
-            unionid: caller.unionid.clone(),
-            client_ip: ip.map(|ip| ip.to_string()),
-            ..Origin::new("wx_client")
-        }
-    }
-    /// A server-side call: WeChat's HTTP API or the management API.
-    pub(crate) fn http() -> Self {
-        Origin::new("wx_http")
-    }
-    /// A timer trigger.
-    pub(crate) fn trigger() -> Self {
-        Origin::new("wx_trigger")
-    }
-    /// A pushed message from user `openid`.
-    pub(crate) fn message(openid: &str) -> Self {
-        Origin { openid: Some(openid.to_string()), ..Origin::new(SOURCE_MESSAGE) }
-    }
-    /// The origin of a job started by `cloud.callFunction` from a job of this origin.
-    pub(crate) fn chained(&self) -> Self {
-        Origin { source: format!("{},scf", self.source), depth: self.depth + 1, ..self.clone() }
-    }
-}
-
-/// A call from a running function, with the caller's declared open APIs.
-pub(crate) struct CallRequest {
-    /// The `call` object the worker sent (`kind` plus the call's fields).
-    pub call: Value,
-    /// The calling function's `permissions.openapi`.
-    pub permissions: Arc<[String]>,
-}
-
-/// Answers calls from one job: returns the reply object (`{ok, result}` or `{ok: false, errCode, errMsg}`).
-pub(crate) type CallHandler = Arc<dyn Fn(CallRequest) -> BoxFuture<'static, Value> + Send + Sync>;
-
-/// The job a call comes from.
-#[derive(Clone)]
-pub(crate) struct CallingJob {
-    pub function: String,
-    pub job_id: String,
-    pub caller: Option<Caller>,
-    pub origin: Origin,
-}
-
-/// The handler for calls from `job`.
+/// The handler for calls from `job` (the engine's [`crate::job::CallRouter`]).
 pub(crate) fn call_handler(shared: Arc<Shared>, job: CallingJob) -> CallHandler {
     Arc::new(move |req: CallRequest| -> BoxFuture<'static, Value> {
         Box::pin(handle_call(shared.clone(), job.clone(), req))

@@ -8,9 +8,9 @@
 //! are not made up.
 
 use super::triggers::{timer_triggers, TimerSchedule};
-use super::Origin;
 use crate::invoke::{execute, new_job};
-use crate::Shared;
+use crate::job::Origin;
+use crate::{Phase, Shared};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -27,13 +27,13 @@ struct Armed {
     running: Arc<AtomicBool>,
 }
 
-/// Runs until `shutdown` turns true.
-pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+/// Runs until the engine stops serving.
+pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<Phase>) {
     // (function, trigger name, expression) → state
     let mut armed: HashMap<(String, String, String), Armed> = HashMap::new();
     let mut warned: HashSet<String> = HashSet::new();
     loop {
-        if *shutdown.borrow() {
+        if *shutdown.borrow() != Phase::Serving {
             return;
         }
         let dir = shared.config.functions_dir.clone();
@@ -79,7 +79,7 @@ pub(crate) async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>
         let wait = until_next.map_or(RESCAN, |d| d.min(RESCAN));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
+            _ = shutdown.wait_for(|p| *p != Phase::Serving) => return,
         }
     }
 }

@@ -173,7 +173,7 @@ pub fn timer_triggers(functions_dir: &Path) -> Vec<TimerTrigger> {
     names.sort();
     let mut out = Vec::new();
     for name in names {
-        match super::config::read_config(&functions_dir.join(&name)) {
+        match crate::function::config::read_config(&functions_dir.join(&name)) {
             Ok(Some(cfg)) => out.extend(from_config(&name, &cfg)),
             Ok(None) => {}
             Err(e) => out.push(TimerTrigger { function: name, name: String::new(), schedule: Err(e) }),

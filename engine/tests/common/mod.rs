@@ -13,6 +13,11 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/functions")
 }
 
+/// The cloud-call fixture functions (WeChat style: triggers, open API, message push).
+pub fn cloud_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cloud_functions")
+}
+
 /// A writable copy of the fixtures.
 pub fn fixture_copy() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

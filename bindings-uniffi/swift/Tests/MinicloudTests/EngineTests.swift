@@ -24,8 +24,12 @@ final class EngineTests: XCTestCase {
         process.executableURL = URL(fileURLWithPath: cli)
         process.arguments = [
             "serve", repo.appendingPathComponent("engine/tests/functions").path, "--port", "0",
-            "--client-id", clientId, "--allow-anonymous", "--admin-token", "uniffi-swift-admin",
+            "--client-id", clientId, "--allow-anonymous", "--in-memory",
         ]
+        // The admin token goes through the environment: the engine takes no secret on its command line.
+        var environment = ProcessInfo.processInfo.environment
+        environment["MINICLOUD_ADMIN_TOKEN"] = "uniffi-swift-admin"
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -20,10 +20,13 @@ class Engine private constructor(val url: String, private val process: Process) 
         fun start(functions: File = File(REPO, "engine/tests/functions")): Engine {
             val cli = System.getProperty("minicloud.cli") ?: File(REPO, "target/debug/minicloud").path
             check(File(cli).canExecute()) { "the minicloud CLI binary is missing at $cli: cargo build -p minicloud-cli" }
-            val process = ProcessBuilder(
+            val builder = ProcessBuilder(
                 cli, "serve", functions.path, "--port", "0", "--client-id", CLIENT_ID,
-                "--allow-anonymous", "--admin-token", ADMIN_TOKEN,
-            ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+                "--allow-anonymous", "--in-memory",
+            ).redirectError(ProcessBuilder.Redirect.DISCARD)
+            // The admin token goes through the environment: the engine takes no secret on its command line.
+            builder.environment()["MINICLOUD_ADMIN_TOKEN"] = ADMIN_TOKEN
+            val process = builder.start()
             val reader = process.inputStream.bufferedReader()
             val line = reader.readLine() ?: ""
             val prefix = "minicloud engine listening on "

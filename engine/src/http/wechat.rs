@@ -2,84 +2,68 @@
 //! answering with WeChat's errcodes, so `WeChatCloud` clients can run against the local engine.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::Method;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::reply::{read_limited, BodyError};
+use crate::config::DEFAULT_WECHAT_SECRET;
 use crate::invoke::{execute, new_job};
 use crate::jobs::JobStatus;
-use crate::util::{now_s, random_hex, valid_function_name};
+use crate::util::valid_function_name;
+use crate::wechat_tokens::TokenStatus;
 use crate::Shared;
 
-/// How long a replaced token stays valid (WeChat's 5-minute overlap).
-const OVERLAP_SECS: u64 = 300;
 /// WeChat refuses function results over 1 MB (-604001).
 const MAX_RESULT_BYTES: usize = 1024 * 1024;
 
-/// Issued access_tokens and how many fetches were answered.
-#[derive(Default)]
-pub(crate) struct Tokens {
-    /// token → expiry (epoch seconds).
-    issued: Mutex<HashMap<String, u64>>,
-    /// The current stable token.
-    stable: Mutex<Option<String>>,
-    /// Successful token answers (classic and stable).
-    pub(crate) fetches: AtomicU64,
-    /// Every request to a token endpoint, refused or not.
-    pub(crate) requests: AtomicU64,
-}
-
-impl Tokens {
-    fn issue(&self, expires_in: u64) -> String {
-        let token = format!("wx-{}", random_hex(24));
-        let now = now_s();
-        let mut issued = self.issued.lock().unwrap();
-        issued.retain(|_, exp| *exp > now);
-        for exp in issued.values_mut() {
-            *exp = (*exp).min(now + OVERLAP_SECS);
-        }
-        issued.insert(token.clone(), now + expires_in);
-        token
-    }
-
-    fn status(&self, token: &str) -> TokenStatus {
-        match self.issued.lock().unwrap().get(token) {
-            None => TokenStatus::Invalid,
-            Some(exp) if *exp <= now_s() => TokenStatus::Expired,
-            Some(_) => TokenStatus::Live,
-        }
-    }
-
-    /// Makes every token expired (tests: "a token that expires mid-run").
-    pub(crate) fn expire_all(&self) {
-        let now = now_s();
-        for exp in self.issued.lock().unwrap().values_mut() {
-            *exp = now;
-        }
-    }
-}
-
-enum TokenStatus {
-    Live,
-    Expired,
-    Invalid,
-}
-
 type S = State<Arc<Shared>>;
 
-/// The WeChat routes, merged into the engine's router.
+/// The WeChat routes (`/cgi-bin/...`, `/tcb/...`), merged into the engine's router. Every answer, unknown
+/// paths and oversized bodies included, is WeChat's `{"errcode", "errmsg"}`.
 pub(crate) fn router() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/cgi-bin/token", get(classic_token))
-        .route("/cgi-bin/stable_token", post(stable_token))
-        .route("/tcb/invokecloudfunction", any(invoke_cloud_function))
+    let cgi_bin = Router::new()
+        .route("/token", get(classic_token))
+        .route("/stable_token", post(stable_token))
+        .fallback(unknown_api)
+        .method_not_allowed_fallback(wrong_method);
+    let tcb = Router::new().route("/invokecloudfunction", any(invoke_cloud_function)).fallback(unknown_api);
+    Router::new().nest("/cgi-bin", cgi_bin).nest("/tcb", tcb)
+}
+
+/// `40066 invalid url` (HTTP 404), as WeChat answers a path it does not serve.
+async fn unknown_api(uri: axum::http::Uri) -> Response {
+    let mut r = wx(40066, format!("invalid url: {}", uri.path()));
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
+}
+
+/// `43001 require GET method` / `43002 require POST method`.
+async fn wrong_method(method: Method) -> Response {
+    if method == Method::GET {
+        wx(43002, "require POST method")
+    } else {
+        wx(43001, "require GET method")
+    }
+}
+
+/// Reads a WeChat body under the engine's one body limit; too large is HTTP 413 with `47001`.
+async fn read_wx_body(s: &Shared, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    read_limited(headers, body, s.config.max_body_bytes).await.map_err(|e| match e {
+        BodyError::TooLarge(limit) => {
+            let mut r = wx(47001, format!("data format error: the request body exceeds the {limit} byte limit"));
+            *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            r
+        }
+        BodyError::Unreadable(e) => wx(47001, format!("data format error: cannot read the request body: {e}")),
+    })
 }
 
 fn wx(errcode: i64, errmsg: impl Into<String>) -> Response {
@@ -129,7 +113,11 @@ async fn classic_token(State(s): S, Query(q): Query<HashMap<String, String>>) ->
 }
 
 /// `POST /cgi-bin/stable_token`: the same token until it expires, a new one on `force_refresh`.
-async fn stable_token(State(s): S, body: Bytes) -> Response {
+async fn stable_token(State(s): S, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_wx_body(&s, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&body) else {
         s.wechat_tokens.requests.fetch_add(1, Ordering::SeqCst);
         return wx(47001, "data format error");
@@ -159,11 +147,16 @@ async fn invoke_cloud_function(
     State(s): S,
     method: Method,
     Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
     if method != Method::POST {
         return wx(43002, "require POST method");
     }
+    let body = match read_wx_body(&s, &headers, body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let token = match q.get("access_token").map(String::as_str) {
         None | Some("") => return wx(41001, "access_token missing"),
         Some(t) => t,
@@ -183,13 +176,23 @@ async fn invoke_cloud_function(
     let Ok(event) = serde_json::from_slice::<Value>(&body) else {
         return wx(47001, "data format error: the POST body must be JSON");
     };
+    if s.config.wechat_app_secret == DEFAULT_WECHAT_SECRET && !s.allow_anonymous.load(Ordering::SeqCst) {
+        // Anyone can read the default secret, so a token got with it proves nothing: such calls follow the
+        // anonymous rule of every route that runs code.
+        return wx(
+            48001,
+            "api unauthorized: this engine's WeChat app secret is the public default, so its tokens count as \
+             anonymous and anonymous calls are not allowed; start the engine with its own secret \
+             (--wechat-secret-file or MINICLOUD_WECHAT_SECRET) or with --allow-anonymous",
+        );
+    }
     if env != &s.config.wechat_env {
         return wx(-501000, format!("env {env} not found"));
     }
     if !valid_function_name(name) || !s.config.functions_dir.join(name).join("index.js").is_file() {
         return wx(-501000, format!("function {name} not found"));
     }
-    let origin = crate::cloud::Origin::http();
+    let origin = crate::job::Origin::http();
     let job_id = new_job(&s, name, true, &origin.source);
     let outcome = execute(s.clone(), job_id, name.clone(), Some(event), None, true, origin).await;
     let body = outcome.body.unwrap_or(Value::Null);
