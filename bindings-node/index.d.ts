@@ -53,13 +53,17 @@ export type Credentials =
   | { email: string; password: string }
   | { phone: string; password: string }
 
-/** What a login resolves to; the token stays in the session store. */
+/** What a login resolves to: the signed-in user (the token stays in the session store). */
 export interface LoginResult {
   userId: number | string | null
+  /** The user's openid on the host, when known. */
+  openid: string | null
+  /** The user's unionid, when known. */
+  unionid: string | null
   isAnonymous: boolean
   /** Session expiry, epoch seconds (30 s early). */
   expiresAt: number | null
-  /** The server's answer without the token. */
+  /** The user's attributes (`id`, `openid`, `nickname`, ...): what the official current-user object's `toJSON()` gives. */
   profile: any
 }
 

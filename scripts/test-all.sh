@@ -22,6 +22,14 @@ cargo test --workspace
 step "core builds for wasm32-unknown-unknown"
 cargo check -p minicloud-core --target wasm32-unknown-unknown
 
+step "the protocol machine alone builds for wasm32-unknown-unknown, without serde_json or futures"
+cargo check -p minicloud-core --no-default-features --target wasm32-unknown-unknown
+if cargo tree -p minicloud-core --no-default-features --target wasm32-unknown-unknown -e normal --prefix none |
+  grep -E '^(serde_json|futures)'; then
+  echo "the machine's wasm32 build must not depend on serde_json or futures (ARCHITECTURE.md)" >&2
+  exit 1
+fi
+
 step "official minapp-sdk 3.23.6: the shared vectors, and signing in to the engine (tests/reference)"
 cargo build -p minicloud-cli
 (cd tests/reference && npm ci --no-audit --no-fund --loglevel=error && node --test)

@@ -65,11 +65,18 @@ test('a non-boolean sync is 605', () => expect605((c) => c.invoke('f', {}, { syn
 test('a string timeoutMs is 605', () =>
   expect605((c) => c.invoke('f', {}, { timeoutMs: '100' }), /timeoutMs must be a number of milliseconds, got a string/))
 
+// The core's one rule for time limits, the same on every binding.
 test('a negative timeoutMs is 605', () =>
-  expect605((c) => c.invoke('f', {}, { timeoutMs: -1 }), /timeoutMs must be a non-negative number/))
+  expect605((c) => c.invoke('f', {}, { timeoutMs: -1 }), /^605: timeoutMs must be a number of milliseconds from 1 to 2147483647, got -1 /))
 
 test('a zero timeoutMs is 605', () =>
-  expect605((c) => c.invoke('f', {}, { timeoutMs: 0 }), /time limit must be greater than zero/))
+  expect605((c) => c.invoke('f', {}, { timeoutMs: 0 }), /^605: timeoutMs must be a number of milliseconds from 1 to 2147483647, got 0 /))
+
+test('a NaN timeoutMs is 605', () =>
+  expect605((c) => c.invoke('f', {}, { timeoutMs: NaN }), /, got NaN /))
+
+test('a finite but huge timeoutMs is 605, not a crash', () =>
+  expect605((c) => c.invoke('f', {}, { timeoutMs: 1e300 }), /, got 1e\+300 /))
 
 test('a signal that is not an AbortSignal is 605', () =>
   expect605((c) => c.invoke('f', {}, { signal: { aborted: false } }), /signal must be an AbortSignal/))

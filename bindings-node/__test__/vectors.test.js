@@ -8,7 +8,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { BaaS, HError } = require('..')
+const { BaaS, Client, HError } = require('..')
 const { loopback, closedPort, tempDir, REPO } = require('./helpers')
 
 const VECTORS = process.env.MINICLOUD_VECTORS || path.join(REPO, 'tests', 'vectors')
@@ -33,6 +33,9 @@ function normalise(request, version) {
     body: request.body,
   }
 }
+
+/** A number as vectors write it: JSON numbers, or "NaN", "Infinity", "-Infinity". */
+const vectorNumber = (n) => (typeof n === 'string' ? Number(n) : n)
 
 const ops = {
   invoke: (...args) => BaaS.invoke(...args),
@@ -91,7 +94,7 @@ for (const file of files) {
       }
       const exchange = exchanges[i]
       exchange.used = true
-      if (exchange.failure === 'timeout') return // never answer
+      if (exchange.failure === 'timeout' || exchange.failure === 'hang') return // never answer
       if (exchange.failure === 'reset') {
         req.socket.resetAndDestroy()
         return
@@ -111,16 +114,27 @@ for (const file of files) {
       if (c.maxRequestBytes !== undefined) options.maxRequestBytes = c.maxRequestBytes
       if (c.maxResponseBytes !== undefined) options.maxResponseBytes = c.maxResponseBytes
       if (hostEnv.loginCode !== undefined) options.loginCode = async () => hostEnv.loginCode
+      if (hostEnv.loginHangs) options.loginCode = () => new Promise(() => {})
+      if (hostEnv.loginFails !== undefined) {
+        options.loginCode = async () => {
+          throw new Error(hostEnv.loginFails)
+        }
+      }
       if (hostEnv.appName !== undefined) options.appName = hostEnv.appName
       if (vector.exchanges.some((e) => e.failure === 'timeout')) options.syncTimeoutMs = TIMEOUT_VECTOR_LIMIT_MS
       BaaS.init(c.clientId, options)
 
       // The version header value the client sends stands for $VERSION.
-      const { Client } = require('..')
       version = new Client({ clientId: c.clientId }).clientVersion
+      // A per-call time limit is an invoke option of the Client API (BaaS.invoke has the official shape).
+      const timed = new Client({ ...options, clientId: c.clientId })
+      const start = (call) =>
+        'timeoutMs' in call
+          ? timed.invoke(call.args[0], call.args[1], { sync: call.args[2], timeoutMs: vectorNumber(call.timeoutMs) })
+          : ops[call.op](...call.args)
 
       const run = (call) =>
-        ops[call.op](...call.args).then(
+        start(call).then(
           (value) => ({ ok: true, value }),
           (error) => ({ ok: false, error }),
         )

@@ -21,9 +21,10 @@ pub mod wechat;
 use std::sync::Arc;
 use std::time::Duration;
 
+use minicloud_core::machine::json;
 use minicloud_core::{
-    cancellable, AutoLogin, BoxFuture, Client, ClientConfig, Credentials, FileStore, FixedClock, HError, Host,
-    Invocation, LoginResult, MemoryStore, NoHost, Platform, SessionStore,
+    cancellable, limits, AutoLogin, BoxFuture, Client, ClientConfig, Credentials, CurrentUser, FileStore, FixedClock,
+    HError, Host, Invocation, LoginCodeAnswer, MemoryStore, Platform, SessionStore,
 };
 use napi::bindgen_prelude::{Promise, PromiseRaw};
 use napi::threadsafe_function::ThreadsafeFunction;
@@ -60,7 +61,7 @@ impl From<&HError> for NativeError {
             status: e.status().map(u32::from),
             request_id: e.request_id().map(str::to_owned),
             retryable: e.retryable(),
-            details: e.details().cloned(),
+            details: e.details(),
         }
     }
 }
@@ -141,21 +142,22 @@ pub struct NativeConfig {
     pub login_code: Option<LoginCodeHook>,
 }
 
-/// A non-negative whole number from a JS number; anything else is HError 605 naming the option.
-fn whole(value: f64, name: &str) -> Result<u64, HError> {
-    if !value.is_finite() || value < 0.0 || value.fract() != 0.0 || value > u64::MAX as f64 {
+/// A non-negative whole number of seconds from a JS number (the test clock); anything else is HError 605.
+fn whole_seconds(value: f64, name: &str) -> Result<i64, HError> {
+    if !value.is_finite() || value < 0.0 || value.fract() != 0.0 || value > i64::MAX as f64 {
         return Err(HError::invalid_argument(format!("{name} must be a non-negative whole number, got {value}")));
     }
-    Ok(value as u64)
+    Ok(value as i64)
 }
 
+/// A time limit in milliseconds, by the core's one rule for every binding.
 fn millis(value: f64, name: &str) -> Result<Duration, HError> {
-    if !value.is_finite() || value < 0.0 {
-        return Err(HError::invalid_argument(format!(
-            "{name} must be a non-negative number of milliseconds, got {value}"
-        )));
-    }
-    Ok(Duration::from_secs_f64(value / 1000.0))
+    limits::time_limit(name, value)
+}
+
+/// A size limit in bytes, by the core's one rule for every binding.
+fn bytes(value: f64, name: &str) -> Result<usize, HError> {
+    limits::size_limit(name, value).map(|n| n as usize)
 }
 
 /// The Node host: the optional login-code hook and app name; no network state (never reports offline).
@@ -165,14 +167,20 @@ struct NodeHost {
 }
 
 impl Host for NodeHost {
-    fn login_code(&self) -> BoxFuture<'_, Result<String, HError>> {
+    fn login_code(&self) -> BoxFuture<'_, LoginCodeAnswer> {
         Box::pin(async move {
             let Some(hook) = &self.login_code else {
-                return NoHost.login_code().await;
+                return LoginCodeAnswer::Unavailable;
             };
-            let failed = |e: napi::Error| HError::host_login_failed(format!("loginCode hook failed: {}", e.reason));
-            let promise = hook.call_async(()).await.map_err(failed)?;
-            promise.await.map_err(failed)
+            let failed = |e: napi::Error| LoginCodeAnswer::Failed(format!("loginCode hook failed: {}", e.reason));
+            let promise = match hook.call_async(()).await {
+                Ok(promise) => promise,
+                Err(e) => return failed(e),
+            };
+            match promise.await {
+                Ok(code) => LoginCodeAnswer::Code { code, app_name: None },
+                Err(e) => failed(e),
+            }
         })
     }
 
@@ -189,17 +197,11 @@ fn build_client(config: NativeConfig) -> Result<Client, HError> {
     let mut core = ClientConfig::new(config.client_id, platform);
     core.host = config.host;
     core.env = config.env;
+    // The core's one parser of the option: a mode name, or the credentials object as JSON text.
     core.auto_login = match config.auto_login.as_deref() {
-        None | Some("disabled") => AutoLogin::Disabled,
-        Some("silent") => AutoLogin::Silent,
-        Some("anonymous") => AutoLogin::Anonymous,
-        Some("password") => {
-            let text = config.auto_login_credentials.unwrap_or_default();
-            let value: Value = serde_json::from_str(&text)
-                .map_err(|e| HError::invalid_argument(format!("autoLogin credentials are not JSON: {e}")))?;
-            AutoLogin::Password(Credentials::from_json(&value)?)
-        }
-        Some(other) => return Err(HError::invalid_argument(format!("unknown autoLogin mode {other:?}"))),
+        None => AutoLogin::Disabled,
+        Some("password") => AutoLogin::from_json(config.auto_login_credentials.as_deref().unwrap_or("null"))?,
+        Some(mode) => AutoLogin::from_json(&json::string(mode))?,
     };
     if let Some(ms) = config.sync_timeout_ms {
         core.sync_timeout = millis(ms, "syncTimeoutMs")?;
@@ -211,10 +213,10 @@ fn build_client(config: NativeConfig) -> Result<Client, HError> {
         core.auth_timeout = millis(ms, "authTimeoutMs")?;
     }
     if let Some(n) = config.max_request_bytes {
-        core.max_request_bytes = usize::try_from(whole(n, "maxRequestBytes")?).unwrap_or(usize::MAX);
+        core.max_request_bytes = bytes(n, "maxRequestBytes")?;
     }
     if let Some(n) = config.max_response_bytes {
-        core.max_response_bytes = usize::try_from(whole(n, "maxResponseBytes")?).unwrap_or(usize::MAX);
+        core.max_response_bytes = bytes(n, "maxResponseBytes")?;
     }
     let store: Arc<dyn SessionStore> = match &config.session_file {
         Some(path) => Arc::new(FileStore::open(path)?),
@@ -224,8 +226,7 @@ fn build_client(config: NativeConfig) -> Result<Client, HError> {
         .store(store)
         .host(Arc::new(NodeHost { login_code: config.login_code, app_name: config.app_name }));
     if let Some(now) = config.now_secs {
-        let now = i64::try_from(whole(now, "nowSecs")?).unwrap_or(i64::MAX);
-        builder = builder.clock(Arc::new(FixedClock(now)));
+        builder = builder.clock(Arc::new(FixedClock(whole_seconds(now, "nowSecs")?)));
     }
     builder.build()
 }
@@ -298,12 +299,16 @@ fn json_arg(value: &Unknown<'_>, what: &str, expected: &str) -> Result<Option<Va
     }))
 }
 
-fn login_json(result: LoginResult) -> Value {
+/// The current user a login resolves to (the core's shape): `{userId, openid, unionid, isAnonymous,
+/// expiresAt, profile}`, `profile` being what the official object's `toJSON()` gives.
+fn login_json(user: CurrentUser) -> Value {
     serde_json::json!({
-        "userId": result.user_id,
-        "isAnonymous": result.is_anonymous,
-        "expiresAt": result.expires_at,
-        "profile": result.profile,
+        "userId": user.user_id(),
+        "openid": user.openid,
+        "unionid": user.unionid,
+        "isAnonymous": user.is_anonymous,
+        "expiresAt": user.expires_at,
+        "profile": user.profile(),
     })
 }
 
@@ -413,11 +418,7 @@ impl NativeClient {
         credentials_json: String,
         register: bool,
     ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        let prepared = self.client().and_then(|client| {
-            let value: Value = serde_json::from_str(&credentials_json)
-                .map_err(|e| HError::invalid_argument(format!("credentials are not JSON: {e}")))?;
-            Ok((client, Credentials::from_json(&value)?))
-        });
+        let prepared = self.client().and_then(|client| Ok((client, Credentials::from_json(&credentials_json)?)));
         env.spawn_future(async move {
             let (client, credentials) = match prepared {
                 Ok(p) => p,

@@ -1,8 +1,6 @@
 //! `WeChatCloud`: WeChat cloud's server-side `invokeCloudFunction` with a managed access_token, delegated to
 //! [`minicloud_core::wechat`]. (Server-side only: an app secret must never ship inside a client.)
 
-use std::time::Duration;
-
 use minicloud_core::cancellable;
 use minicloud_core::wechat::{TokenMode, WeChatCloud, WeChatConfig, WeChatError, WeChatErrorKind};
 use napi::bindgen_prelude::PromiseRaw;
@@ -66,7 +64,7 @@ pub struct WeChatOutcome {
 }
 
 fn invalid(text: impl std::fmt::Display) -> WeChatError {
-    WeChatError::local(WeChatErrorKind::InvalidArgument, text)
+    WeChatError::local(WeChatErrorKind::InvalidArgument, text.to_string())
 }
 
 fn build(config: NativeWeChatConfig) -> Result<WeChatCloud, WeChatError> {
@@ -80,10 +78,8 @@ fn build(config: NativeWeChatConfig) -> Result<WeChatCloud, WeChatError> {
         Some(other) => return Err(invalid(format!("tokenMode must be \"stable\" or \"classic\", got {other:?}"))),
     }
     if let Some(ms) = config.timeout_ms {
-        if !ms.is_finite() || ms <= 0.0 {
-            return Err(invalid(format!("timeoutMs must be a positive number of milliseconds, got {ms}")));
-        }
-        core.timeout = Duration::from_secs_f64(ms / 1000.0);
+        // The core's one rule for time limits.
+        core.timeout = minicloud_core::limits::time_limit("timeoutMs", ms).map_err(|e| invalid(e.message()))?;
     }
     WeChatCloud::builder(core).build()
 }

@@ -84,7 +84,7 @@ impl MinicloudError {
 
     /// The raw error body or transport cause as JSON text, secrets removed.
     pub fn details(&self) -> Option<String> {
-        self.0.details().map(Value::to_string)
+        self.0.details_json().map(str::to_owned)
     }
 }
 
@@ -133,11 +133,15 @@ pub trait SessionStore: Send + Sync {
 }
 
 /// The host's own APIs, for apps running inside a host with a one-time login code (mini-program
-/// containers) or their tests. Every method may fail; a failure means "not available".
+/// containers) or their tests.
 #[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
 pub trait HostApis: Send + Sync {
-    /// A one-time login code for silent login (`wx.login` and its peers); `None` when there is none.
-    fn login_code(&self) -> Result<Option<String>, CallbackError>;
+    /// A one-time login code for silent login (`wx.login` and its peers), asked without blocking a thread
+    /// (Kotlin `suspend`, Swift `async`, a Python coroutine): `None` when the host has no login API (HError
+    /// 611); an error when its login API fails or the user refuses (HError 614, the reason kept, redacted, in
+    /// `details`). The call's time limit bounds the wait.
+    async fn login_code(&self) -> Result<Option<String>, CallbackError>;
     /// ByteDance's `appName`, sent lower-cased with `tt` silent login.
     fn app_name(&self) -> Result<Option<String>, CallbackError>;
     /// Whether the device reports no network; asked after a failed exchange (600 instead of 601).
@@ -183,13 +187,12 @@ impl core::SessionStore for ForeignStore {
 struct ForeignHost(Arc<dyn HostApis>);
 
 impl core::Host for ForeignHost {
-    fn login_code(&self) -> core::BoxFuture<'_, Result<String, core::HError>> {
-        let answer = self.0.login_code();
+    fn login_code(&self) -> core::BoxFuture<'_, core::LoginCodeAnswer> {
         Box::pin(async move {
-            match answer {
-                Ok(Some(code)) => Ok(code),
-                Ok(None) => Err(core::HError::unsupported("the host gave no login code")),
-                Err(e) => Err(core::HError::unsupported(format!("the host's login code failed: {e}"))),
+            match self.0.login_code().await {
+                Ok(Some(code)) => core::LoginCodeAnswer::Code { code, app_name: None },
+                Ok(None) => core::LoginCodeAnswer::Unavailable,
+                Err(e) => core::LoginCodeAnswer::Failed(e.to_string()),
             }
         })
     }
@@ -421,12 +424,19 @@ impl fmt::Debug for dyn Clock {
     }
 }
 
-fn size(value: Option<u64>, default: usize) -> usize {
-    value.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX))
+/// A time limit in milliseconds by the core's one rule (named as in the JS API, so every binding gives the
+/// same answer).
+fn millis(value: Option<u64>, option: &str, default: Duration) -> Result<Duration, core::HError> {
+    value.map_or(Ok(default), |ms| core::limits::time_limit(option, ms as f64))
+}
+
+/// A size limit in bytes by the core's one rule.
+fn size(value: Option<u64>, option: &str, default: usize) -> Result<usize, core::HError> {
+    value.map_or(Ok(default), |n| core::limits::size_limit(option, n as f64).map(|n| n as usize))
 }
 
 impl ClientConfig {
-    fn to_core(&self) -> core::ClientConfig {
+    fn to_core(&self) -> Result<core::ClientConfig, core::HError> {
         let mut config = core::ClientConfig::new(self.client_id.clone(), self.platform.into());
         config.host = self.host.clone();
         config.env = self.env.clone();
@@ -436,18 +446,12 @@ impl ClientConfig {
             Some(AutoLogin::Anonymous) => core::AutoLogin::Anonymous,
             Some(AutoLogin::Password { credentials }) => core::AutoLogin::Password(credentials.inner.clone()),
         };
-        if let Some(ms) = self.sync_timeout_ms {
-            config.sync_timeout = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.async_timeout_ms {
-            config.async_timeout = Duration::from_millis(ms);
-        }
-        if let Some(ms) = self.auth_timeout_ms {
-            config.auth_timeout = Duration::from_millis(ms);
-        }
-        config.max_request_bytes = size(self.max_request_bytes, config.max_request_bytes);
-        config.max_response_bytes = size(self.max_response_bytes, config.max_response_bytes);
-        config
+        config.sync_timeout = millis(self.sync_timeout_ms, "syncTimeoutMs", config.sync_timeout)?;
+        config.async_timeout = millis(self.async_timeout_ms, "asyncTimeoutMs", config.async_timeout)?;
+        config.auth_timeout = millis(self.auth_timeout_ms, "authTimeoutMs", config.auth_timeout)?;
+        config.max_request_bytes = size(self.max_request_bytes, "maxRequestBytes", config.max_request_bytes)?;
+        config.max_response_bytes = size(self.max_response_bytes, "maxResponseBytes", config.max_response_bytes)?;
+        Ok(config)
     }
 }
 
@@ -455,26 +459,34 @@ impl ClientConfig {
 // Results
 // ---------------------------------------------------------------------------------------------------------
 
-/// What a successful login tells the caller. The token stays in the session store and is never returned.
+/// The signed-in user, as every login resolves and `get_current_user` returns it: the core's current-user
+/// shape (the official SDK's current-user object). The token stays in the session store and is never
+/// returned.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct LoginResult {
-    /// The user id as JSON text (a number on 知晓云), if the server sent one.
+    /// The user id as JSON text (a number on 知晓云), when known.
     pub user_id_json: Option<String>,
+    /// The user's openid on the host, when known.
+    pub openid: Option<String>,
+    /// The user's unionid, when known.
+    pub unionid: Option<String>,
     /// Whether the user is an anonymous temporary user.
     pub is_anonymous: bool,
     /// When the session expires (epoch seconds, 30 s early).
     pub expires_at: Option<i64>,
-    /// The server's answer without `token`, as JSON text.
+    /// The user's attributes as a JSON object (what the official object's `toJSON()` gives).
     pub profile_json: String,
 }
 
-impl From<core::LoginResult> for LoginResult {
-    fn from(r: core::LoginResult) -> Self {
+impl From<core::CurrentUser> for LoginResult {
+    fn from(user: core::CurrentUser) -> Self {
         LoginResult {
-            user_id_json: r.user_id.as_ref().map(Value::to_string),
-            is_anonymous: r.is_anonymous,
-            expires_at: r.expires_at,
-            profile_json: r.profile.to_string(),
+            user_id_json: user.id_json,
+            openid: user.openid,
+            unionid: user.unionid,
+            is_anonymous: user.is_anonymous,
+            expires_at: user.expires_at,
+            profile_json: user.profile_json,
         }
     }
 }
@@ -561,7 +573,7 @@ impl Client {
     /// limit or an unreadable session file is HError 605 naming the problem.
     #[uniffi::constructor]
     pub fn new(config: ClientConfig) -> Result<Arc<Self>, Arc<MinicloudError>> {
-        let mut builder = core::Client::builder(config.to_core());
+        let mut builder = core::Client::builder(config.to_core().map_err(err)?);
         let store: Arc<dyn core::SessionStore> = match config.store {
             None | Some(StoreChoice::Memory) => Arc::new(core::MemoryStore::new()),
             Some(StoreChoice::File { path }) => Arc::new(core::FileStore::open(path).map_err(err)?),
@@ -580,14 +592,15 @@ impl Client {
     /// `BaaS.invoke(name, params, sync)`: runs a cloud function and returns the server's body unchanged as
     /// JSON text (`{"code":0,"data":...,"error":{}}`; a failed function is `code: 1`, not an error).
     /// `params_json` `None` omits `data`; `"null"` sends `"data": null`. `sync` `None` sends `true`.
-    /// `timeout_ms` overrides the config's limit for the mode. Cancelling the caller's coroutine or task
-    /// stops the call and closes its connection.
+    /// `timeout_ms` overrides the config's limit for the mode and bounds the whole call (the core's limits
+    /// rule: 1 to 2147483647 ms, else HError 605). Cancelling the caller's coroutine or task stops the call
+    /// and closes its connection.
     pub async fn invoke(
         &self,
         name: String,
         params_json: Option<String>,
         sync: Option<bool>,
-        timeout_ms: Option<u64>,
+        timeout_ms: Option<f64>,
     ) -> Result<String, Arc<MinicloudError>> {
         let call = invocation(name, params_json, sync, timeout_ms).map_err(err)?;
         Ok(self.inner.invoke(call).await.map_err(err)?.to_string())
@@ -600,7 +613,7 @@ impl Client {
         name: String,
         params_json: Option<String>,
         sync: Option<bool>,
-        timeout_ms: Option<u64>,
+        timeout_ms: Option<f64>,
         cancel: Arc<CancelToken>,
     ) -> Result<String, Arc<MinicloudError>> {
         let call = invocation(name, params_json, sync, timeout_ms).map_err(err)?;
@@ -614,7 +627,7 @@ impl Client {
         name: String,
         params_json: Option<String>,
         sync: Option<bool>,
-        timeout_ms: Option<u64>,
+        timeout_ms: Option<f64>,
     ) -> Result<String, Arc<MinicloudError>> {
         let call = invocation(name, params_json, sync, timeout_ms).map_err(err)?;
         Ok(self.inner.invoke_function(call).await.map_err(err)?.to_string())
@@ -645,10 +658,33 @@ impl Client {
         self.inner.anonymous_login().await.map(Into::into).map_err(err)
     }
 
-    /// Silent login with the host's one-time login code ([`HostApis::login_code`]); HError 611 on platforms
-    /// without one.
+    /// Silent login with the host's one-time login code ([`HostApis::login_code`]); with a live session it
+    /// sends nothing and returns the current user, as the official SDK does. HError 611 on platforms without
+    /// one.
     pub async fn silent_login(&self, create_user: bool) -> Result<LoginResult, Arc<MinicloudError>> {
         self.inner.silent_login(create_user).await.map(Into::into).map_err(err)
+    }
+
+    /// `loginWithWechat(null, {createUser, withUnionID})` (and its peers on the other hosts): silent login,
+    /// `with_union_id` logging in by unionid on wx.
+    pub async fn login_with_wechat(
+        &self,
+        create_user: bool,
+        with_union_id: bool,
+    ) -> Result<LoginResult, Arc<MinicloudError>> {
+        let options = core::SilentLogin { create_user, with_union_id };
+        self.inner.login_with_wechat(options).await.map(Into::into).map_err(err)
+    }
+
+    /// `getCurrentUser`: the signed-in user's profile from the server, as the official SDK fetches it;
+    /// HError 604 without a live session.
+    pub async fn get_current_user(&self) -> Result<LoginResult, Arc<MinicloudError>> {
+        self.inner.get_current_user().await.map(Into::into).map_err(err)
+    }
+
+    /// The signed-in user as the stored session describes it, without a request; `None` without a token.
+    pub fn current_user(&self) -> Option<LoginResult> {
+        self.inner.current_user().map(Into::into)
     }
 
     /// Logout: destroys the session on the server, then clears it locally.
@@ -671,14 +707,14 @@ fn invocation(
     name: String,
     params_json: Option<String>,
     sync: Option<bool>,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<f64>,
 ) -> Result<core::Invocation, core::HError> {
     let mut call = core::Invocation::new(name);
     if let Some(json) = params_json {
         call = call.params_json(&json)?;
     }
     call.sync = sync;
-    call.timeout = timeout_ms.map(Duration::from_millis);
+    call.timeout = timeout_ms.map(|ms| core::limits::time_limit("timeoutMs", ms)).transpose()?;
     Ok(call)
 }
 
@@ -733,7 +769,7 @@ mod tests {
         let token = CancelToken::new();
         token.cancel();
         let e = runtime
-            .block_on(client.invoke_cancellable("f".into(), None, None, Some(60_000), token.clone()))
+            .block_on(client.invoke_cancellable("f".into(), None, None, Some(60_000.0), token.clone()))
             .unwrap_err();
         assert_eq!((e.code(), e.kind().as_str(), e.message().as_str()), (601, "cancelled", "601: request cancelled"));
         assert!(token.is_cancelled());

@@ -2,7 +2,6 @@
 //! [`minicloud_core::wechat`]. For servers and desktop tools only: an app secret must never ship inside an app.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use minicloud_core as core;
 use minicloud_core::wechat::{WeChatError, WeChatErrorKind};
@@ -133,10 +132,9 @@ impl WeChatCloud {
             core_config = core_config.with_token_mode(core::wechat::TokenMode::Classic);
         }
         if let Some(ms) = config.timeout_ms {
-            if ms == 0 {
-                return Err(err(WeChatError::local(WeChatErrorKind::InvalidArgument, "timeout_ms must be > 0")));
-            }
-            core_config.timeout = Duration::from_millis(ms);
+            // The core's one rule for time limits.
+            core_config.timeout = core::limits::time_limit("timeoutMs", ms as f64)
+                .map_err(|e| err(WeChatError::local(WeChatErrorKind::InvalidArgument, e.message())))?;
         }
         Ok(Arc::new(WeChatCloud { inner: core::wechat::WeChatCloud::builder(core_config).build().map_err(err)? }))
     }

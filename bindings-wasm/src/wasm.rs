@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array, JSON};
+use minicloud_core::machine::{LogEvent, LogLevel};
 use minicloud_core::{
-    AutoLogin, BoxFuture, Client as CoreClient, ClientConfig, Credentials, HError, Host, HttpRequest, HttpResponse,
-    Invocation, LoginResult, Platform, SessionStore, Transport, TransportError, TransportErrorKind,
+    limits, AutoLogin, BoxFuture, Client as CoreClient, ClientConfig, Credentials, CurrentUser, HError, Host,
+    HttpRequest, HttpResponse, Invocation, Logger, LoginCodeAnswer, Platform, SessionStore, Timer, Transport,
+    TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -77,7 +79,7 @@ fn herror_to_js(error: HError) -> JsValue {
     set(obj, "status", &error.status().map_or(JsValue::NULL, |s| JsValue::from_f64(s.into())));
     set(obj, "requestId", &error.request_id().map_or(JsValue::NULL, JsValue::from_str));
     set(obj, "retryable", &JsValue::from_bool(error.retryable()));
-    set(obj, "details", &error.details().map_or(JsValue::NULL, from_json));
+    set(obj, "details", &error.details().as_ref().map_or(JsValue::NULL, from_json));
     e.into()
 }
 
@@ -89,35 +91,88 @@ fn required_function(obj: &JsValue, key: &str) -> Result<Function, HError> {
     function(obj, key).ok_or_else(|| HError::invalid_argument(format!("host adapter must supply a {key}() function")))
 }
 
-/// A time limit given in milliseconds: a positive finite number, else HError 605 naming the option.
+/// A time limit given in milliseconds, by the core's one rule (a non-number is NaN to it).
 fn millis(value: &JsValue, what: &str) -> Result<Option<Duration>, HError> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    match value.as_f64().filter(|ms| *ms > 0.0).map(|ms| Duration::try_from_secs_f64(ms / 1000.0)) {
-        Some(Ok(limit)) => Ok(Some(limit)),
-        _ => Err(HError::invalid_argument(format!("{what} must be a positive number of milliseconds"))),
-    }
+    limits::time_limit(what, value.as_f64().unwrap_or(f64::NAN)).map(Some)
 }
 
-/// A byte limit: a positive integer, else HError 605 naming the option.
+/// A byte limit, by the core's one rule (a non-number is NaN to it).
 fn byte_limit(value: &JsValue, what: &str) -> Result<Option<usize>, HError> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    match value.as_f64() {
-        Some(n) if n.is_finite() && n >= 1.0 && n.fract() == 0.0 => Ok(Some(n as usize)),
-        _ => Err(HError::invalid_argument(format!("{what} must be a positive whole number of bytes"))),
+    limits::size_limit(what, value.as_f64().unwrap_or(f64::NAN)).map(|n| Some(n as usize))
+}
+
+/// The current user a login resolves to: `{userId, openid, unionid, isAnonymous, expiresAt, profile}`.
+fn login_result_to_js(user: CurrentUser) -> JsValue {
+    let obj = Object::new();
+    set(&obj, "userId", &user.user_id().as_ref().map_or(JsValue::NULL, from_json));
+    set(&obj, "openid", &user.openid.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    set(&obj, "unionid", &user.unionid.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    set(&obj, "isAnonymous", &JsValue::from_bool(user.is_anonymous));
+    set(&obj, "expiresAt", &user.expires_at.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)));
+    set(&obj, "profile", &from_json(&user.profile()));
+    obj.into()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Timer over setTimeout, log events over console.warn
+
+/// The host's `setTimeout`: ends a call at its deadline while it waits for the host or another call.
+struct JsTimer;
+
+/// One `setTimeout`, cleared when the sleep is dropped early (a call that ended before its deadline must
+/// not leave a timer keeping the host's event loop alive).
+struct JsSleep {
+    done: JsFuture,
+    handle: JsValue,
+}
+
+impl std::future::Future for JsSleep {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.done).poll(cx).map(drop)
     }
 }
 
-fn login_result_to_js(result: LoginResult) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "userId", &result.user_id.as_ref().map_or(JsValue::NULL, from_json));
-    set(&obj, "isAnonymous", &JsValue::from_bool(result.is_anonymous));
-    set(&obj, "expiresAt", &result.expires_at.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)));
-    set(&obj, "profile", &from_json(&result.profile));
-    obj.into()
+impl Drop for JsSleep {
+    fn drop(&mut self) {
+        if let Some(clear) = function(&js_sys::global(), "clearTimeout") {
+            let _ = clear.call1(&JsValue::NULL, &self.handle);
+        }
+    }
+}
+
+impl Timer for JsTimer {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'_, ()> {
+        let ms = duration.as_millis().min(i32::MAX as u128) as f64;
+        let mut handle = JsValue::UNDEFINED;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            if let Some(set_timeout) = function(&js_sys::global(), "setTimeout") {
+                handle =
+                    set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from_f64(ms)).unwrap_or(JsValue::UNDEFINED);
+            }
+        });
+        Box::pin(JsSleep { done: JsFuture::from(promise), handle })
+    }
+}
+
+/// The core's warnings (a deprecated API) on the host's `console.warn`.
+struct ConsoleLogger;
+
+impl Logger for ConsoleLogger {
+    fn log(&self, event: &LogEvent) {
+        if event.level != LogLevel::Warn {
+            return;
+        }
+        if let Some(warn) = function(&prop(&js_sys::global(), "console"), "warn") {
+            let _ = warn.call1(&JsValue::NULL, &JsValue::from_str(&event.message));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -273,19 +328,16 @@ async fn call_async(f: &Function) -> Result<JsValue, JsValue> {
 }
 
 impl Host for JsHost {
-    fn login_code(&self) -> BoxFuture<'_, Result<String, HError>> {
+    fn login_code(&self) -> BoxFuture<'_, LoginCodeAnswer> {
         Box::pin(async move {
             let Some(f) = &self.login_code else {
-                return Err(HError::unsupported("this host has no login code"));
+                return LoginCodeAnswer::Unavailable;
             };
-            // The host refused to give a code (user denied, no network, ...): the core's 614 with the host's words.
-            let failed = HError::host_login_failed;
+            // The host refused to give a code (user denied, no network, ...): the core makes it 614 with the
+            // host's words; a code that is not a string counts as none.
             match call_async(f).await {
-                Ok(code) => match code.as_string() {
-                    Some(code) if !code.is_empty() => Ok(code),
-                    _ => Err(failed("the host's login API gave no code".to_owned())),
-                },
-                Err(e) => Err(failed(js_message(&e))),
+                Ok(code) => LoginCodeAnswer::Code { code: code.as_string().unwrap_or_default(), app_name: None },
+                Err(e) => LoginCodeAnswer::Failed(js_message(&e)),
             }
         })
     }
@@ -325,14 +377,10 @@ fn config_from_js(config: &JsValue) -> Result<ClientConfig, HError> {
     if !env.is_undefined() && !env.is_null() {
         cfg.env = Some(env.as_string().ok_or_else(|| HError::invalid_argument("env must be a string"))?);
     }
-    let auto = prop(config, "autoLogin");
-    cfg.auto_login = match (auto.as_bool(), auto.as_string().as_deref()) {
-        _ if auto.is_undefined() || auto.is_null() => AutoLogin::Disabled,
-        (Some(false), _) => AutoLogin::Disabled,
-        (Some(true), _) | (_, Some("silent")) => AutoLogin::Silent,
-        (_, Some("anonymous")) => AutoLogin::Anonymous,
-        _ => return Err(HError::invalid_argument("autoLogin must be true, false, 'silent' or 'anonymous'")),
-    };
+    // The core's one parser of the option.
+    if let Some(auto) = to_json(&prop(config, "autoLogin"), "autoLogin")? {
+        cfg.auto_login = AutoLogin::from_json(&auto.to_string())?;
+    }
     if let Some(d) = millis(&prop(config, "syncTimeoutMs"), "syncTimeoutMs")? {
         cfg.sync_timeout = d;
     }
@@ -415,6 +463,8 @@ impl WasmClient {
             .transport(Arc::new(transport))
             .store(Arc::new(store))
             .host(Arc::new(js_host))
+            .timer(Arc::new(JsTimer))
+            .logger(Arc::new(ConsoleLogger))
             .build()?;
         Ok(WasmClient { inner })
     }
@@ -494,7 +544,7 @@ async fn run(client: CoreClient, op: Op) -> Result<JsValue, HError> {
             result.map(|v| from_json(&v))
         }
         Op::Login { credentials, register } => {
-            let credentials = Credentials::from_json(&to_json(&credentials, "credentials")?.unwrap_or(Value::Null))?;
+            let credentials = Credentials::from_value(&to_json(&credentials, "credentials")?.unwrap_or(Value::Null))?;
             let result = if register { client.register(&credentials).await } else { client.login(&credentials).await };
             result.map(login_result_to_js)
         }

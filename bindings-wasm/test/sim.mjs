@@ -47,7 +47,8 @@ function recorder() {
 /**
  * A wx-style host. `opts`:
  * - storage: initial storage {key: value}
- * - loginCode, appName, networkType ('none' = offline), networkFails (getNetworkType calls fail),
+ * - loginCode, loginFails (the login API fails with this text), loginHangs (it never calls back), appName,
+ *   networkType ('none' = offline), networkFails (getNetworkType calls fail),
  *   networkSilent (getNetworkType never calls back)
  * - httpErrorsVia: 'success' (wx, the default) | 'fail' (statusCode in fail, as jd/ks do) | 'errMsg' (status
  *   only inside errMsg) | 'both' (fail with the status in errMsg AND success, ks's double callback)
@@ -122,6 +123,8 @@ export function wxStyleHost(platform, opts = {}) {
   };
   const codeAnswer = (o, extra) => {
     rec.note('loginCode', o);
+    if (opts.loginHangs) return; // a login API that never calls back
+    if (opts.loginFails) return setImmediate(() => o.fail({ errMsg: opts.loginFails }));
     setImmediate(() =>
       opts.loginCode ? o.success({ code: opts.loginCode, ...extra }) : o.fail(opts.loginFailWith || { errMsg: 'login:fail' }),
     );
@@ -181,6 +184,8 @@ export function alipayHost(opts = {}) {
     },
     getAuthCode(o) {
       rec.note('loginCode', o);
+      if (opts.loginHangs) return;
+      if (opts.loginFails) return setImmediate(() => o.fail({ error: 11, errorMessage: opts.loginFails }));
       setImmediate(() =>
         opts.loginCode ? o.success({ authCode: opts.loginCode }) : o.fail(opts.loginFailWith || { error: 11, errorMessage: 'denied' }),
       );

@@ -110,7 +110,7 @@ function vectorServer(v, version) {
         const ct = req.headers['content-type'] || '';
         if (!ct.startsWith('application/json')) problems.push(`POST body sent as ${ct}`);
       }
-      if (ex.failure === 'timeout') {
+      if (ex.failure === 'timeout' || ex.failure === 'hang') {
         held.push(res);
         return;
       }
@@ -143,10 +143,17 @@ async function coreVersion() {
   return new Client({ clientId: 'x', platform: 'wx' }, { request: noop, getItem: noop, setItem: noop }).clientVersion;
 }
 
+/** A number as vectors write it: JSON numbers, or "NaN", "Infinity", "-Infinity". */
+function vectorNumber(n) {
+  return typeof n === 'string' ? Number(n) : n;
+}
+
 function runCall(BaaS, call) {
   const a = call.args || [];
   switch (call.op) {
     case 'invoke':
+      // A per-call time limit goes in the options after (name, params, sync).
+      if ('timeoutMs' in call) return BaaS.invoke(a[0], a[1], a[2], { timeoutMs: vectorNumber(call.timeoutMs) });
       return BaaS.invoke(...a);
     case 'invokeFunction':
       return BaaS.invokeFunction(...a);

@@ -1,4 +1,6 @@
-//! Sessions: where the login token lives, and the rules of PROTOCOL.md §1.6.
+//! Where the session lives: the [`SessionStore`] a host supplies, and the memory and file stores. The
+//! session rules themselves (keys, expiry, what a login writes) are the machine's
+//! ([`crate::machine::session`]); the driver applies its storage writes here in order.
 //!
 //! Values are stored under the official SDK's keys (`ifx_baas_auth_token`, ...) and in its value types, so
 //! an app that replaces the official SDK keeps its user signed in.
@@ -11,44 +13,9 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
-use crate::error::{ErrorKind, HError};
+use crate::error::HError;
 
-/// The official SDK's storage keys, with their `ifx_baas_` prefix.
-pub mod keys {
-    /// The session token, sent as `Authorization: Hydrogen-r1 {token}`.
-    pub const AUTH_TOKEN: &str = "ifx_baas_auth_token";
-    /// When the session expires, epoch seconds (already 30 s early).
-    pub const SESSION_EXPIRES_AT: &str = "ifx_baas_session_expires_at";
-    /// The user id.
-    pub const UID: &str = "ifx_baas_uid";
-    /// The user's openid on the host.
-    pub const OPENID: &str = "ifx_baas_openid";
-    /// The user's unionid on the host.
-    pub const UNIONID: &str = "ifx_baas_unionid";
-    /// The user's profile.
-    pub const USERINFO: &str = "ifx_baas_userinfo";
-    /// Set once the user has logged in with a user profile.
-    pub const IS_LOGINED_BAAS: &str = "ifx_baas_is_logined_baas";
-    /// `1` for an anonymous (temporary) user, `0` otherwise.
-    pub const IS_ANONYMOUS_USER: &str = "ifx_baas_is_anonymous_user";
-    /// The Alipay user id (`my` only).
-    pub const ALIPAY_USER_ID: &str = "ifx_baas_alipay_user_id";
-    /// Every key, for stores that list or migrate them.
-    pub const ALL: [&str; 9] = [
-        AUTH_TOKEN,
-        SESSION_EXPIRES_AT,
-        UID,
-        OPENID,
-        UNIONID,
-        USERINFO,
-        IS_LOGINED_BAAS,
-        IS_ANONYMOUS_USER,
-        ALIPAY_USER_ID,
-    ];
-}
-
-/// Seconds taken off `expires_in` so a session is renewed before the server drops it.
-pub const EXPIRY_MARGIN_SECS: i64 = 30;
+pub use crate::machine::session::{keys, Session, StoredSession, EXPIRY_MARGIN_SECS};
 
 /// Key-value storage for the session, supplied by the host (`wx.setStorageSync`, `localStorage`, the
 /// Keychain, a file, ...). Keys are the full `ifx_baas_*` names; values are JSON values as the official SDK
@@ -189,181 +156,20 @@ impl SessionStore for FileStore {
     }
 }
 
-/// The stored session, as the core reads it before each request.
-#[derive(Clone, PartialEq)]
-pub struct Session {
-    /// The token (never printed by `Debug`).
-    pub token: String,
-    /// Expiry, epoch seconds; `None` counts as expired.
-    pub expires_at: Option<i64>,
-    /// Whether the user is an anonymous temporary user.
-    pub is_anonymous: bool,
-}
-
-impl fmt::Debug for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("token", &crate::redact::REDACTED)
-            .field("expires_at", &self.expires_at)
-            .field("is_anonymous", &self.is_anonymous)
-            .finish()
+/// Everything `store` holds under the official keys, as the machine reads it.
+pub(crate) fn read(store: &dyn SessionStore) -> StoredSession {
+    let mut stored = StoredSession::new();
+    for key in keys::ALL {
+        if let Some(value) = store.get(key) {
+            stored.insert(key, &value.to_string());
+        }
     }
-}
-
-impl Session {
-    /// Expired means `now >= session_expires_at`; a missing expiry counts as expired.
-    pub fn is_expired(&self, now_secs: i64) -> bool {
-        self.expires_at.is_none_or(|at| now_secs >= at)
-    }
-}
-
-fn non_empty_string(v: Option<Value>) -> Option<String> {
-    match v {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    }
-}
-
-fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.floor() as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// Reads the stored session; `None` when no token is stored.
-pub fn load(store: &dyn SessionStore) -> Option<Session> {
-    let token = non_empty_string(store.get(keys::AUTH_TOKEN))?;
-    Some(Session {
-        token,
-        expires_at: store.get(keys::SESSION_EXPIRES_AT).as_ref().and_then(as_i64),
-        is_anonymous: store.get(keys::IS_ANONYMOUS_USER).as_ref().and_then(as_i64) == Some(1),
-    })
-}
-
-/// The stored token, if any (sent even when expired: expiry is for the login logic only).
-pub fn token(store: &dyn SessionStore) -> Option<String> {
-    non_empty_string(store.get(keys::AUTH_TOKEN))
-}
-
-/// What a login answer tells us (PROTOCOL.md §1.6).
-#[derive(Clone, PartialEq)]
-pub struct LoginAnswer {
-    /// The session token.
-    pub token: String,
-    /// Seconds the session lasts.
-    pub expires_in: Option<i64>,
-    /// The user id, as the server sent it (a number on 知晓云).
-    pub uid: Option<Value>,
-    /// The user's profile, when the answer carries one (`user_info`).
-    pub user_info: Option<Value>,
-    /// The answer's own top-level `openid`/`unionid`, which win over `user_info`'s.
-    pub top_level: serde_json::Map<String, Value>,
-}
-
-impl fmt::Debug for LoginAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginAnswer")
-            .field("token", &crate::redact::REDACTED)
-            .field("uid", &self.uid)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LoginAnswer {
-    /// Reads `{token, expires_in, user_id | user_info.id, user_info}`; a missing token is an invalid answer.
-    pub fn parse(body: &Value) -> Result<Self, HError> {
-        let token = body
-            .get("token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| HError::with_text(601, ErrorKind::InvalidResponse, "login answer has no token"))?;
-        let user_info = body.get("user_info").filter(|v| v.is_object()).cloned();
-        let uid = body
-            .get("user_id")
-            .filter(|v| !v.is_null())
-            .or_else(|| user_info.as_ref().and_then(|u| u.get("id")).filter(|v| !v.is_null()))
-            .cloned();
-        let top_level =
-            ["openid", "unionid"].into_iter().filter_map(|k| body.get(k).map(|v| (k.to_owned(), v.clone()))).collect();
-        Ok(LoginAnswer {
-            token: token.to_owned(),
-            expires_in: body.get("expires_in").and_then(as_i64),
-            uid,
-            user_info,
-            top_level,
-        })
-    }
-}
-
-/// Writes a successful login to the store as the official SDK does: `uid`, `auth_token`, `openid` and
-/// `unionid` (the answer's top-level field, else its `user_info` field, else `""`), `userinfo`
-/// (`{id, openid, unionid}` merged into the stored object, only when there is an openid),
-/// `session_expires_at = floor(now) + expires_in - 30`, and `is_anonymous_user` (1/0).
-pub fn save_login(store: &dyn SessionStore, answer: &LoginAnswer, now_secs: i64, anonymous: bool) {
-    if let Some(uid) = &answer.uid {
-        store.set(keys::UID, uid.clone());
-    }
-    store.set(keys::AUTH_TOKEN, Value::String(answer.token.clone()));
-    let field = |name: &str| {
-        answer
-            .top_level
-            .get(name)
-            .filter(|v| !v.is_null())
-            .or_else(|| answer.user_info.as_ref().and_then(|u| u.get(name)).filter(|v| !v.is_null()))
-            .cloned()
-    };
-    let openid = field("openid");
-    let unionid = field("unionid");
-    store.set(keys::OPENID, openid.clone().unwrap_or_else(|| Value::String(String::new())));
-    store.set(keys::UNIONID, unionid.clone().unwrap_or_else(|| Value::String(String::new())));
-    if let Some(openid) = openid.filter(|v| v.as_str() != Some("")) {
-        let mut info = match store.get(keys::USERINFO) {
-            Some(Value::Object(existing)) => existing,
-            _ => serde_json::Map::new(),
-        };
-        info.insert("id".into(), answer.uid.clone().unwrap_or(Value::Null));
-        info.insert("openid".into(), openid);
-        info.insert("unionid".into(), unionid.unwrap_or(Value::Null));
-        store.set(keys::USERINFO, Value::Object(info));
-    }
-    if let Some(expires_in) = answer.expires_in {
-        store.set(keys::SESSION_EXPIRES_AT, Value::from(now_secs + expires_in - EXPIRY_MARGIN_SECS));
-    }
-    store.set(keys::IS_ANONYMOUS_USER, Value::from(if anonymous { 1 } else { 0 }));
-}
-
-/// `clearSession`: empties `auth_token`, `is_logined_baas`, `is_anonymous_user`, `userinfo` and `uid`,
-/// exactly the keys the official SDK empties.
-pub fn clear(store: &dyn SessionStore) {
-    for key in [keys::AUTH_TOKEN, keys::IS_LOGINED_BAAS, keys::IS_ANONYMOUS_USER, keys::USERINFO, keys::UID] {
-        store.set(key, Value::String(String::new()));
-    }
+    stored
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn missing_expiry_counts_as_expired() {
-        let s = Session { token: "t".into(), expires_at: None, is_anonymous: false };
-        assert!(s.is_expired(0));
-    }
-
-    #[test]
-    fn session_expires_at_the_stored_second() {
-        let s = Session { token: "t".into(), expires_at: Some(100), is_anonymous: false };
-        assert!(!s.is_expired(99));
-        assert!(s.is_expired(100));
-    }
-
-    #[test]
-    fn debug_output_hides_the_token() {
-        let s = Session { token: "supersecret".into(), expires_at: None, is_anonymous: false };
-        assert!(!format!("{s:?}").contains("supersecret"));
-    }
 
     #[test]
     fn memory_store_replaces_values_and_snapshots_them_by_key() {

@@ -3,40 +3,29 @@
 //! storage afterwards must be what the vector says. One test per vector file.
 
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use minicloud_core::{
-    AutoLogin, BoxFuture, Client, ClientConfig, Credentials, FixedClock, HError, Host, HttpRequest, HttpResponse,
-    Invocation, MemoryStore, Platform, SessionStore, Transport, TransportError, TransportErrorKind,
+    BoxFuture, Client, Credentials, FixedClock, HError, Host, HttpRequest, HttpResponse, Invocation, LoginCodeAnswer,
+    MemoryStore, SessionStore, SilentLogin, Transport, TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 
+mod common;
+
+use common::{check_outcome, check_storage, config_of, vector_number};
+
 fn main() {
-    let args = Arguments::from_args();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/vectors exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 40, "expected at least 40 vectors, found {}", files.len());
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            Trial::test(name, move || run_vector(&path))
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    common::run_each_vector(run_vector);
 }
 
 /// One scripted exchange: what the server expects and how it answers.
 struct Exchange {
     request: Value,
     answer: Result<HttpResponse, TransportError>,
+    hangs: bool,
     used: bool,
 }
 
@@ -70,42 +59,61 @@ impl Transport for ScriptedTransport {
             // Let other calls run first, so concurrent callers really overlap.
             tokio::task::yield_now().await;
             let seen = request_as_json(&request, &self.version);
-            let mut exchanges = self.exchanges.lock().unwrap();
-            let position = if self.concurrent {
-                exchanges.iter().position(|e| !e.used && e.request == seen)
-            } else {
-                exchanges.iter().position(|e| !e.used).filter(|&i| exchanges[i].request == seen)
-            };
-            let Some(i) = position else {
-                let expected = exchanges.iter().find(|e| !e.used).map(|e| e.request.to_string());
-                self.problems.lock().unwrap().push(format!(
-                    "unexpected request\n  sent:     {seen}\n  expected: {}",
-                    expected.unwrap_or_else(|| "no more requests".into())
-                ));
-                return Err(TransportError::new(TransportErrorKind::Connect, "vector runner: unexpected request"));
-            };
-            exchanges[i].used = true;
-            let answer = exchanges[i].answer.clone();
-            if let Ok(response) = &answer {
-                if response.body.len() > request.max_response_bytes {
-                    return Err(TransportError::body_too_large(request.max_response_bytes));
+            let answer = self.answer(&seen);
+            match answer {
+                // A server that never answers: only the call's own time limit ends it.
+                None => std::future::pending().await,
+                Some(Ok(response)) if response.body.len() > request.max_response_bytes => {
+                    Err(TransportError::body_too_large(request.max_response_bytes))
                 }
+                Some(answer) => answer,
             }
-            answer
         })
+    }
+}
+
+impl ScriptedTransport {
+    /// The scripted answer to `seen` (`None`: the exchange hangs).
+    fn answer(&self, seen: &Value) -> Option<Result<HttpResponse, TransportError>> {
+        let mut exchanges = self.exchanges.lock().unwrap();
+        let position = if self.concurrent {
+            exchanges.iter().position(|e| !e.used && e.request == *seen)
+        } else {
+            exchanges.iter().position(|e| !e.used).filter(|&i| exchanges[i].request == *seen)
+        };
+        let Some(i) = position else {
+            let expected = exchanges.iter().find(|e| !e.used).map(|e| e.request.to_string());
+            self.problems.lock().unwrap().push(format!(
+                "unexpected request\n  sent:     {seen}\n  expected: {}",
+                expected.unwrap_or_else(|| "no more requests".into())
+            ));
+            return Some(Err(TransportError::new(TransportErrorKind::Connect, "vector runner: unexpected request")));
+        };
+        exchanges[i].used = true;
+        (!exchanges[i].hangs).then(|| exchanges[i].answer.clone())
     }
 }
 
 struct ScriptedHost {
     login_code: Option<String>,
+    login_fails: Option<String>,
+    login_hangs: bool,
     app_name: Option<String>,
     offline: bool,
 }
 
 impl Host for ScriptedHost {
-    fn login_code(&self) -> BoxFuture<'_, Result<String, HError>> {
-        let code = self.login_code.clone();
-        Box::pin(async move { code.ok_or_else(|| HError::unsupported("no login code")) })
+    fn login_code(&self) -> BoxFuture<'_, LoginCodeAnswer> {
+        Box::pin(async move {
+            if self.login_hangs {
+                return std::future::pending().await;
+            }
+            match (&self.login_fails, &self.login_code) {
+                (Some(words), _) => LoginCodeAnswer::Failed(words.clone()),
+                (None, Some(code)) => LoginCodeAnswer::Code { code: code.clone(), app_name: None },
+                (None, None) => LoginCodeAnswer::Unavailable,
+            }
+        })
     }
 
     fn app_name(&self) -> Option<String> {
@@ -121,7 +129,7 @@ impl Host for ScriptedHost {
 fn answer_of(exchange: &Value) -> Result<HttpResponse, TransportError> {
     if let Some(failure) = exchange.get("failure").and_then(Value::as_str) {
         let kind = match failure {
-            "timeout" => TransportErrorKind::Timeout,
+            "timeout" | "hang" => TransportErrorKind::Timeout,
             "offline" | "refused" | "reset" => TransportErrorKind::Connect,
             other => panic!("unknown failure {other:?}"),
         };
@@ -139,38 +147,21 @@ fn answer_of(exchange: &Value) -> Result<HttpResponse, TransportError> {
     })
 }
 
-fn config_of(v: &Value) -> ClientConfig {
-    let c = &v["config"];
-    let platform: Platform = c["platform"].as_str().unwrap().parse().unwrap();
-    let mut config =
-        ClientConfig::new(c["clientId"].as_str().unwrap(), platform).with_host(c["host"].as_str().unwrap());
-    if let Some(env) = c.get("env").and_then(Value::as_str) {
-        config = config.with_env(env);
-    }
-    if c["autoLogin"].as_bool() == Some(true) {
-        config.auto_login = AutoLogin::Silent;
-    }
-    if let Some(n) = c.get("maxRequestBytes").and_then(Value::as_u64) {
-        config.max_request_bytes = n as usize;
-    }
-    if let Some(n) = c.get("maxResponseBytes").and_then(Value::as_u64) {
-        config.max_response_bytes = n as usize;
-    }
-    config
-}
-
 async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError> {
     let args = call["args"].as_array().cloned().unwrap_or_default();
     let arg = |i: usize| args.get(i).cloned();
     match call["op"].as_str().unwrap() {
         op @ ("invoke" | "invokeFunction") => {
-            let invocation = Invocation::from_args(&arg(0).unwrap_or(Value::Null), arg(1), args.get(2))?;
+            let mut invocation = Invocation::from_args(&arg(0).unwrap_or(Value::Null), arg(1), args.get(2))?;
+            if let Some(ms) = call.get("timeoutMs") {
+                invocation = invocation.timeout(minicloud_core::limits::time_limit("timeoutMs", vector_number(ms))?);
+            }
             let result =
                 if op == "invoke" { client.invoke(invocation).await } else { client.invoke_function(invocation).await };
             result.map(Some)
         }
-        "login" => client.login(&Credentials::from_json(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
-        "register" => client.register(&Credentials::from_json(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
+        "login" => client.login(&Credentials::from_value(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
+        "register" => client.register(&Credentials::from_value(&arg(0).unwrap_or(Value::Null))?).await.map(|_| None),
         "loginWithSms" => {
             let phone = arg(0).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             let code = arg(1).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -178,7 +169,12 @@ async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError
             client.login_with_sms(&phone, &code, create_user).await.map(|_| None)
         }
         "anonymousLogin" => client.anonymous_login().await.map(|_| None),
-        "silentLogin" => client.silent_login(true).await.map(|_| None),
+        "silentLogin" => {
+            let text = |i: usize| arg(i).map(|v| v.to_string());
+            let options = SilentLogin::login_with_wechat(text(0).as_deref(), text(1).as_deref())?;
+            client.login_with_wechat(options).await.map(|_| None)
+        }
+        "getCurrentUser" => client.get_current_user().await.map(|_| None),
         "logout" => client.logout().await.map(|()| None),
         "clearSession" => {
             client.clear_session();
@@ -186,31 +182,6 @@ async fn run_call(client: &Client, call: &Value) -> Result<Option<Value>, HError
         }
         other => panic!("unknown op {other:?}"),
     }
-}
-
-fn check_outcome(index: usize, expect: &Value, outcome: &Result<Option<Value>, HError>) -> Result<(), String> {
-    match (expect, outcome) {
-        (e, Ok(value)) if e.get("result").is_some() => {
-            if value.as_ref() != Some(&e["result"]) {
-                return Err(format!("call {index}: resolved {value:?}, expected {}", e["result"]));
-            }
-        }
-        (e, Ok(_)) if e.get("ok").is_some() => {}
-        (e, Err(error)) if e.get("error").is_some() => {
-            let want = &e["error"];
-            let got = serde_json::json!({
-                "code": error.code(), "message": error.message(), "kind": error.kind().as_str(),
-                "status": error.status(), "retryable": error.retryable(),
-            });
-            for field in ["code", "message", "kind", "status", "retryable"] {
-                if want.get(field).is_some() && want[field] != got[field] {
-                    return Err(format!("call {index}: error {got}, expected {want}"));
-                }
-            }
-        }
-        (e, outcome) => return Err(format!("call {index}: got {outcome:?}, expected {e}")),
-    }
-    Ok(())
 }
 
 fn run_vector(path: &Path) -> Result<(), Failed> {
@@ -222,6 +193,8 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
     let host_env = &v["hostEnv"];
     let host = ScriptedHost {
         login_code: host_env.get("loginCode").and_then(Value::as_str).map(str::to_owned),
+        login_fails: host_env.get("loginFails").and_then(Value::as_str).map(str::to_owned),
+        login_hangs: host_env.get("loginHangs").and_then(Value::as_bool) == Some(true),
         app_name: host_env.get("appName").and_then(Value::as_str).map(str::to_owned),
         offline: host_env.get("networkType").and_then(Value::as_str) == Some("none"),
     };
@@ -229,7 +202,12 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| Exchange { request: e["request"].clone(), answer: answer_of(e), used: false })
+        .map(|e| Exchange {
+            request: e["request"].clone(),
+            answer: answer_of(e),
+            hangs: e.get("failure").and_then(Value::as_str) == Some("hang"),
+            used: false,
+        })
         .collect();
     let concurrent = v["concurrent"].as_bool().unwrap_or(false);
     let transport = Arc::new(ScriptedTransport {
@@ -271,16 +249,7 @@ fn run_vector(path: &Path) -> Result<(), Failed> {
     if !unused.is_empty() {
         problems.push(format!("requests never sent: {unused:?}"));
     }
-    if let Some(after) = v.get("storageAfter").and_then(Value::as_object) {
-        for (key, want) in after {
-            let got = store.get(key);
-            let empty = matches!(&got, None | Some(Value::Null)) || got == Some(Value::String(String::new()));
-            let ok = if want.is_null() { empty } else { got.as_ref() == Some(want) };
-            if !ok {
-                problems.push(format!("storage {key}: {got:?}, expected {want}"));
-            }
-        }
-    }
+    problems.extend(check_storage(&v, |key| store.get(key)));
     if problems.is_empty() {
         Ok(())
     } else {

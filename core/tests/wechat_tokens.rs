@@ -276,3 +276,56 @@ async fn secrets_never_appear_in_debug_or_errors() {
     let shown = format!("{wechat:?} {error:?} {error}");
     assert!(!shown.contains("SECRET") && !shown.contains("tok-1") && !shown.contains("tok-2"), "{shown}");
 }
+
+#[tokio::test]
+async fn an_errcode_outside_the_table_is_sent_once_and_final() {
+    let fake =
+        FakeWeChat::new(|_, _| r#"{"errcode":47001,"errmsg":"data format error hint: [数据格式错误]"}"#.to_owned());
+    let error = client(&fake).invoke_cloud_function("f", None).await.unwrap_err();
+    assert_eq!(error.errcode, Some(47001));
+    assert!(!error.retryable());
+    assert_eq!(error.errmsg, "data format error hint: [数据格式错误]");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_positive_errcode_is_never_retried() {
+    let fake = FakeWeChat::new(|_, _| r#"{"errcode":61007,"errmsg":"api unauthorized 🚫"}"#.to_owned());
+    let error = client(&fake).invoke_cloud_function("f", None).await.unwrap_err();
+    assert_eq!((error.errcode, error.kind), (Some(61007), WeChatErrorKind::Rejected));
+    assert!(!error.retryable());
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+/// A WeChat that answers business calls with this HTTP status and body.
+struct StatusWeChat(u16, &'static str, AtomicUsize);
+
+impl Transport for StatusWeChat {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            if request.url.contains("/cgi-bin/") {
+                return Ok(ok(r#"{"access_token":"tok-1","expires_in":7200}"#));
+            }
+            self.2.fetch_add(1, Ordering::SeqCst);
+            Ok(HttpResponse { status: self.0, headers: vec![], body: self.1.as_bytes().to_vec() })
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_502_with_a_json_body_without_errcode_is_an_error_naming_502() {
+    let wechat = Arc::new(StatusWeChat(502, r#"{"message":"bad gateway 网关错误"}"#, AtomicUsize::new(0)));
+    let config = WeChatConfig::new("wx-app", "s", "env-1").with_base_url("http://wechat.test");
+    let client = WeChatCloud::builder(config).transport(wechat.clone()).timer(Arc::new(NoWait)).build().unwrap();
+    let error = client.invoke_cloud_function("f", None).await.unwrap_err();
+    assert_eq!((error.kind, error.status, error.errcode), (WeChatErrorKind::Http, Some(502), None));
+    assert!(error.errmsg.contains("HTTP 502"), "{}", error.errmsg);
+    assert_eq!(wechat.2.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_chinese_function_error_keeps_its_text() {
+    let fake = FakeWeChat::new(|_, _| r#"{"errcode":-504002,"errmsg":"Error: 余额不足:100 💸"}"#.to_owned());
+    let error = client(&fake).invoke_cloud_function("f", None).await.unwrap_err();
+    assert_eq!(error.to_string(), "-504002: Error: 余额不足:100 💸 (function)");
+}

@@ -172,6 +172,7 @@ async function runCase(vec, opts = {}) {
         return;
       }
       if (plan.failure === 'timeout') return; // never answer; the host times out
+      if (plan.failure === 'hang') return; // never answer, and the host does not give up either
       const r = plan.response;
       const headers = Object.assign({ 'content-type': 'application/json' }, r.headers || {});
       const out = r.body === null || r.body === undefined ? '' : r.body;
@@ -206,7 +207,7 @@ async function runCase(vec, opts = {}) {
     return x;
   }
 
-  function doHttp({ url, method, headers, body, dataType, port }, success, fail) {
+  function doHttp({ url, method, headers, body, dataType, port, hang }, success, fail) {
     const u = new URL(url);
     const h = {};
     for (const [k, v] of Object.entries(headers)) h[k] = v;
@@ -241,9 +242,11 @@ async function runCase(vec, opts = {}) {
         });
       },
     );
-    req.setTimeout(HOST_TIMEOUT_MS, () => {
-      req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
-    });
+    if (!hang) {
+      req.setTimeout(HOST_TIMEOUT_MS, () => {
+        req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+      });
+    }
     req.on('error', (err) => {
       if (closed) return;
       const why =
@@ -269,8 +272,8 @@ async function runCase(vec, opts = {}) {
       rec.outcome = kind === 'success' ? { statusCode: res.statusCode } : { fail: res.errMsg };
       answer(kind, res);
     };
-    const http = (port) =>
-      doHttp({ url: base + urlPath, method, headers: wireHeaders, body, dataType, port }, (r) => finish('success', r), (r) => finish('fail', r));
+    const http = (port, hang) =>
+      doHttp({ url: base + urlPath, method, headers: wireHeaders, body, dataType, port, hang }, (r) => finish('success', r), (r) => finish('fail', r));
     // protocol exchange, or a recognised side request?
     const x = (() => {
       const side = sideRequestFor(method, urlPath);
@@ -307,7 +310,8 @@ async function runCase(vec, opts = {}) {
     }
     if (x.failure === 'refused') return http(refusedPort);
     pendingForServer.push({ method, path: urlPath, body, rec, plan: x.failure ? { failure: x.failure } : { response: x.response } });
-    return http();
+    // a "hang": the server never answers, on a host without a request timeout of its own
+    return http(undefined, x.failure === 'hang');
   }
 
   const wx = {
@@ -356,8 +360,11 @@ async function runCase(vec, opts = {}) {
     },
     login(o = {}) {
       log.push('wx.login');
+      if (hostEnv.loginHangs) return; // a wx.login that never calls back
       later(() => {
-        if (hostEnv.loginCode === undefined || hostEnv.loginCode === null) {
+        if (hostEnv.loginFails !== undefined) {
+          if (o.fail) o.fail({ errMsg: hostEnv.loginFails });
+        } else if (hostEnv.loginCode === undefined || hostEnv.loginCode === null) {
           if (o.fail) o.fail({ errMsg: 'login:fail' });
         } else if (o.success) o.success({ code: hostEnv.loginCode, errMsg: 'login:ok' });
         if (o.complete) o.complete({});

@@ -151,8 +151,11 @@ ABSENT: typing.Any = _Absent()
 
 
 def _login_result(r: _ffi.LoginResult) -> dict:
+    """The signed-in user (the core's current-user shape; ``profile`` is the official object's ``toJSON()``)."""
     return {
         "user_id": json.loads(r.user_id_json) if r.user_id_json is not None else None,
+        "openid": r.openid,
+        "unionid": r.unionid,
         "is_anonymous": r.is_anonymous,
         "expires_at": r.expires_at,
         "profile": json.loads(r.profile_json),
@@ -248,7 +251,7 @@ class Client:
             raise _convert(e) from None
 
     async def invoke(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,
-                     timeout_ms: typing.Optional[int] = None, cancel: typing.Optional[CancelToken] = None) -> typing.Any:
+                     timeout_ms: typing.Optional[float] = None, cancel: typing.Optional[CancelToken] = None) -> typing.Any:
         """``BaaS.invoke``: the server's body as a dict (``{"code": 0, "data": ..., "error": {}}``; a failed
         function is ``code: 1``, not an exception). Params must be JSON-serializable. Cancelling the awaiting
         task stops the call; so does ``cancel.cancel()`` (then :class:`CancelledError`, kind ``cancelled``)."""
@@ -257,7 +260,7 @@ class Client:
         return await self._invoke(self.ffi.invoke, name, params, sync, timeout_ms)
 
     async def invoke_function(self, name: str, params: typing.Any = ABSENT, sync: typing.Optional[bool] = None,
-                              timeout_ms: typing.Optional[int] = None) -> typing.Any:
+                              timeout_ms: typing.Optional[float] = None) -> typing.Any:
         """``invokeFunction``, the deprecated name of :meth:`invoke`."""
         return await self._invoke(self.ffi.invoke_function, name, params, sync, timeout_ms)
 
@@ -301,8 +304,22 @@ class Client:
         return _login_result(await self._call(self.ffi.anonymous_login()))
 
     async def silent_login(self, create_user: bool = True) -> dict:
-        """Silent login with the host's login code (``HostApis.login_code``)."""
+        """Silent login with the host's login code (``HostApis.login_code``); with a live session it sends
+        nothing and returns the current user."""
         return _login_result(await self._call(self.ffi.silent_login(create_user)))
+
+    async def login_with_wechat(self, create_user: bool = True, with_union_id: bool = False) -> dict:
+        """``loginWithWechat(null, {createUser, withUnionID})``: silent login, by unionid when asked."""
+        return _login_result(await self._call(self.ffi.login_with_wechat(create_user, with_union_id)))
+
+    async def get_current_user(self) -> dict:
+        """``getCurrentUser``: the signed-in user's profile from the server; 604 without a live session."""
+        return _login_result(await self._call(self.ffi.get_current_user()))
+
+    def current_user(self) -> typing.Optional[dict]:
+        """The signed-in user as the stored session describes it (no request), or ``None`` without a token."""
+        user = self.ffi.current_user()
+        return None if user is None else _login_result(user)
 
     async def logout(self) -> None:
         """Destroys the session on the server, then clears it locally."""

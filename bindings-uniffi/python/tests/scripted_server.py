@@ -105,7 +105,7 @@ class ScriptedServer:
                     _reset(conn)
                     return
                 if "failure" in match:
-                    if match["failure"] == "timeout":
+                    if match["failure"] in ("timeout", "hang"):
                         self._hold(conn)
                     else:
                         _reset(conn)

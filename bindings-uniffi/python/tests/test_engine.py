@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -158,6 +161,31 @@ async def test_a_failing_session_write_is_logged_to_pythons_logging(engine, capl
     assert records[0].minicloud_target == "minicloud_uniffi"
 
 
+def test_invoke_function_is_logged_deprecated_once_per_process(engine):
+    # A fresh interpreter: the notice is process-wide, and other tests here call invoke_function too.
+    script = f"""
+import asyncio, logging, minicloud
+seen = []
+class Collect(logging.Handler):
+    def emit(self, record):
+        seen.append((record.getMessage(), record.minicloud_target))
+logging.getLogger("minicloud").addHandler(Collect())
+async def main():
+    for _ in range(2):
+        client = minicloud.Client(minicloud.ClientConfig(
+            client_id={CLIENT_ID!r}, platform=minicloud.Platform.DESKTOP, host={engine.url!r},
+            auto_login=minicloud.AutoLogin.ANONYMOUS()))
+        await client.invoke_function("echo", {{}})
+        await client.invoke_function("echo", {{}})
+asyncio.run(main())
+print(seen)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    seen = ast.literal_eval(run.stdout.strip().splitlines()[-1])
+    assert seen == [("invokeFunction is deprecated; use invoke", "minicloud::deprecated")]
+
+
 async def test_cancelled_task_stops_the_call_and_later_calls_work(engine):
     client = make_client(engine, auto_login=minicloud.AutoLogin.ANONYMOUS())
     await client.invoke("echo", {})
@@ -230,14 +258,14 @@ async def test_zero_time_limit_is_605(engine):
     client = make_client(engine)
     with pytest.raises(minicloud.InvalidArgumentError) as info:
         await client.invoke("echo", {}, None, 0)
-    assert info.value.code == 605 and "time limit" in str(info.value)
+    assert str(info.value) == "605: timeoutMs must be a number of milliseconds from 1 to 2147483647, got 0"
 
 
 async def test_silent_login_uses_the_hosts_login_code(engine):
     class WeChat(minicloud.HostApis):
         asked = 0
 
-        def login_code(self):
+        async def login_code(self):
             WeChat.asked += 1
             return unique("wx-code")
 

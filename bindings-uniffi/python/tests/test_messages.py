@@ -80,7 +80,7 @@ async def test_a_host_login_failing_in_chinese_carries_the_hosts_words(engine):
     words = "login:fail 用户拒绝授权 🙅 (拒绝=1)"
 
     class Refusing(minicloud.HostApis):
-        def login_code(self):
+        async def login_code(self):
             raise minicloud.CallbackError.Failed(words)
 
         def app_name(self):
@@ -93,6 +93,7 @@ async def test_a_host_login_failing_in_chinese_carries_the_hosts_words(engine):
                                                      host=engine.url, host_apis=Refusing()))
     with pytest.raises(minicloud.MinicloudError) as caught:
         await client.silent_login()
+    assert caught.value.code == 614
     assert words in json.dumps(caught.value.details, ensure_ascii=False), caught.value.details
 
 

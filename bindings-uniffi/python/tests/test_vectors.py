@@ -21,7 +21,11 @@ class VectorHost(minicloud.HostApis):
     def __init__(self, env: dict) -> None:
         self.env = env
 
-    def login_code(self):
+    async def login_code(self):
+        if self.env.get("loginHangs"):
+            await asyncio.Event().wait()  # never answers; the call's time limit ends it
+        if "loginFails" in self.env:
+            raise minicloud.CallbackError.Failed(self.env["loginFails"])
         return self.env.get("loginCode")
 
     def app_name(self):
@@ -57,7 +61,8 @@ async def run_call(client: minicloud.Client, call: dict):
         method = client.invoke if op == "invoke" else client.invoke_function
         params = args[1] if len(args) > 1 else minicloud.ABSENT
         sync = args[2] if len(args) > 2 else None
-        return await method(args[0], params, sync)
+        timeout_ms = float(call["timeoutMs"]) if "timeoutMs" in call else None  # float("NaN") for "NaN"
+        return await method(args[0], params, sync, timeout_ms)
     if op == "login":
         return await client.login(*credentials(args[0]))
     if op == "register":

@@ -20,7 +20,7 @@ impl ReqwestTransport {
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
             .build()
-            .map_err(|e| TransportError::new(TransportErrorKind::Connect, e))?;
+            .map_err(|e| TransportError::new(TransportErrorKind::Connect, e.to_string()))?;
         Ok(ReqwestTransport { client })
     }
 

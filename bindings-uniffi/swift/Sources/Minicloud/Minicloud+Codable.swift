@@ -33,7 +33,8 @@ extension Client {
     ) async throws -> String {
         let token = CancelToken()
         return try await withTaskCancellationHandler {
-            try await invokeCancellable(name: name, paramsJson: paramsJson, sync: sync, timeoutMs: timeoutMs, cancel: token)
+            try await invokeCancellable(
+                name: name, paramsJson: paramsJson, sync: sync, timeoutMs: timeoutMs.map(Double.init), cancel: token)
         } onCancel: {
             token.cancel()
         }

@@ -535,6 +535,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -932,24 +948,36 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func clearSession() 
     
     /**
+     * The signed-in user as the stored session describes it, without a request; `None` without a token.
+     */
+    func currentUser()  -> LoginResult?
+    
+    /**
+     * `getCurrentUser`: the signed-in user's profile from the server, as the official SDK fetches it;
+     * HError 604 without a live session.
+     */
+    func getCurrentUser() async throws  -> LoginResult
+    
+    /**
      * `BaaS.invoke(name, params, sync)`: runs a cloud function and returns the server's body unchanged as
      * JSON text (`{"code":0,"data":...,"error":{}}`; a failed function is `code: 1`, not an error).
      * `params_json` `None` omits `data`; `"null"` sends `"data": null`. `sync` `None` sends `true`.
-     * `timeout_ms` overrides the config's limit for the mode. Cancelling the caller's coroutine or task
-     * stops the call and closes its connection.
+     * `timeout_ms` overrides the config's limit for the mode and bounds the whole call (the core's limits
+     * rule: 1 to 2147483647 ms, else HError 605). Cancelling the caller's coroutine or task stops the call
+     * and closes its connection.
      */
-    func invoke(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?) async throws  -> String
+    func invoke(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?) async throws  -> String
     
     /**
      * [`Client::invoke`] that also stops when `cancel` is cancelled: the call is dropped (its connection
      * closed) and fails with kind `cancelled` (`"601: request cancelled"`), never a timeout.
      */
-    func invokeCancellable(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?, cancel: CancelToken) async throws  -> String
+    func invokeCancellable(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?, cancel: CancelToken) async throws  -> String
     
     /**
      * `invokeFunction`, the deprecated name of [`Client::invoke`].
      */
-    func invokeFunction(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?) async throws  -> String
+    func invokeFunction(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?) async throws  -> String
     
     /**
      * Password login (`/hserve/v2.1/login/{username|email|phone}/`); stores the session.
@@ -960,6 +988,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * SMS login with a verification code; `create_user` creates the user when the phone is new.
      */
     func loginWithSms(phone: String, code: String, createUser: Bool) async throws  -> LoginResult
+    
+    /**
+     * `loginWithWechat(null, {createUser, withUnionID})` (and its peers on the other hosts): silent login,
+     * `with_union_id` logging in by unionid on wx.
+     */
+    func loginWithWechat(createUser: Bool, withUnionId: Bool) async throws  -> LoginResult
     
     /**
      * Logout: destroys the session on the server, then clears it locally.
@@ -977,8 +1011,9 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func session()  -> SessionInfo?
     
     /**
-     * Silent login with the host's one-time login code ([`HostApis::login_code`]); HError 611 on platforms
-     * without one.
+     * Silent login with the host's one-time login code ([`HostApis::login_code`]); with a live session it
+     * sends nothing and returns the current user, as the official SDK does. HError 611 on platforms without
+     * one.
      */
     func silentLogin(createUser: Bool) async throws  -> LoginResult
     
@@ -1084,18 +1119,51 @@ open func clearSession()  {try! rustCall() {
 }
     
     /**
+     * The signed-in user as the stored session describes it, without a request; `None` without a token.
+     */
+open func currentUser() -> LoginResult?  {
+    return try!  FfiConverterOptionTypeLoginResult.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_client_current_user(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `getCurrentUser`: the signed-in user's profile from the server, as the official SDK fetches it;
+     * HError 604 without a live session.
+     */
+open func getCurrentUser()async throws  -> LoginResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_client_get_current_user(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeLoginResult_lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
      * `BaaS.invoke(name, params, sync)`: runs a cloud function and returns the server's body unchanged as
      * JSON text (`{"code":0,"data":...,"error":{}}`; a failed function is `code: 1`, not an error).
      * `params_json` `None` omits `data`; `"null"` sends `"data": null`. `sync` `None` sends `true`.
-     * `timeout_ms` overrides the config's limit for the mode. Cancelling the caller's coroutine or task
-     * stops the call and closes its connection.
+     * `timeout_ms` overrides the config's limit for the mode and bounds the whole call (the core's limits
+     * rule: 1 to 2147483647 ms, else HError 605). Cancelling the caller's coroutine or task stops the call
+     * and closes its connection.
      */
-open func invoke(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?)async throws  -> String  {
+open func invoke(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_minicloud_uniffi_fn_method_client_invoke(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionUInt64.lower(timeoutMs)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionDouble.lower(timeoutMs)
                 )
             },
             pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
@@ -1110,12 +1178,12 @@ open func invoke(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt
      * [`Client::invoke`] that also stops when `cancel` is cancelled: the call is dropped (its connection
      * closed) and fails with kind `cancelled` (`"601: request cancelled"`), never a timeout.
      */
-open func invokeCancellable(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?, cancel: CancelToken)async throws  -> String  {
+open func invokeCancellable(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?, cancel: CancelToken)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_minicloud_uniffi_fn_method_client_invoke_cancellable(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionUInt64.lower(timeoutMs),FfiConverterTypeCancelToken_lower(cancel)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionDouble.lower(timeoutMs),FfiConverterTypeCancelToken_lower(cancel)
                 )
             },
             pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
@@ -1129,12 +1197,12 @@ open func invokeCancellable(name: String, paramsJson: String?, sync: Bool?, time
     /**
      * `invokeFunction`, the deprecated name of [`Client::invoke`].
      */
-open func invokeFunction(name: String, paramsJson: String?, sync: Bool?, timeoutMs: UInt64?)async throws  -> String  {
+open func invokeFunction(name: String, paramsJson: String?, sync: Bool?, timeoutMs: Double?)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_minicloud_uniffi_fn_method_client_invoke_function(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionUInt64.lower(timeoutMs)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(paramsJson),FfiConverterOptionBool.lower(sync),FfiConverterOptionDouble.lower(timeoutMs)
                 )
             },
             pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
@@ -1173,6 +1241,26 @@ open func loginWithSms(phone: String, code: String, createUser: Bool)async throw
             rustFutureFunc: {
                 uniffi_minicloud_uniffi_fn_method_client_login_with_sms(
                         self.uniffiCloneHandle(),FfiConverterString.lower(phone),FfiConverterString.lower(code),FfiConverterBool.lower(createUser)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeLoginResult_lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * `loginWithWechat(null, {createUser, withUnionID})` (and its peers on the other hosts): silent login,
+     * `with_union_id` logging in by unionid on wx.
+     */
+open func loginWithWechat(createUser: Bool, withUnionId: Bool)async throws  -> LoginResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_client_login_with_wechat(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(createUser),FfiConverterBool.lower(withUnionId)
                 )
             },
             pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
@@ -1234,8 +1322,9 @@ open func session() -> SessionInfo?  {
 }
     
     /**
-     * Silent login with the host's one-time login code ([`HostApis::login_code`]); HError 611 on platforms
-     * without one.
+     * Silent login with the host's one-time login code ([`HostApis::login_code`]); with a live session it
+     * sends nothing and returns the current user, as the official SDK does. HError 611 on platforms without
+     * one.
      */
 open func silentLogin(createUser: Bool)async throws  -> LoginResult  {
     return
@@ -1676,14 +1765,17 @@ public func FfiConverterTypeCredentials_lower(_ value: Credentials) -> UInt64 {
 
 /**
  * The host's own APIs, for apps running inside a host with a one-time login code (mini-program
- * containers) or their tests. Every method may fail; a failure means "not available".
+ * containers) or their tests.
  */
 public protocol HostApis: AnyObject, Sendable {
     
     /**
-     * A one-time login code for silent login (`wx.login` and its peers); `None` when there is none.
+     * A one-time login code for silent login (`wx.login` and its peers), asked without blocking a thread
+     * (Kotlin `suspend`, Swift `async`, a Python coroutine): `None` when the host has no login API (HError
+     * 611); an error when its login API fails or the user refuses (HError 614, the reason kept, redacted, in
+     * `details`). The call's time limit bounds the wait.
      */
-    func loginCode() throws  -> String?
+    func loginCode() async throws  -> String?
     
     /**
      * ByteDance's `appName`, sent lower-cased with `tt` silent login.
@@ -1698,7 +1790,7 @@ public protocol HostApis: AnyObject, Sendable {
 }
 /**
  * The host's own APIs, for apps running inside a host with a one-time login code (mini-program
- * containers) or their tests. Every method may fail; a failure means "not available".
+ * containers) or their tests.
  */
 open class HostApisImpl: HostApis, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1754,15 +1846,25 @@ open class HostApisImpl: HostApis, @unchecked Sendable {
 
     
     /**
-     * A one-time login code for silent login (`wx.login` and its peers); `None` when there is none.
+     * A one-time login code for silent login (`wx.login` and its peers), asked without blocking a thread
+     * (Kotlin `suspend`, Swift `async`, a Python coroutine): `None` when the host has no login API (HError
+     * 611); an error when its login API fails or the user refuses (HError 614, the reason kept, redacted, in
+     * `details`). The call's time limit bounds the wait.
      */
-open func loginCode()throws  -> String?  {
-    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeCallbackError_lift) {
-        uniffiCallStatus in
-    uniffi_minicloud_uniffi_fn_method_hostapis_login_code(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
+open func loginCode()async throws  -> String?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_hostapis_login_code(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionString.lift,
+            errorHandler: FfiConverterTypeCallbackError_lift
+        )
 }
     
     /**
@@ -1819,25 +1921,43 @@ fileprivate struct UniffiCallbackInterfaceHostApis {
         },
         loginCode: { (
             uniffiHandle: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
-            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
-                () throws -> String? in
+                () async throws -> String? in
                 guard let uniffiObj = try? FfiConverterTypeHostApis.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return try uniffiObj.loginCode(
+                return try await uniffiObj.loginCode(
                 )
             }
 
-            
-            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionString.lower($0) }
-            uniffiTraitInterfaceCallWithError(
-                callStatus: uniffiCallStatus,
+            let uniffiHandleSuccess = { (returnValue: String?) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterOptionString.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
-                writeReturn: writeReturn,
-                lowerError: FfiConverterTypeCallbackError_lower
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCallbackError_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
         },
         appName: { (
@@ -3343,13 +3463,23 @@ public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuf
 
 
 /**
- * What a successful login tells the caller. The token stays in the session store and is never returned.
+ * The signed-in user, as every login resolves and `get_current_user` returns it: the core's current-user
+ * shape (the official SDK's current-user object). The token stays in the session store and is never
+ * returned.
  */
 public struct LoginResult: Equatable, Hashable {
     /**
-     * The user id as JSON text (a number on 知晓云), if the server sent one.
+     * The user id as JSON text (a number on 知晓云), when known.
      */
     public var userIdJson: String?
+    /**
+     * The user's openid on the host, when known.
+     */
+    public var openid: String?
+    /**
+     * The user's unionid, when known.
+     */
+    public var unionid: String?
     /**
      * Whether the user is an anonymous temporary user.
      */
@@ -3359,7 +3489,7 @@ public struct LoginResult: Equatable, Hashable {
      */
     public var expiresAt: Int64?
     /**
-     * The server's answer without `token`, as JSON text.
+     * The user's attributes as a JSON object (what the official object's `toJSON()` gives).
      */
     public var profileJson: String
 
@@ -3367,8 +3497,14 @@ public struct LoginResult: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The user id as JSON text (a number on 知晓云), if the server sent one.
+         * The user id as JSON text (a number on 知晓云), when known.
          */userIdJson: String?, 
+        /**
+         * The user's openid on the host, when known.
+         */openid: String?, 
+        /**
+         * The user's unionid, when known.
+         */unionid: String?, 
         /**
          * Whether the user is an anonymous temporary user.
          */isAnonymous: Bool, 
@@ -3376,9 +3512,11 @@ public struct LoginResult: Equatable, Hashable {
          * When the session expires (epoch seconds, 30 s early).
          */expiresAt: Int64?, 
         /**
-         * The server's answer without `token`, as JSON text.
+         * The user's attributes as a JSON object (what the official object's `toJSON()` gives).
          */profileJson: String) {
         self.userIdJson = userIdJson
+        self.openid = openid
+        self.unionid = unionid
         self.isAnonymous = isAnonymous
         self.expiresAt = expiresAt
         self.profileJson = profileJson
@@ -3401,6 +3539,8 @@ public struct FfiConverterTypeLoginResult: FfiConverterRustBuffer {
         return
             try LoginResult(
                 userIdJson: FfiConverterOptionString.read(from: &buf), 
+                openid: FfiConverterOptionString.read(from: &buf), 
+                unionid: FfiConverterOptionString.read(from: &buf), 
                 isAnonymous: FfiConverterBool.read(from: &buf), 
                 expiresAt: FfiConverterOptionInt64.read(from: &buf), 
                 profileJson: FfiConverterString.read(from: &buf)
@@ -3409,6 +3549,8 @@ public struct FfiConverterTypeLoginResult: FfiConverterRustBuffer {
 
     public static func write(_ value: LoginResult, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.userIdJson, into: &buf)
+        FfiConverterOptionString.write(value.openid, into: &buf)
+        FfiConverterOptionString.write(value.unionid, into: &buf)
         FfiConverterBool.write(value.isAnonymous, into: &buf)
         FfiConverterOptionInt64.write(value.expiresAt, into: &buf)
         FfiConverterString.write(value.profileJson, into: &buf)
@@ -4406,6 +4548,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -4518,6 +4684,30 @@ fileprivate struct FfiConverterOptionTypeLogger: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeLogger.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLoginResult: FfiConverterRustBuffer {
+    typealias SwiftType = LoginResult?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLoginResult.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLoginResult.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4666,6 +4856,96 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
         print("uniffiFutureContinuationCallback invalid handle")
     }
 }
+private func uniffiTraitInterfaceCallAsync<T>(
+    makeCall: @escaping () async throws -> T,
+    handleSuccess: @escaping (T) -> (),
+    handleError: @escaping (Int8, RustBuffer) -> (),
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
+    let task = Task {
+        // Note: it's important we call either `handleSuccess` or `handleError` exactly once.  Each
+        // call consumes an Arc reference, which means there should be no possibility of a double
+        // call.  The following code is structured so that will will never call both `handleSuccess`
+        // and `handleError`, even in the face of weird errors.
+        //
+        // On platforms that need extra machinery to make C-ABI calls, like JNA or ctypes, it's
+        // possible that we fail to make either call.  However, it doesn't seem like this is
+        // possible on Swift since swift can just make the C call directly.
+        var callResult: T
+        do {
+            callResult = try await makeCall()
+        } catch {
+            handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
+        }
+        handleSuccess(callResult)
+    }
+    let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
+    )
+}
+
+private func uniffiTraitInterfaceCallAsyncWithError<T, E>(
+    makeCall: @escaping () async throws -> T,
+    handleSuccess: @escaping (T) -> (),
+    handleError: @escaping (Int8, RustBuffer) -> (),
+    lowerError: @escaping (E) -> RustBuffer,
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
+    let task = Task {
+        // See the note in uniffiTraitInterfaceCallAsync for details on `handleSuccess` and
+        // `handleError`.
+        var callResult: T
+        do {
+            callResult = try await makeCall()
+        } catch let error as E {
+            handleError(CALL_ERROR, lowerError(error))
+            return
+        } catch {
+            handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
+        }
+        handleSuccess(callResult)
+    }
+    let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
+    )
+}
+
+// Borrow the callback handle map implementation to store foreign future handles
+// TODO: consolidate the handle-map code (https://github.com/mozilla/uniffi-rs/pull/1823)
+fileprivate let UNIFFI_FOREIGN_FUTURE_HANDLE_MAP = UniffiHandleMap<UniffiForeignFutureTask>()
+
+// Protocol for tasks that handle foreign futures.
+//
+// Defining a protocol allows all tasks to be stored in the same handle map.  This can't be done
+// with the task object itself, since has generic parameters.
+fileprivate protocol UniffiForeignFutureTask {
+    func cancel()
+}
+
+extension Task: UniffiForeignFutureTask {}
+
+private func uniffiForeignFutureDroppedCallback(handle: UInt64) {
+    do {
+        let task = try UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.remove(handle: handle)
+        // Set the cancellation flag on the task.  If it's still running, the code can check the
+        // cancellation flag or call `Task.checkCancellation()`.  If the task has completed, this is
+        // a no-op.
+        task.cancel()
+    } catch {
+        print("uniffiForeignFutureDroppedCallback: handle missing from handlemap")
+    }
+}
+
+// For testing
+public func uniffiForeignFutureHandleCountMinicloud() -> Int {
+    UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
+}
 /**
  * Checks `invoke` arguments given as JSON text by a dynamically typed caller (Python): the function name must
  * be a non-empty string and `sync`, when given, a boolean. The core's own rule (`Invocation::from_args`), so a
@@ -4739,19 +5019,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_client_clear_session() != 12806) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_minicloud_uniffi_checksum_method_client_invoke() != 44108) {
+    if (uniffi_minicloud_uniffi_checksum_method_client_current_user() != 10557) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_minicloud_uniffi_checksum_method_client_invoke_cancellable() != 25941) {
+    if (uniffi_minicloud_uniffi_checksum_method_client_get_current_user() != 53266) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_minicloud_uniffi_checksum_method_client_invoke_function() != 7263) {
+    if (uniffi_minicloud_uniffi_checksum_method_client_invoke() != 23293) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_client_invoke_cancellable() != 39844) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_client_invoke_function() != 27410) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_client_login() != 16797) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_client_login_with_sms() != 53492) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_client_login_with_wechat() != 32208) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_client_logout() != 14220) {
@@ -4763,7 +5052,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_client_session() != 27844) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_minicloud_uniffi_checksum_method_client_silent_login() != 4805) {
+    if (uniffi_minicloud_uniffi_checksum_method_client_silent_login() != 5639) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_clock_now_secs() != 63474) {
@@ -4775,7 +5064,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_credentials_kind() != 60938) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_minicloud_uniffi_checksum_method_hostapis_login_code() != 28722) {
+    if (uniffi_minicloud_uniffi_checksum_method_hostapis_login_code() != 4099) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_method_hostapis_app_name() != 8192) {

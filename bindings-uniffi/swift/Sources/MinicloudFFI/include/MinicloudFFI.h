@@ -252,8 +252,7 @@ typedef void (*UniffiCallbackInterfaceClockMethod0)(uint64_t, int64_t* _Nonnull,
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_APIS_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_APIS_METHOD0
-typedef void (*UniffiCallbackInterfaceHostApisMethod0)(uint64_t, RustBuffer* _Nonnull, 
-        RustCallStatus *_Nonnull uniffiCallStatus
+typedef void (*UniffiCallbackInterfaceHostApisMethod0)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
@@ -382,6 +381,16 @@ uint64_t uniffi_minicloud_uniffi_fn_method_client_anonymous_login(uint64_t ptr
 void uniffi_minicloud_uniffi_fn_method_client_clear_session(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_CURRENT_USER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_CURRENT_USER
+RustBuffer uniffi_minicloud_uniffi_fn_method_client_current_user(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_GET_CURRENT_USER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_GET_CURRENT_USER
+uint64_t uniffi_minicloud_uniffi_fn_method_client_get_current_user(uint64_t ptr
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_INVOKE
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_INVOKE
 uint64_t uniffi_minicloud_uniffi_fn_method_client_invoke(uint64_t ptr, RustBuffer name, RustBuffer params_json, RustBuffer sync, RustBuffer timeout_ms
@@ -405,6 +414,11 @@ uint64_t uniffi_minicloud_uniffi_fn_method_client_login(uint64_t ptr, uint64_t c
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_LOGIN_WITH_SMS
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_LOGIN_WITH_SMS
 uint64_t uniffi_minicloud_uniffi_fn_method_client_login_with_sms(uint64_t ptr, RustBuffer phone, RustBuffer code, int8_t create_user
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_LOGIN_WITH_WECHAT
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_LOGIN_WITH_WECHAT
+uint64_t uniffi_minicloud_uniffi_fn_method_client_login_with_wechat(uint64_t ptr, int8_t create_user, int8_t with_union_id
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_CLIENT_LOGOUT
@@ -489,7 +503,7 @@ void uniffi_minicloud_uniffi_fn_init_callback_vtable_hostapis(const UniffiVTable
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_HOSTAPIS_LOGIN_CODE
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_HOSTAPIS_LOGIN_CODE
-RustBuffer uniffi_minicloud_uniffi_fn_method_hostapis_login_code(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_minicloud_uniffi_fn_method_hostapis_login_code(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_FN_METHOD_HOSTAPIS_APP_NAME
@@ -1000,6 +1014,18 @@ uint16_t uniffi_minicloud_uniffi_checksum_method_client_clear_session(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_CURRENT_USER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_CURRENT_USER
+uint16_t uniffi_minicloud_uniffi_checksum_method_client_current_user(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_GET_CURRENT_USER
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_GET_CURRENT_USER
+uint16_t uniffi_minicloud_uniffi_checksum_method_client_get_current_user(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_INVOKE
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_INVOKE
 uint16_t uniffi_minicloud_uniffi_checksum_method_client_invoke(void
@@ -1027,6 +1053,12 @@ uint16_t uniffi_minicloud_uniffi_checksum_method_client_login(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_LOGIN_WITH_SMS
 #define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_LOGIN_WITH_SMS
 uint16_t uniffi_minicloud_uniffi_checksum_method_client_login_with_sms(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_LOGIN_WITH_WECHAT
+#define UNIFFI_FFIDEF_UNIFFI_MINICLOUD_UNIFFI_CHECKSUM_METHOD_CLIENT_LOGIN_WITH_WECHAT
+uint16_t uniffi_minicloud_uniffi_checksum_method_client_login_with_wechat(void
     
 );
 #endif

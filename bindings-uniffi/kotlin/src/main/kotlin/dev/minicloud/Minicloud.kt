@@ -111,7 +111,10 @@ fun FfiError.toKotlin(): MinicloudException {
     }
 }
 
-/** What a successful login tells the caller (never the token). */
+/**
+ * The signed-in user, as every login resolves and [Minicloud.getCurrentUser] returns it: the core's current-user
+ * shape, after the official SDK's current-user object (never the token).
+ */
 data class Login(
     /** The user id as the server sent it. */
     val userId: JsonElement?,
@@ -119,9 +122,16 @@ data class Login(
     val isAnonymous: Boolean,
     /** When the session expires (epoch seconds, 30 s early). */
     val expiresAt: Long?,
-    /** The server's answer without `token`. */
+    /** The user's attributes (`id`, `openid`, `nickname`, ...): what the official object's `toJSON()` gives. */
     val profile: JsonElement,
-)
+    /** The user's openid on the host, when known. */
+    val openid: String? = null,
+    /** The user's unionid, when known. */
+    val unionid: String? = null,
+) {
+    /** The user's attributes, as the official current-user object's `toJSON()`. */
+    fun toJSON(): JsonElement = profile
+}
 
 /** Session storage of decoded JSON values (Keychain/EncryptedSharedPreferences wrappers implement this). */
 interface JsonStore {
@@ -181,16 +191,16 @@ class Minicloud(config: ClientConfig) : AutoCloseable {
     ): JsonElement = Json.parseToJsonElement(
         rethrow {
             if (cancel == null) {
-                ffi.invoke(name, params?.toString(), sync, timeoutMs?.toULong())
+                ffi.invoke(name, params?.toString(), sync, timeoutMs?.toDouble())
             } else {
-                ffi.invokeCancellable(name, params?.toString(), sync, timeoutMs?.toULong(), cancel)
+                ffi.invokeCancellable(name, params?.toString(), sync, timeoutMs?.toDouble(), cancel)
             }
         },
     )
 
     /** `invokeFunction`, the deprecated name of [invoke]. */
     suspend fun invokeFunction(name: String, params: JsonElement? = null, sync: Boolean? = null, timeoutMs: Long? = null): JsonElement =
-        Json.parseToJsonElement(rethrow { ffi.invokeFunction(name, params?.toString(), sync, timeoutMs?.toULong()) })
+        Json.parseToJsonElement(rethrow { ffi.invokeFunction(name, params?.toString(), sync, timeoutMs?.toDouble()) })
 
     /** Password login. */
     suspend fun login(kind: AccountKind, account: String, password: String): Login =
@@ -207,8 +217,18 @@ class Minicloud(config: ClientConfig) : AutoCloseable {
     /** Anonymous login: a temporary user. */
     suspend fun anonymousLogin(): Login = rethrow { ffi.anonymousLogin() }.toLogin()
 
-    /** Silent login with the host's login code (`HostApis.loginCode`). */
+    /** Silent login with the host's login code (`HostApis.loginCode`); with a live session it sends nothing. */
     suspend fun silentLogin(createUser: Boolean = true): Login = rethrow { ffi.silentLogin(createUser) }.toLogin()
+
+    /** `loginWithWechat(null, {createUser, withUnionID})`: silent login, by unionid when [withUnionId]. */
+    suspend fun loginWithWechat(createUser: Boolean = true, withUnionId: Boolean = false): Login =
+        rethrow { ffi.loginWithWechat(createUser, withUnionId) }.toLogin()
+
+    /** `getCurrentUser`: the signed-in user's profile from the server; 604 without a live session. */
+    suspend fun getCurrentUser(): Login = rethrow { ffi.getCurrentUser() }.toLogin()
+
+    /** The signed-in user as the stored session describes it (no request), or null without a token. */
+    fun currentUser(): Login? = ffi.currentUser()?.toLogin()
 
     /** Destroys the session on the server, then clears it locally. */
     suspend fun logout() = rethrow { ffi.logout() }
@@ -226,6 +246,8 @@ class Minicloud(config: ClientConfig) : AutoCloseable {
         isAnonymous = isAnonymous,
         expiresAt = expiresAt,
         profile = Json.parseToJsonElement(profileJson),
+        openid = openid,
+        unionid = unionid,
     )
 }
 

@@ -261,7 +261,7 @@ class EngineTest {
     fun silentLoginUsesTheHostsLoginCode() = runBlocking {
         var asked = 0
         val host = object : HostApis {
-            override fun loginCode(): String? { asked++; return unique("wx-code") }
+            override suspend fun loginCode(): String? { asked++; return unique("wx-code") }
             override fun appName(): String? = null
             override fun isOffline(): Boolean = false
         }

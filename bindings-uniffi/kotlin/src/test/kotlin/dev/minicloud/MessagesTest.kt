@@ -103,13 +103,14 @@ class MessagesTest {
     fun aHostLoginFailingInChineseCarriesTheHostsWords() = runBlocking {
         val words = "login:fail 用户拒绝授权 🙅 (拒绝=1)"
         val refusing = object : HostApis {
-            override fun loginCode(): String? = throw CallbackException.Failed(words)
+            override suspend fun loginCode(): String? = throw CallbackException.Failed(words)
             override fun appName(): String? = null
             override fun isOffline(): Boolean = false
         }
         val config = ClientConfig(clientId = Engine.CLIENT_ID, platform = Platform.WX, host = engine.url, hostApis = refusing)
         Minicloud(config).use { c ->
             val e = assertThrows<MinicloudException> { runBlocking { c.silentLogin() } }
+            assertEquals(614, e.code)
             assertTrue(e.details.toString().contains(words), e.details.toString())
         }
     }

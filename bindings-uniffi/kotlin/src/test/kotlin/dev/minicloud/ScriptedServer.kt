@@ -122,7 +122,7 @@ open class ScriptedServer(exchanges: List<JsonObject>, private val concurrent: B
             if (match == null) return reset(conn)
             when (match.spec["failure"]?.jsonPrimitive?.content) {
                 null -> answer(conn, match.spec["response"]!!.jsonObject)
-                "timeout" -> return hold(conn)
+                "timeout", "hang" -> return hold(conn)
                 else -> return reset(conn)
             }
         }

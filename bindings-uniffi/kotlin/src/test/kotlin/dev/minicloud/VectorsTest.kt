@@ -2,6 +2,7 @@ package dev.minicloud
 
 import dev.minicloud.ffi.AccountKind
 import dev.minicloud.ffi.AutoLogin
+import dev.minicloud.ffi.CallbackException
 import dev.minicloud.ffi.ClientConfig
 import dev.minicloud.ffi.Clock
 import dev.minicloud.ffi.HostApis
@@ -9,6 +10,7 @@ import dev.minicloud.ffi.Platform
 import dev.minicloud.ffi.clientVersion
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
@@ -40,7 +42,11 @@ class VectorsTest {
     private val vectors = File(REPO, "tests/vectors").listFiles { f -> f.extension == "json" }!!.sortedBy { it.name }
 
     private class VectorHost(private val env: JsonObject) : HostApis {
-        override fun loginCode(): String? = env["loginCode"]?.jsonPrimitive?.content
+        override suspend fun loginCode(): String? {
+            if (env["loginHangs"]?.jsonPrimitive?.booleanOrNull == true) awaitCancellation()
+            env["loginFails"]?.jsonPrimitive?.content?.let { throw CallbackException.Failed(it) }
+            return env["loginCode"]?.jsonPrimitive?.content
+        }
         override fun appName(): String? = env["appName"]?.jsonPrimitive?.content
         override fun isOffline(): Boolean = env["networkType"]?.jsonPrimitive?.content == "none"
     }
@@ -59,6 +65,10 @@ class VectorsTest {
 
     private fun unsupportedByTypedApi(vector: JsonObject): String? {
         for (call in vector["calls"]!!.jsonArray) {
+            val timeout = call.jsonObject["timeoutMs"]
+            if (timeout != null && timeout.jsonPrimitive.longOrNull == null) {
+                return "the typed API takes timeoutMs as Long; NaN and Infinity do not exist there"
+            }
             val args = call.jsonObject["args"]!!.jsonArray
             if (call.jsonObject["op"]!!.jsonPrimitive.content.startsWith("invoke")) {
                 if (args.isEmpty() || !(args[0] is JsonPrimitive && args[0].jsonPrimitive.isString)) {
@@ -85,7 +95,8 @@ class VectorsTest {
                 // A JSON null param is JsonNull (sends "data": null); an absent one is Kotlin null.
                 val params = args.getOrNull(1)
                 val sync = args.getOrNull(2)?.jsonPrimitive?.booleanOrNull
-                if (op == "invoke") client.invoke(name, params, sync) else client.invokeFunction(name, params, sync)
+                val timeoutMs = call["timeoutMs"]?.jsonPrimitive?.longOrNull
+                if (op == "invoke") client.invoke(name, params, sync, timeoutMs) else client.invokeFunction(name, params, sync, timeoutMs)
             }
             "login" -> credentials(args[0].jsonObject).let { (k, a, p) -> client.login(k, a, p) }.let { null }
             "register" -> credentials(args[0].jsonObject).let { (k, a, p) -> client.register(k, a, p) }.let { null }

@@ -4,9 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{Map, Value};
-
-use crate::error::HError;
+use super::error::HError;
+use super::json::{self, ObjectWriter};
 
 /// The host platform an app runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,38 +111,53 @@ impl Platform {
     /// The silent-login path and body for a one-time host login code, key order as each host's official SDK
     /// sends it. `app_name` is ByteDance's `getSystemInfoSync().appName`, lower-cased here in ASCII (the
     /// hosts' app names are ASCII identifiers such as `Douyin` or `Toutiao`; ASCII-only case mapping keeps
-    /// Unicode's case tables out of the wasm build). Hosts without silent login get HError 611.
+    /// Unicode's case tables out of the wasm build). `with_union_id` is wx's `login_with_unionid`
+    /// (`loginWithWechat(null, {withUnionID: true})`). Hosts without silent login get HError 611.
     pub fn silent_login_request(
         self,
         code: &str,
         create_user: bool,
+        with_union_id: bool,
         app_name: Option<&str>,
-    ) -> Result<(String, Value), HError> {
-        let provider =
-            self.silent_login_provider().ok_or_else(|| HError::unsupported(format!("silent login on {self}")))?;
-        let mut body = Map::new();
-        let code = Value::String(code.to_owned());
-        match self {
-            Platform::Wx => {
-                body.insert("create_user".into(), create_user.into());
-                body.insert("code".into(), code);
-                body.insert("login_with_unionid".into(), false.into());
-            }
-            Platform::Tt => {
-                body.insert("create_user".into(), create_user.into());
-                body.insert("app_name".into(), app_name.unwrap_or_default().to_ascii_lowercase().into());
-                body.insert("code".into(), code);
-            }
-            Platform::My => {
-                body.insert("code".into(), code);
-                body.insert("create_user".into(), create_user.into());
-            }
-            _ => {
-                body.insert("create_user".into(), create_user.into());
-                body.insert("code".into(), code);
-            }
-        }
-        Ok((format!("/hserve/v2.5/idp/{provider}/silent-login/"), Value::Object(body)))
+    ) -> Result<(String, String), HError> {
+        let Some(provider) = self.silent_login_provider() else {
+            return Err(self.no_silent_login());
+        };
+        let body = ObjectWriter::new();
+        let body = match self {
+            Platform::Wx => body
+                .boolean("create_user", create_user)
+                .string("code", code)
+                .boolean("login_with_unionid", with_union_id),
+            Platform::Tt => body
+                .boolean("create_user", create_user)
+                .string("app_name", &app_name.unwrap_or_default().to_ascii_lowercase())
+                .string("code", code),
+            Platform::My => body.string("code", code).boolean("create_user", create_user),
+            _ => body.boolean("create_user", create_user).string("code", code),
+        };
+        let mut path = String::from("/hserve/v2.5/idp/");
+        path.push_str(provider);
+        path.push_str("/silent-login/");
+        Ok((path, body.finish()))
+    }
+
+    /// HError 611 for silent login on a platform without it.
+    pub fn no_silent_login(self) -> HError {
+        let mut what = String::from("silent login on ");
+        what.push_str(self.as_str());
+        HError::unsupported(what)
+    }
+
+    /// Parses a short name (`wx`, `qq`, `my`, `swan`, `tt`, `jd`, `ks`, `web`, `node`, `ios`, `android`,
+    /// `desktop`), case-insensitively; anything else is HError 605 naming it.
+    pub fn parse(name: &str) -> Result<Self, HError> {
+        Platform::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(name)).ok_or_else(|| {
+            let mut message = String::from("unknown platform ");
+            message.push_str(&json::string(name));
+            message.push_str(": expected one of wx, qq, my, swan, tt, jd, ks, web, node, ios, android, desktop");
+            HError::invalid_argument(message)
+        })
     }
 }
 
@@ -156,13 +170,9 @@ impl fmt::Display for Platform {
 impl FromStr for Platform {
     type Err = HError;
 
-    /// Parses a short name (`wx`, `qq`, `my`, `swan`, `tt`, `jd`, `ks`, `web`, `node`, `ios`, `android`,
-    /// `desktop`), case-insensitively.
+    /// [`Platform::parse`].
     fn from_str(s: &str) -> Result<Self, HError> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| HError::invalid_argument(format!("unknown platform {s:?}: expected one of wx, qq, my, swan, tt, jd, ks, web, node, ios, android, desktop")))
+        Platform::parse(s)
     }
 }
 
@@ -172,7 +182,14 @@ mod tests {
 
     #[test]
     fn tt_silent_login_lower_cases_the_app_name_in_ascii() {
-        let (_, body) = Platform::Tt.silent_login_request("c", true, Some("DouYin_Lite")).unwrap();
-        assert_eq!(body["app_name"], "douyin_lite");
+        let (_, body) = Platform::Tt.silent_login_request("c", true, false, Some("DouYin_Lite")).unwrap();
+        assert_eq!(body, r#"{"create_user":true,"app_name":"douyin_lite","code":"c"}"#);
+    }
+
+    #[test]
+    fn wx_silent_login_can_ask_for_the_unionid() {
+        let (path, body) = Platform::Wx.silent_login_request("码-1", false, true, None).unwrap();
+        assert_eq!(path, "/hserve/v2.5/idp/wechat/silent-login/");
+        assert_eq!(body, r#"{"create_user":false,"code":"码-1","login_with_unionid":true}"#);
     }
 }

@@ -1,13 +1,15 @@
 //! `HError`: the official SDK's error object, plus what a caller needs to act on it.
 //!
 //! `code` and `message` are exactly the official SDK's (PROTOCOL.md §1.5); minicloud adds `kind`, `status`,
-//! `request_id`, `retryable` and `details` without changing either.
+//! `request_id`, `retryable` and `details` without changing either. `details` is JSON text with every
+//! secret removed when the error is made: a JSON error body with the values of secret keys replaced, or any
+//! other text (a non-JSON body, a transport's words, a host's login failure) as a JSON string, redacted.
 
 use std::fmt;
 
-use serde_json::Value;
-
-use crate::redact::redact_value;
+use super::json;
+use super::text::push_u64;
+use crate::redact::{is_secret_key, redact_text, REDACTED};
 
 /// The official SDK's HError texts, by code (PROTOCOL.md §1.5). Anything else is `"unknown error"`.
 pub fn default_text(code: u32) -> &'static str {
@@ -52,7 +54,7 @@ pub enum ErrorKind {
     Uninitialized,
     /// The host cannot do this, e.g. silent login on the web (611).
     Unsupported,
-    /// HTTP 401: the session is missing, invalid or expired.
+    /// HTTP 401, no live session (604), or the host's login failed (614).
     Unauthenticated,
     /// HTTP 403.
     PermissionDenied,
@@ -103,8 +105,7 @@ impl fmt::Display for ErrorKind {
 ///
 /// `message` is `"{code}: {text}"` exactly as the official SDK words it. `details` never holds a token,
 /// password or secret: it is redacted when the error is made.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}", .0.message)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HError(Box<Fields>);
 
 /// The fields behind an [`HError`], boxed so a `Result<_, HError>` stays one pointer wide.
@@ -116,7 +117,29 @@ struct Fields {
     status: Option<u16>,
     request_id: Option<String>,
     retryable: bool,
-    details: Option<Value>,
+    details: Option<String>,
+}
+
+impl fmt::Display for HError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for HError {}
+
+/// `"{code}: {text}"`.
+fn message(code: u32, text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 5);
+    push_u64(&mut out, code.into());
+    out.push_str(": ");
+    out.push_str(text);
+    out
+}
+
+/// Free text as a redacted JSON string.
+fn text_details(text: &str) -> String {
+    json::string(&redact_text(text))
 }
 
 impl HError {
@@ -126,10 +149,10 @@ impl HError {
     }
 
     /// An error with an explicit text: the message becomes `"{code}: {text}"`.
-    pub fn with_text(code: u32, kind: ErrorKind, text: impl fmt::Display) -> Self {
+    pub fn with_text(code: u32, kind: ErrorKind, text: impl AsRef<str>) -> Self {
         HError(Box::new(Fields {
             code,
-            message: format!("{code}: {text}"),
+            message: message(code, text.as_ref()),
             kind,
             status: None,
             request_id: None,
@@ -142,21 +165,21 @@ impl HError {
     }
 
     /// HError 605 naming the bad argument, e.g. `"605: function name must be a non-empty string"`.
-    pub fn invalid_argument(text: impl fmt::Display) -> Self {
+    pub fn invalid_argument(text: impl AsRef<str>) -> Self {
         Self::with_text(605, ErrorKind::InvalidArgument, text)
     }
 
     /// HError 605 with the official SDK's message (`"605: incorrect parameter type"`), for the checks the
     /// official SDK also makes; `problem` names what was wrong and goes to `details`.
-    pub fn incorrect_parameter(problem: impl fmt::Display) -> Self {
-        Self::new(605, ErrorKind::InvalidArgument).with_details(Value::String(problem.to_string()))
+    pub fn incorrect_parameter(problem: impl AsRef<str>) -> Self {
+        Self::new(605, ErrorKind::InvalidArgument).with_details_text(problem.as_ref())
     }
 
     /// HError 614 ("third party auth failed"): the host would not give a login code (the user refused, the
-    /// host's login API failed or gave nothing). `cause` is the host's own words, kept in `details`. Every
-    /// binding reports a failed host login this way.
-    pub fn host_login_failed(cause: impl fmt::Display) -> Self {
-        Self::new(614, ErrorKind::Unauthenticated).with_details(Value::String(cause.to_string()))
+    /// host's login API failed or gave nothing). `cause` is the host's own words, redacted, kept in `details`.
+    /// Every binding reports a failed host login this way.
+    pub fn host_login_failed(cause: impl AsRef<str>) -> Self {
+        Self::new(614, ErrorKind::Unauthenticated).with_details_text(cause.as_ref())
     }
 
     /// HError 602: used before `init`.
@@ -164,9 +187,14 @@ impl HError {
         Self::new(602, ErrorKind::Uninitialized)
     }
 
-    /// HError 611: the host cannot do this.
-    pub fn unsupported(what: impl fmt::Display) -> Self {
-        Self::new(611, ErrorKind::Unsupported).with_details(Value::String(what.to_string()))
+    /// HError 604 ("session missing"): no live session where one is needed (`getCurrentUser`).
+    pub fn session_missing() -> Self {
+        Self::new(604, ErrorKind::Unauthenticated)
+    }
+
+    /// HError 611: the host cannot do this; `what` goes to `details`.
+    pub fn unsupported(what: impl AsRef<str>) -> Self {
+        Self::new(611, ErrorKind::Unsupported).with_details_text(what.as_ref())
     }
 
     /// The error of a call its caller cancelled: code 601 like every failed request, kind
@@ -175,11 +203,23 @@ impl HError {
         Self::with_text(601, ErrorKind::Cancelled, "request cancelled")
     }
 
+    /// The error of a call that ran past its time limit: `"601: request timeout"`, kind `timeout`.
+    pub fn timeout() -> Self {
+        Self::new(601, ErrorKind::Timeout)
+    }
+
+    /// HError 601 (kind `invalid_response`): a 2xx answer that is not what the protocol promises.
+    pub fn invalid_response(text: impl AsRef<str>) -> Self {
+        Self::with_text(601, ErrorKind::InvalidResponse, text)
+    }
+
     /// The error of a non-2xx answer (PROTOCOL.md §1.5): `code` is the status; the text is `"not found"` for
-    /// 404, else the body's `error_msg`, else its `message`, else the table's text.
+    /// 404, else the body's non-empty `error_msg`, else its non-empty `message`, else the table's text (as the
+    /// official SDK picks it). `details` is the body: redacted JSON, or its redacted text as a JSON string.
     pub fn from_http(status: u16, body: &[u8], request_id: Option<String>) -> Self {
-        let parsed: Option<Value> = serde_json::from_slice(body).ok();
-        let field = |name: &str| parsed.as_ref().and_then(|v| v.get(name)).and_then(Value::as_str).map(str::to_owned);
+        let body_text = String::from_utf8_lossy(body);
+        let parsed = json::parse(&body_text).ok();
+        let field = |name: &str| parsed.and_then(|v| v.get_str(name)).filter(|s| !s.is_empty());
         let text = if status == 404 {
             "not found".to_owned()
         } else {
@@ -194,18 +234,27 @@ impl HError {
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::Http,
         };
-        let details = parsed.unwrap_or_else(|| Value::String(String::from_utf8_lossy(body).into_owned()));
-        let mut error = Self::with_text(status.into(), kind, text).with_details(details);
+        let mut error = Self::with_text(status.into(), kind, text).with_details_json(&body_text);
         error.0.status = Some(status);
         error.0.request_id = request_id;
         error.0.retryable = matches!(status, 408 | 429 | 500..=599);
         error
     }
 
-    /// Attaches details (the raw error body or the transport's cause). Secrets are removed here.
-    pub fn with_details(mut self, mut details: Value) -> Self {
-        redact_value(&mut details);
-        self.0.details = Some(details);
+    /// Attaches details given as JSON text: secret keys' values are replaced at any depth, and secrets written
+    /// inside strings (`access_token=…` in a URL) removed. Text that is not JSON is kept as a JSON string, with
+    /// secrets removed from it.
+    pub fn with_details_json(mut self, details: &str) -> Self {
+        let redaction = json::Redaction { is_secret_key: &is_secret_key, replacement: REDACTED, scrub: &redact_text };
+        let redacted = json::redacted(details, &redaction).unwrap_or_else(|_| text_details(details));
+        self.0.details = Some(redacted);
+        self
+    }
+
+    /// Attaches details given as free text (a transport's or host's words): kept as a JSON string, with
+    /// secrets removed.
+    pub fn with_details_text(mut self, details: &str) -> Self {
+        self.0.details = Some(text_details(details));
         self
     }
 
@@ -251,9 +300,9 @@ impl HError {
         self.0.retryable
     }
 
-    /// The raw error body or the transport's cause, with secrets removed.
-    pub fn details(&self) -> Option<&Value> {
-        self.0.details.as_ref()
+    /// The raw error body or the transport's cause as JSON text, with secrets removed.
+    pub fn details_json(&self) -> Option<&str> {
+        self.0.details.as_deref()
     }
 }
 
@@ -281,20 +330,44 @@ mod tests {
             "400: schedule failed"
         );
         assert_eq!(HError::from_http(400, br#"{"message":"m"}"#, None).message(), "400: m");
+        assert_eq!(HError::from_http(400, br#"{"error_msg":"","message":"m"}"#, None).message(), "400: m");
         assert_eq!(HError::from_http(500, b"<html>", None).message(), "500: unknown error");
     }
 
     #[test]
-    fn failed_host_login_is_614_with_the_hosts_words() {
-        let e = HError::host_login_failed("login:fail auth deny");
-        assert_eq!(e.message(), "614: third party auth failed");
-        assert_eq!(e.details(), Some(&Value::String("login:fail auth deny".into())));
+    fn http_error_text_keeps_chinese_and_emoji() {
+        let e = HError::from_http(400, "{\"error_msg\":\"余额不足 💸 (balance)\"}".as_bytes(), None);
+        assert_eq!(e.message(), "400: 余额不足 💸 (balance)");
+        assert_eq!(e.details_json(), Some("{\"error_msg\":\"余额不足 💸 (balance)\"}"));
     }
 
     #[test]
-    fn details_lose_their_secrets() {
+    fn failed_host_login_is_614_with_the_hosts_words() {
+        let e = HError::host_login_failed("login:fail auth deny 用户拒绝");
+        assert_eq!(e.message(), "614: third party auth failed");
+        assert_eq!(e.details_json(), Some("\"login:fail auth deny 用户拒绝\""));
+    }
+
+    #[test]
+    fn json_details_lose_their_secrets() {
         let e = HError::from_http(400, br#"{"error_msg":"x","token":"abc","nested":{"password":"p"}}"#, None);
-        let text = e.details().unwrap().to_string();
+        let text = e.details_json().unwrap();
         assert!(!text.contains("abc") && !text.contains("\"p\""), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    #[test]
+    fn secrets_written_inside_json_strings_leave_the_details() {
+        let body =
+            r#"{"error_msg":"bad","url":"https://api.test/x?access_token=SECRET-3&env=e","名":"token=SECRET-4"}"#;
+        let text = HError::from_http(400, body.as_bytes(), None).details_json().unwrap().to_owned();
+        assert!(!text.contains("SECRET-3") && !text.contains("SECRET-4") && text.contains("env=e"), "{text}");
+    }
+
+    #[test]
+    fn non_json_details_lose_their_secrets() {
+        let e = HError::from_http(502, b"upstream said access_token=SECRET1&env=e", None);
+        let text = e.details_json().unwrap();
+        assert!(!text.contains("SECRET1") && text.starts_with('"'), "{text}");
     }
 }

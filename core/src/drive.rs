@@ -1,0 +1,348 @@
+//! The one async loop that drives a protocol machine for the native API: [`Client`](crate::Client) and
+//! [`WeChatCloud`](crate::wechat::WeChatCloud) are this loop over [`Machine`] and [`WeChatMachine`].
+//!
+//! For each call: ask the machine for the next action, perform it with the host's parts (transport, host
+//! APIs, token service, timer) while racing the call's deadline, feed the outcome back, and apply the
+//! machine's outputs (storage writes in order, log events, wake-ups of parked calls). The machine sits
+//! behind a mutex that is never held across an await; dropping a call's future cancels it in the machine.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures::channel::oneshot;
+use futures::future::{select, Either};
+
+use crate::clock::Clock;
+use crate::host::Host;
+use crate::machine::wechat::{AccessToken, WeChatError, WeChatErrorKind, WeChatMachine};
+use crate::machine::{Action, CallId, LogEvent, LogLevel, LoginCodeAnswer, Machine, Now, Output};
+use crate::session::SessionStore;
+use crate::timer::Timer;
+use crate::transport::{HttpResponse, Transport, TransportError};
+use crate::wechat::TokenSource;
+use crate::HError;
+
+/// Where the machine's log events go. The default forwards them to `tracing` (target
+/// `minicloud_core::machine`, or [`DEPRECATION_TARGET`](crate::log::DEPRECATION_TARGET) for a deprecated API),
+/// which [`log::forward_events`](crate::log) hands to a binding's host logging.
+pub trait Logger: crate::MaybeSend + crate::MaybeSync {
+    /// Shows one event.
+    fn log(&self, event: &LogEvent);
+}
+
+/// The default [`Logger`]: `tracing` events.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TracingLogger;
+
+impl Logger for TracingLogger {
+    fn log(&self, event: &LogEvent) {
+        let code = event.code;
+        let message = event.message.as_str();
+        match event.level {
+            // The target says what it is; the line stays the notice alone.
+            LogLevel::Warn if code == "invoke_function_deprecated" => {
+                tracing::warn!(target: crate::log::DEPRECATION_TARGET, "{message}")
+            }
+            LogLevel::Warn => tracing::warn!(target: "minicloud_core::machine", code, "{message}"),
+            LogLevel::Info => tracing::info!(target: "minicloud_core::machine", code, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "minicloud_core::machine", code, "{message}"),
+        }
+    }
+}
+
+/// What a driver needs from a machine: the shape every protocol machine shares.
+pub(crate) trait Protocol: crate::MaybeSend + 'static {
+    type Answer;
+    type Error;
+    fn next(&mut self, call: CallId, now: Now) -> Action<Self::Answer, Self::Error>;
+    fn deadline_ms(&self, call: CallId) -> Option<u64>;
+    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now);
+    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now);
+    fn on_login_code(&mut self, _call: CallId, _answer: LoginCodeAnswer, _now: Now) {}
+    fn on_offline(&mut self, _call: CallId, _offline: bool, _now: Now) {}
+    fn on_token(&mut self, _call: CallId, _token: Result<AccessToken, WeChatError>, _now: Now) {}
+    fn on_deadline(&mut self, call: CallId, now: Now) -> bool;
+    fn cancel(&mut self, call: CallId);
+    fn poll_output(&mut self) -> Option<Output>;
+}
+
+impl Protocol for Machine {
+    type Answer = crate::machine::Answer;
+    type Error = HError;
+    fn next(&mut self, call: CallId, now: Now) -> Action<Self::Answer, HError> {
+        Machine::next(self, call, now)
+    }
+    fn deadline_ms(&self, call: CallId) -> Option<u64> {
+        Machine::deadline_ms(self, call)
+    }
+    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
+        Machine::on_response(self, call, response, now)
+    }
+    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
+        Machine::on_transport_error(self, call, error, now)
+    }
+    fn on_login_code(&mut self, call: CallId, answer: LoginCodeAnswer, now: Now) {
+        Machine::on_login_code(self, call, answer, now)
+    }
+    fn on_offline(&mut self, call: CallId, offline: bool, now: Now) {
+        Machine::on_offline(self, call, offline, now)
+    }
+    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
+        Machine::on_deadline(self, call, now)
+    }
+    fn cancel(&mut self, call: CallId) {
+        Machine::cancel(self, call)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        Machine::poll_output(self)
+    }
+}
+
+impl Protocol for WeChatMachine {
+    type Answer = String;
+    type Error = WeChatError;
+    fn next(&mut self, call: CallId, now: Now) -> Action<String, WeChatError> {
+        WeChatMachine::next(self, call, now)
+    }
+    fn deadline_ms(&self, call: CallId) -> Option<u64> {
+        WeChatMachine::deadline_ms(self, call)
+    }
+    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
+        WeChatMachine::on_response(self, call, response, now)
+    }
+    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
+        WeChatMachine::on_transport_error(self, call, error, now)
+    }
+    fn on_token(&mut self, call: CallId, token: Result<AccessToken, WeChatError>, now: Now) {
+        WeChatMachine::on_token(self, call, token, now)
+    }
+    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
+        WeChatMachine::on_deadline(self, call, now)
+    }
+    fn cancel(&mut self, call: CallId) {
+        WeChatMachine::cancel(self, call)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        WeChatMachine::poll_output(self)
+    }
+}
+
+/// The host's parts a driver performs actions with.
+pub(crate) struct Parts {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) host: Arc<dyn Host>,
+    pub(crate) tokens: Option<Arc<dyn TokenSource>>,
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
+    pub(crate) timer: Option<Arc<dyn Timer>>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) logger: Arc<dyn Logger>,
+}
+
+struct State<P> {
+    machine: P,
+    /// Parked calls and how to wake them.
+    wakes: Vec<(CallId, oneshot::Sender<()>)>,
+}
+
+/// A machine, the host's parts, and the loop between them.
+pub(crate) struct Driver<P> {
+    state: Mutex<State<P>>,
+    parts: Parts,
+    epoch: Epoch,
+}
+
+/// The origin of the monotonic millisecond clock deadlines are measured on.
+#[cfg(not(target_arch = "wasm32"))]
+struct Epoch(std::time::Instant);
+#[cfg(not(target_arch = "wasm32"))]
+impl Epoch {
+    fn new() -> Self {
+        Epoch(std::time::Instant::now())
+    }
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The origin of the millisecond clock deadlines are measured on: `performance.now()` on wasm32 where the
+/// host has it (a clock no one sets, unlike `Date.now()`), else `Date.now()`.
+#[cfg(target_arch = "wasm32")]
+struct Epoch(f64);
+#[cfg(target_arch = "wasm32")]
+impl Epoch {
+    fn new() -> Self {
+        Epoch(Self::now())
+    }
+    fn now() -> f64 {
+        use js_sys::{Function, Reflect};
+        use wasm_bindgen::JsCast;
+        let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok();
+        let now = performance.as_ref().and_then(|p| {
+            let f = Reflect::get(p, &"now".into()).ok()?.dyn_into::<Function>().ok()?;
+            f.call0(p).ok()?.as_f64()
+        });
+        now.unwrap_or_else(js_sys::Date::now)
+    }
+    fn elapsed_ms(&self) -> u64 {
+        (Self::now() - self.0).max(0.0) as u64
+    }
+}
+
+/// Cancels the call in the machine when its future is dropped before it is done.
+struct CancelOnDrop<'a, P: Protocol> {
+    driver: &'a Driver<P>,
+    call: CallId,
+    armed: bool,
+}
+
+impl<P: Protocol> Drop for CancelOnDrop<'_, P> {
+    fn drop(&mut self) {
+        if self.armed {
+            let call = self.call;
+            self.driver.with(|machine, _| machine.cancel(call));
+            self.driver.lock().wakes.retain(|(c, _)| *c != call);
+        }
+    }
+}
+
+impl<P: Protocol> Driver<P> {
+    pub(crate) fn new(machine: P, parts: Parts) -> Self {
+        Driver { state: Mutex::new(State { machine, wakes: Vec::new() }), parts, epoch: Epoch::new() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<P>> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The time now, on both clocks.
+    pub(crate) fn now(&self) -> Now {
+        Now::new(self.epoch.elapsed_ms(), self.parts.clock.now_secs())
+    }
+
+    /// Runs `f` on the machine and applies the outputs it left, in order.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut P, Now) -> R) -> R {
+        let now = self.now();
+        let mut state = self.lock();
+        let result = f(&mut state.machine, now);
+        self.apply(&mut state);
+        result
+    }
+
+    /// Applies the machine's outputs under the lock, so storage writes keep their order across calls.
+    fn apply(&self, state: &mut State<P>) {
+        while let Some(output) = state.machine.poll_output() {
+            match output {
+                Output::Store { key, value_json } => {
+                    if let (Some(store), Ok(value)) = (&self.parts.store, serde_json::from_str(&value_json)) {
+                        store.set(key, value);
+                    }
+                }
+                Output::Log(event) => self.parts.logger.log(&event),
+                Output::Wake(call) => {
+                    let (woken, waiting): (Vec<_>, Vec<_>) = state.wakes.drain(..).partition(|(c, _)| *c == call);
+                    state.wakes = waiting;
+                    for (_, wake) in woken {
+                        let _ = wake.send(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drives a started call to its end. Dropping the future cancels the call.
+    pub(crate) async fn run(&self, call: CallId) -> Result<P::Answer, P::Error> {
+        let mut guard = CancelOnDrop { driver: self, call, armed: true };
+        loop {
+            let (action, deadline, woken) = {
+                let now = self.now();
+                let mut state = self.lock();
+                let action = state.machine.next(call, now);
+                let deadline = state.machine.deadline_ms(call);
+                let woken = matches!(action, Action::Wait).then(|| {
+                    let (wake, woken) = oneshot::channel();
+                    state.wakes.push((call, wake));
+                    woken
+                });
+                self.apply(&mut state);
+                (action, deadline, woken)
+            };
+            match action {
+                Action::Done(result) => {
+                    guard.armed = false;
+                    return result;
+                }
+                Action::Send(request) => match self.bounded(deadline, self.parts.transport.send(request)).await {
+                    Some(Ok(response)) => self.with(|m, now| m.on_response(call, response, now)),
+                    Some(Err(error)) => self.with(|m, now| m.on_transport_error(call, error, now)),
+                    None => self.expire(call),
+                },
+                Action::LoginCode => match self.bounded(deadline, self.login_code()).await {
+                    Some(answer) => self.with(|m, now| m.on_login_code(call, answer, now)),
+                    None => self.expire(call),
+                },
+                Action::CheckOffline => match self.bounded(deadline, self.parts.host.is_offline()).await {
+                    Some(offline) => self.with(|m, now| m.on_offline(call, offline, now)),
+                    None => self.expire(call),
+                },
+                Action::FetchToken { force_refresh } => {
+                    let Some(source) = self.parts.tokens.clone() else {
+                        let error = WeChatError::local(WeChatErrorKind::Config, "no token service configured");
+                        self.with(|m, now| m.on_token(call, Err(error), now));
+                        continue;
+                    };
+                    match self.bounded(deadline, source.fetch_token(force_refresh)).await {
+                        Some(token) => self.with(|m, now| m.on_token(call, token, now)),
+                        None => self.expire(call),
+                    }
+                }
+                Action::Sleep { until_ms } => {
+                    if let Some(timer) = &self.parts.timer {
+                        let wait = until_ms.saturating_sub(self.epoch.elapsed_ms());
+                        timer.sleep(Duration::from_millis(wait)).await;
+                    }
+                }
+                Action::Wait => {
+                    if let Some(woken) = woken {
+                        if self.bounded(deadline, woken).await.is_none() {
+                            self.expire(call);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn expire(&self, call: CallId) {
+        self.with(|m, now| {
+            // The timer fired at the deadline; the machine's clock reads at least that.
+            let now = Now { mono_ms: now.mono_ms.max(m.deadline_ms(call).unwrap_or(0)), ..now };
+            m.on_deadline(call, now);
+        });
+    }
+
+    async fn login_code(&self) -> LoginCodeAnswer {
+        match self.parts.host.login_code().await {
+            LoginCodeAnswer::Code { code, app_name: None } => {
+                LoginCodeAnswer::Code { code, app_name: self.parts.host.app_name() }
+            }
+            other => other,
+        }
+    }
+
+    /// `work`, or `None` if the deadline comes first (without a timer, `work` alone: the transport's own
+    /// time limit still applies).
+    async fn bounded<F: Future>(&self, deadline: Option<u64>, work: F) -> Option<F::Output> {
+        let (Some(timer), Some(deadline)) = (&self.parts.timer, deadline) else {
+            return Some(work.await);
+        };
+        let left = deadline.saturating_sub(self.epoch.elapsed_ms());
+        let work = std::pin::pin!(work);
+        match select(work, timer.sleep(Duration::from_millis(left))).await {
+            Either::Left((output, _)) => Some(output),
+            // A timer that wakes before the deadline (a test's instant timer) does not end the call early.
+            Either::Right(((), work)) if self.epoch.elapsed_ms() < deadline => Some(work.await),
+            Either::Right(((), _)) => None,
+        }
+    }
+}
