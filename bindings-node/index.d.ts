@@ -1,4 +1,5 @@
 // Types of the `minicloud` package (the JS wrapper in index.js; the addon's own types are in native.d.ts).
+/// <reference types="node" />
 
 /** The kinds of failure the core tells apart (`HError.kind`). */
 export type HErrorKind =
