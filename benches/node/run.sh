@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 repo="$(cd ../.. && pwd)"
 install() { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-save --no-audit --no-fund --loglevel=error; }
 npm ci --no-audit --no-fund --loglevel=error
-(cd "$repo/bindings-node" && install && npx napi build --platform --release --js native.js --dts native.d.ts)
+(cd "$repo/bindings-node" && install && npx napi build --platform --release --no-js --dts native.d.ts)
 if [ "${1:-}" = "--off-loop" ]; then
   commit="$2"
   shift 2

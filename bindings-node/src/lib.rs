@@ -20,6 +20,7 @@
 
 pub mod log;
 pub mod machine;
+pub mod minapp_server;
 pub mod step;
 pub mod wechat;
 
