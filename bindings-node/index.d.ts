@@ -154,7 +154,17 @@ export interface InitOptions {
   appName?: string
   /** The host's one-time login code for silent login. */
   loginCode?: () => string | Promise<string>
+  /** Who sends the requests; default `'node'`. */
+  transport?: Transport
 }
+
+/**
+ * Who sends a client's HTTP requests (the protocol machine always runs on the event loop): `'node'` Node's own
+ * HTTP client with a keep-alive agent (default: fastest and cheapest with few calls in flight); `'pooled'` the
+ * addon's reqwest connection pool on its own threads (more calls per second with many calls in flight:
+ * benches/README.md).
+ */
+export type Transport = 'node' | 'pooled'
 
 /** Options of `new Client(...)`. */
 export interface ClientOptions extends InitOptions {
@@ -237,6 +247,8 @@ export interface WeChatCloudOptions {
   tokenMode?: 'stable' | 'classic'
   /** Time limit of each request in milliseconds (default 10000). */
   timeoutMs?: number
+  /** Who sends the requests; default `'node'`. */
+  transport?: Transport
 }
 
 /** WeChat cloud's server-side `invokeCloudFunction` with a managed access_token. */

@@ -8,7 +8,7 @@
 
 const native = require('./native.js')
 const { Driver } = require('./lib/driver.js')
-const { Transport } = require('./lib/transport.js')
+const { PooledTransport, Transport } = require('./lib/transport.js')
 const { CurrentUser, currentUser } = require('./lib/current-user.js')
 
 /**
@@ -84,7 +84,18 @@ const CLIENT_OPTIONS = {
   nowSecs: 'number',
   appName: 'string',
   loginCode: 'function',
+  transport: 'string',
   logLevel: 'any', // accepted for BaaS.init compatibility; minicloud's own log goes through setLogger
+}
+
+/**
+ * Who sends a client's requests: `'node'` (default) Node's own HTTP client on the event loop; `'pooled'` the
+ * addon's pooled reqwest client on its tokio runtime (for servers with many calls in flight: benches/README.md).
+ */
+function transportOf(choice, what) {
+  if (choice === undefined || choice === 'node') return new Transport()
+  if (choice === 'pooled') return new PooledTransport(native)
+  throw what(`transport must be 'node' or 'pooled', got ${JSON.stringify(choice)}`)
 }
 
 /** The JS options as the core's config: type-checked values; `autoLogin` as JSON text for the core's parser. */
@@ -134,8 +145,7 @@ class Client {
     const error = machine.initError()
     if (error) throw new HError(error)
     this._machine = machine
-    const hook = options.loginCode
-    this._driver = new Driver(machine, new Transport(), { loginCode: hook })
+    this._driver = new Driver(machine, transportOf(options.transport, invalid), { loginCode: options.loginCode })
   }
 
   /** The `X-Hydrogen-Client-Version` header this client sends. */
@@ -360,12 +370,13 @@ function wechatInvalid(text) {
  * expiry and shared by concurrent calls. For servers only: never ship an app secret inside a client.
  */
 class WeChatCloud {
-  /** `new WeChatCloud({appId, appSecret, env, baseUrl?, tokenMode?: 'stable'|'classic', timeoutMs?})`. */
+  /** `new WeChatCloud({appId, appSecret, env, baseUrl?, tokenMode?: 'stable'|'classic', timeoutMs?, transport?})`. */
   constructor(options) {
     if (!isPlainObject(options)) throw wechatInvalid(`options must be an object, got ${describe(options)}`)
     for (const key of ['appId', 'appSecret', 'env']) {
       if (typeof options[key] !== 'string') throw wechatInvalid(`${key} must be a string, got ${describe(options[key])}`)
     }
+    const transport = transportOf(options.transport, wechatInvalid)
     const machine = new native.NativeWeChatMachine({
       appId: options.appId,
       appSecret: options.appSecret,
@@ -377,7 +388,7 @@ class WeChatCloud {
     const error = machine.initError()
     if (error) throw new WeChatError(error)
     this._machine = machine
-    this._driver = new Driver(machine, new Transport())
+    this._driver = new Driver(machine, transport)
   }
 
   /**

@@ -5,6 +5,8 @@
 // rounds (every client once per round), so load that drifts during the run is shared out; the table gives the
 // median round. Clients:
 //   minicloud            - this package (Client; event-loop driver; build the addon in release first: run.sh)
+//   minicloud (pooled)   - this package with `transport: 'pooled'`: the machine on the event loop, each HTTP
+//                          exchange on napi's tokio runtime with the core's reqwest transport
 //   minicloud (off-loop) - a build of this package whose calls run on napi's tokio runtime with reqwest (the
 //                          native async driver), when MINICLOUD_OFFLOOP_PACKAGE names its directory (run.sh
 //                          builds one from a commit that still has it)
@@ -24,10 +26,14 @@ const CONCURRENCIES = [1, 64]
 
 // ---- the clients (each made in its own child process) ----
 
-function minicloudClient(url, dir = path.join(__dirname, '..', '..', 'bindings-node')) {
+function minicloudClient(url, dir = path.join(__dirname, '..', '..', 'bindings-node'), transport = undefined) {
   const { Client } = require(dir)
-  const client = new Client({ clientId: CLIENT_ID, host: url })
+  const client = new Client({ clientId: CLIENT_ID, host: url, transport })
   return () => client.invoke('helloWorld', PARAMS)
+}
+
+function pooledClient(url) {
+  return minicloudClient(url, undefined, 'pooled')
 }
 
 function offLoopClient(url) {
@@ -132,6 +138,7 @@ function officialClient(url) {
 
 const CLIENTS = {
   minicloud: minicloudClient,
+  'minicloud (pooled)': pooledClient,
   'minicloud (off-loop)': offLoopClient,
   'node:http': nodeHttpClient,
   'minapp-sdk': officialClient,

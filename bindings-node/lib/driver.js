@@ -128,11 +128,11 @@ class Driver {
     if (action.wake) this.woken.push(...action.wake)
   }
 
-  /** The answer to the call's request `req` (from the transport). */
+  /** The answer to the call's request `req` (from the transport; `rawHeaders`: names and values joined with `\n`). */
   answered(call, req, status, rawHeaders, body) {
     if (call.pending !== req || call.ended) return
     call.pending = null
-    this.perform(call, JSON.parse(this.machine.onResponse(call.id, status, rawHeaders.join('\n'), body)))
+    this.perform(call, JSON.parse(this.machine.onResponse(call.id, status, rawHeaders, body)))
     this.wake()
   }
 

@@ -23,7 +23,8 @@ class Transport {
 
   /**
    * Sends a `SEND` action (`method`, `url`, `headers` as `[name, value, ...]`, `body`, `maxResponseBytes`) with
-   * `content-type: application/json`, then calls `driver.answered(call, req, status, rawHeaders, body)` with the
+   * `content-type: application/json`, then calls `driver.answered(call, req, status, rawHeaders, body)` (the raw
+   * headers' names and values joined with `\n`) with the
    * whole body, or `driver.failed(call, req, kind, message, limit)`: kind `connect` (refused, reset, DNS, TLS, a
    * truncated answer) or `body_too_large` (reading stops, and the connection is closed, past
    * `maxResponseBytes`). Never calls back before it returns; `req.destroy()` closes the connection.
@@ -59,7 +60,7 @@ class Transport {
       res.on('end', () => {
         if (over) return
         over = true
-        driver.answered(call, req, res.statusCode, res.rawHeaders, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
+        driver.answered(call, req, res.statusCode, res.rawHeaders.join('\n'), chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
       })
       res.on('aborted', () => fail('connect', new Error('the connection closed before the whole answer arrived')))
       res.on('error', (error) => fail('connect', error))
@@ -80,4 +81,31 @@ class Transport {
   }
 }
 
-module.exports = { Transport }
+/**
+ * The pooled transport (`transport: 'pooled'`): each exchange runs on the addon's tokio runtime with the core's
+ * reqwest transport (one keep-alive pool per client) and its answer comes back as a promise. The machine still
+ * runs on the event loop; only the I/O leaves it.
+ */
+class PooledTransport {
+  constructor(native) {
+    this.native = new native.NativeTransport()
+    this.Exchange = native.NativeExchange
+  }
+
+  /** As `Transport.send`; `destroy()` on the returned handle abandons the exchange and closes its connection. */
+  send(action, driver, call) {
+    const exchange = new this.Exchange()
+    const handle = { destroy: () => exchange.abort() }
+    const limit = action.maxResponseBytes
+    this.native
+      .send(action.method, action.url, action.headers, action.body, action.timeoutMs, limit, exchange)
+      .then((answer) =>
+        answer.failure
+          ? driver.failed(call, handle, answer.failure, answer.message, limit)
+          : driver.answered(call, handle, answer.status, answer.rawHeaders, answer.body),
+      )
+    return handle
+  }
+}
+
+module.exports = { PooledTransport, Transport }

@@ -9,6 +9,8 @@
 //!   (`onResponse`, `onTransportError`, `onLoginCode`, `onOffline`, `onToken`), `cancel`, `onDeadline`,
 //!   `pollOutput`. They run on the JS thread, each in microseconds: the driver sends with Node's own HTTP
 //!   client, so a call never leaves the event loop.
+//! - [`pooled::NativeTransport`] is the `transport: 'pooled'` option: the HTTP exchange alone on napi's tokio
+//!   runtime with the core's `ReqwestTransport` (the machine still runs on the JS thread).
 //! - The machine's storage writes go to the session file through the core's [`minicloud_core::FileStore`]
 //!   (0600, replaced atomically; one write per step), its log events through `tracing` to [`log::set_logger`].
 //! - Nothing here throws a protocol error: calls end with the core's error fields ([`NativeError`]), which the
@@ -21,6 +23,7 @@
 pub mod log;
 pub mod machine;
 pub mod minapp_server;
+pub mod pooled;
 pub mod step;
 pub mod wechat;
 

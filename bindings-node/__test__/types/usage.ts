@@ -67,6 +67,9 @@ async function main(): Promise<void> {
   await client.invoke('f', {}, true)
   // @ts-expect-error: a Client needs a clientId
   new Client({ host: 'http://x' })
+  new Client({ clientId: 'app', transport: 'pooled' })
+  // @ts-expect-error: the transports are 'node' and 'pooled'
+  new Client({ clientId: 'app', transport: 'fetch' })
   // @ts-expect-error: credentials need a password
   await client.login({ username: 'allen' })
 
