@@ -412,10 +412,9 @@ function settle(outcome) {
   return outcome.result === undefined || outcome.result === null ? undefined : JSON.parse(outcome.result)
 }
 
-/** An AbortSignal as a native cancel token (undefined without a signal). */
+/** A checked AbortSignal (`invokeOptions`) as a native cancel token (undefined without a signal). */
 function cancelToken(signal) {
   if (signal === undefined) return undefined
-  if (!(signal instanceof AbortSignal)) throw invalid(`signal must be an AbortSignal, got ${describe(signal)}`)
   const token = new native.CancelToken()
   if (signal.aborted) token.cancel()
   else signal.addEventListener('abort', () => token.cancel(), { once: true })
@@ -424,14 +423,10 @@ function cancelToken(signal) {
 
 /** `{sync, timeoutMs, signal}` of a MinappServer call (a boolean is `sync`, as `BaaS.invoke` takes it). */
 function serverCallOptions(options) {
-  if (options === undefined) return {}
   if (typeof options === 'boolean') return { sync: options }
-  if (!isPlainObject(options)) throw invalid(`options must be an object {sync, timeoutMs, signal}, got ${describe(options)}`)
-  if (options.sync !== undefined && typeof options.sync !== 'boolean') throw invalid(`sync must be a boolean, got ${describe(options.sync)}`)
-  if (options.timeoutMs !== undefined && typeof options.timeoutMs !== 'number') {
-    throw invalid(`timeoutMs must be a number of milliseconds, got ${describe(options.timeoutMs)}`)
-  }
-  return options
+  const checked = invokeOptions(options)
+  if (checked.sync !== undefined && typeof checked.sync !== 'boolean') throw invalid(`sync must be a boolean, got ${describe(checked.sync)}`)
+  return checked
 }
 
 function stringArg(what, value) {
