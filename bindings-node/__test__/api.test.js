@@ -261,29 +261,31 @@ test('the password never appears in a login error', async () => {
 })
 
 // The timeout only turns a never-closed socket into a failure instead of a hang; no timing is asserted.
-test('aborting a call closes its connection: the server sees the socket close', { timeout: 30000 }, async () => {
-  let socketClosed
-  const closed = new Promise((resolve) => {
-    socketClosed = resolve
+for (const transport of ['node', 'pooled']) {
+  test(`aborting a call closes its connection: the server sees the socket close (transport ${transport})`, { timeout: 30000 }, async () => {
+    let socketClosed
+    const closed = new Promise((resolve) => {
+      socketClosed = resolve
+    })
+    let arrived
+    const requestArrived = new Promise((resolve) => {
+      arrived = resolve
+    })
+    const server = await loopback((seen, req) => {
+      req.socket.once('close', socketClosed)
+      arrived() // and never answer
+    })
+    try {
+      const controller = new AbortController()
+      const call = new Client({ clientId: 'app', host: server.url, transport }).invoke('f', {}, { signal: controller.signal })
+      await requestArrived
+      controller.abort()
+      const error = await rejection(call)
+      assert.equal(error.kind, 'cancelled')
+      assert.equal(error.message, '601: request cancelled')
+      await closed
+    } finally {
+      await server.close()
+    }
   })
-  let arrived
-  const requestArrived = new Promise((resolve) => {
-    arrived = resolve
-  })
-  const server = await loopback((seen, req) => {
-    req.socket.once('close', socketClosed)
-    arrived() // and never answer
-  })
-  try {
-    const controller = new AbortController()
-    const call = new Client({ clientId: 'app', host: server.url }).invoke('f', {}, { signal: controller.signal })
-    await requestArrived
-    controller.abort()
-    const error = await rejection(call)
-    assert.equal(error.kind, 'cancelled')
-    assert.equal(error.message, '601: request cancelled')
-    await closed
-  } finally {
-    await server.close()
-  }
-})
+}

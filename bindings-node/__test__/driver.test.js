@@ -14,6 +14,7 @@ const { loopback, tempDir } = require('./helpers')
 
 const OK = '{"code":0,"data":"好","error":{}}'
 const PACKAGE = path.join(__dirname, '..')
+const TRANSPORTS = ['node', 'pooled']
 
 async function rejection(promise) {
   return promise.then((value) => assert.fail(`resolved ${JSON.stringify(value)}`), (e) => e)
@@ -36,42 +37,45 @@ test("every call's deadline timer is cleared when the call ends", async () => {
 })
 
 // The child's process must end by itself once its call is over: nothing the driver leaves behind (a timer, an
-// idle keep-alive connection) keeps it alive. The test's own time limit only turns a hang into a failure.
-test('a process whose calls are over exits by itself', { timeout: 30000 }, async () => {
-  const server = await loopback((seen, req, res) => res.end(OK))
-  try {
-    const script = `
-      const { Client } = require(${JSON.stringify(PACKAGE)})
-      new Client({ clientId: 'app', host: ${JSON.stringify(server.url)} }).invoke('f').then((r) => console.log(r.data))`
-    const { stdout } = await execFile(process.execPath, ['-e', script])
-    assert.equal(stdout.trim(), '好')
-  } finally {
-    await server.close()
-  }
-})
-
-test('an answer over maxResponseBytes stops being read: 601 and the connection is closed', { timeout: 30000 }, async () => {
-  let closed
-  const socketClosed = new Promise((resolve) => (closed = resolve))
-  const server = await loopback((seen, req, res) => {
-    req.socket.once('close', closed)
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.write('{"code":0,"data":"')
-    const more = setInterval(() => res.write('数'.repeat(1024)), 5) // never ends
-    req.socket.once('close', () => clearInterval(more))
+// idle keep-alive connection, the pooled transport's runtime threads) keeps it alive. The test's own time limit
+// only turns a hang into a failure.
+for (const transport of TRANSPORTS) {
+  test(`a process whose calls are over exits by itself (transport ${transport})`, { timeout: 30000 }, async () => {
+    const server = await loopback((seen, req, res) => res.end(OK))
+    try {
+      const script = `
+        const { Client } = require(${JSON.stringify(PACKAGE)})
+        new Client({ clientId: 'app', host: ${JSON.stringify(server.url)}, transport: '${transport}' }).invoke('f').then((r) => console.log(r.data))`
+      const { stdout } = await execFile(process.execPath, ['-e', script])
+      assert.equal(stdout.trim(), '好')
+    } finally {
+      await server.close()
+    }
   })
-  try {
-    const client = new Client({ clientId: 'app', host: server.url, maxResponseBytes: 64 * 1024 })
-    const error = await rejection(client.invoke('f'))
-    assert.ok(error instanceof HError)
-    assert.equal(error.code, 601)
-    assert.equal(error.kind, 'response_too_large')
-    assert.equal(error.message, '601: response body exceeds the 65536-byte limit')
-    await socketClosed
-  } finally {
-    await server.close()
-  }
-})
+
+  test(`an answer over maxResponseBytes stops being read: 601 and the connection is closed (transport ${transport})`, { timeout: 30000 }, async () => {
+    let closed
+    const socketClosed = new Promise((resolve) => (closed = resolve))
+    const server = await loopback((seen, req, res) => {
+      req.socket.once('close', closed)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"code":0,"data":"')
+      const more = setInterval(() => res.write('数'.repeat(1024)), 5) // never ends
+      req.socket.once('close', () => clearInterval(more))
+    })
+    try {
+      const client = new Client({ clientId: 'app', host: server.url, maxResponseBytes: 64 * 1024, transport })
+      const error = await rejection(client.invoke('f'))
+      assert.ok(error instanceof HError)
+      assert.equal(error.code, 601)
+      assert.equal(error.kind, 'response_too_large')
+      assert.equal(error.message, '601: response body exceeds the 65536-byte limit')
+      await socketClosed
+    } finally {
+      await server.close()
+    }
+  })
+}
 
 test('the session file a login writes is readable by its owner only, and no temporary file is left', async () => {
   const dir = tempDir()
