@@ -28,7 +28,7 @@ const CONCURRENCIES = [1, 64]
 
 function minicloudClient(url, dir = path.join(__dirname, '..', '..', 'bindings-node'), transport = undefined) {
   const { Client } = require(dir)
-  const client = new Client({ clientId: CLIENT_ID, host: url, transport })
+  const client = new Client(transport ? { clientId: CLIENT_ID, host: url, transport } : { clientId: CLIENT_ID, host: url })
   return () => client.invoke('helloWorld', PARAMS)
 }
 
