@@ -182,14 +182,8 @@ export interface InvokeOptions {
   signal?: AbortSignal
 }
 
-/** A 知晓云 client; several can live in one process, each with its own session and connections. Calls run on the event loop. */
-export declare class Client {
-  constructor(options: ClientOptions)
-  /** The `X-Hydrogen-Client-Version` header value this client sends. */
-  readonly clientVersion: string
-  invoke(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
-  /** @deprecated use `invoke` */
-  invokeFunction(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
+/** The official SDK's `BaaS.auth` calls; every login and `getCurrentUser` resolves to the `CurrentUser`. */
+export interface Auth {
   login(credentials: Credentials): Promise<CurrentUser>
   register(credentials: Credentials): Promise<CurrentUser>
   loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<CurrentUser>
@@ -201,8 +195,21 @@ export declare class Client {
   /** The signed-in user's profile from the server; HError 604 without a live session. */
   getCurrentUser(): Promise<CurrentUser>
   logout(): Promise<void>
+}
+
+/** A 知晓云 client; several can live in one process, each with its own session and connections. Calls run on the event loop. */
+export declare class Client {
+  constructor(options: ClientOptions)
+  /** The `X-Hydrogen-Client-Version` header value this client sends. */
+  readonly clientVersion: string
+  invoke(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
+  /** @deprecated use `invoke` */
+  invokeFunction(functionName: string, params?: unknown, options?: InvokeOptions): Promise<InvokeResult>
   clearSession(): void
 }
+
+/** A `Client` has every `BaaS.auth` call as a method. */
+export interface Client extends Auth {}
 
 /** Drop-in for the official SDK's `BaaS` object. */
 export declare const BaaS: {
@@ -210,16 +217,7 @@ export declare const BaaS: {
   invoke(functionName: string, params?: unknown, sync?: boolean): Promise<InvokeResult>
   /** @deprecated use `invoke` */
   invokeFunction(functionName: string, params?: unknown, sync?: boolean): Promise<InvokeResult>
-  auth: {
-    login(credentials: Credentials): Promise<CurrentUser>
-    register(credentials: Credentials): Promise<CurrentUser>
-    loginWithSmsVerificationCode(phone: string, code: string, options?: { createUser?: boolean }): Promise<CurrentUser>
-    anonymousLogin(): Promise<CurrentUser>
-    silentLogin(options?: SilentLoginOptions): Promise<CurrentUser>
-    loginWithWechat(authData?: { detail?: unknown } | null, options?: LoginWithWechatOptions): Promise<CurrentUser>
-    getCurrentUser(): Promise<CurrentUser>
-    logout(): Promise<void>
-  }
+  auth: Auth
   clearSession(): void
 }
 
