@@ -135,11 +135,15 @@ async function startEngine({ dir = path.join(REPO, 'engine', 'tests', 'functions
     clientId,
     adminToken,
     stderr: () => stderr,
-    /** `GET /dev/v1/stats` → login_count (successful logins since start). */
-    async loginCount() {
+    /** `GET /dev/v1/stats`: the engine's counters (login_count, token fetches, ...). */
+    async stats() {
       const res = await fetch(`${url}/dev/v1/stats`, { headers: { Authorization: `Bearer ${adminToken}` } })
       if (!res.ok) throw new Error(`GET /dev/v1/stats: ${res.status} ${await res.text()}`)
-      return (await res.json()).login_count
+      return res.json()
+    },
+    /** Successful logins since start. */
+    async loginCount() {
+      return (await this.stats()).login_count
     },
     /** `POST /dev/v1/{what}` (sessions/revoke, sessions/expire): expects 204. */
     async control(what) {

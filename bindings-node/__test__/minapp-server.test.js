@@ -19,11 +19,6 @@ test.after(async () => {
   if (engine) await engine.close()
 })
 
-async function stats() {
-  const res = await fetch(`${engine.url}/dev/v1/stats`, { headers: { Authorization: `Bearer ${engine.adminToken}` } })
-  return res.json()
-}
-
 function server(secret = SECRET) {
   return new MinappServer({ clientId: engine.clientId, clientSecret: secret, host: engine.url })
 }
@@ -49,10 +44,10 @@ test('debug resolves to the result with job id, times, memory and log lines', as
 
 test('100 concurrent calls share one token fetch', async () => {
   const minapp = server()
-  const before = (await stats()).open_api_token_fetches
+  const before = (await engine.stats()).open_api_token_fetches
   const results = await Promise.all(Array.from({ length: 100 }, (_, i) => minapp.invoke('echo', { i })))
   results.forEach((r, i) => assert.equal(r.data.data.i, i))
-  assert.equal((await stats()).open_api_token_fetches, before + 1)
+  assert.equal((await engine.stats()).open_api_token_fetches, before + 1)
 })
 
 test('an unknown function is an HError 404', async () => {

@@ -19,11 +19,6 @@ test.after(async () => {
   if (engine) await engine.close()
 })
 
-async function stats() {
-  const res = await fetch(`${engine.url}/dev/v1/stats`, { headers: { Authorization: `Bearer ${engine.adminToken}` } })
-  return res.json()
-}
-
 function client(secret = SECRET) {
   return new WeChatCloud({ appId: APP_ID, appSecret: secret, env: ENV, baseUrl: engine.url })
 }
@@ -41,29 +36,29 @@ test('invokeCloudFunction resolves to the decoded resp_data', async () => {
 test('a token that expires mid-run is refreshed transparently', async () => {
   const wechat = client()
   await wechat.invokeCloudFunction('wechatStyle')
-  const before = (await stats()).wechat_token_fetches
+  const before = (await engine.stats()).wechat_token_fetches
   await engine.control('wechat/expire-tokens')
   await wechat.invokeCloudFunction('wechatStyle')
-  assert.equal((await stats()).wechat_token_fetches, before + 1)
+  assert.equal((await engine.stats()).wechat_token_fetches, before + 1)
 })
 
 test('1,000 concurrent calls with a stale token make exactly one token fetch', async () => {
   const wechat = client()
   await wechat.invokeCloudFunction('wechatStyle')
   await engine.control('wechat/expire-tokens')
-  const before = (await stats()).wechat_token_fetches
+  const before = (await engine.stats()).wechat_token_fetches
   const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => wechat.invokeCloudFunction('wechatStyle', { i })))
   results.forEach((r, i) => assert.equal(r.event.i, i))
-  assert.equal((await stats()).wechat_token_fetches, before + 1)
+  assert.equal((await engine.stats()).wechat_token_fetches, before + 1)
 })
 
 test('a wrong secret fails once with a configuration error that hides the secret', async () => {
-  const before = (await stats()).wechat_token_requests
+  const before = (await engine.stats()).wechat_token_requests
   const e = await rejection(client('wrong-SECRET').invokeCloudFunction('wechatStyle'))
   assert.ok(e instanceof WeChatError)
   assert.equal(e.errcode, 40001)
   assert.equal(e.kind, 'config')
-  assert.equal((await stats()).wechat_token_requests, before + 1)
+  assert.equal((await engine.stats()).wechat_token_requests, before + 1)
   assert.ok(!JSON.stringify({ ...e, message: e.message }).includes('wrong-SECRET'))
 })
 
