@@ -1,23 +1,16 @@
-// minicloud-wasm/ks: BaaS for Kuaishou mini-programs, over the global `ks` (also reachable as ks.BaaS).
+// minicloud-wasm/ks: BaaS for Kuaishou mini-programs, over the global `ks` (also reachable as ks.BaaS). The host documents no
+// WebAssembly in the mini-program logic layer, so this entry runs the JS build (the same core through wasm2js);
+// BaaS.init's `wasm` option (bytes, a Module or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
+import { hostEntry, bundledJs } from './entry.js';
 import { miniProgramHost } from './hosts/miniprogram.js';
 
-const hostApi = () => (typeof ks !== 'undefined' ? ks : undefined);
-
-/** A BaaS object over an explicit `ks`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `ks`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'ks',
-    adapter: () => miniProgramHost(api || hostApi(), 'ks'),
-    silentLoginAlias: 'loginWithKs',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `ks.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({
+  platform: 'ks',
+  api: () => (typeof ks !== 'undefined' ? ks : undefined),
+  adapter: (api) => miniProgramHost(api, 'ks'),
+  alias: 'loginWithKs',
+  builds: [bundledJs],
+  ship: 'the JS build is bundled in this entry',
+});
 export default BaaS;

@@ -1,23 +1,16 @@
-// minicloud-wasm/swan: BaaS for Baidu mini-programs, over the global `swan` (also reachable as swan.BaaS).
+// minicloud-wasm/swan: BaaS for Baidu smart programs, over the global `swan` (also reachable as swan.BaaS). The host documents no
+// WebAssembly in the mini-program logic layer, so this entry runs the JS build (the same core through wasm2js);
+// BaaS.init's `wasm` option (bytes, a Module or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
+import { hostEntry, bundledJs } from './entry.js';
 import { miniProgramHost } from './hosts/miniprogram.js';
 
-const hostApi = () => (typeof swan !== 'undefined' ? swan : undefined);
-
-/** A BaaS object over an explicit `swan`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `swan`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'swan',
-    adapter: () => miniProgramHost(api || hostApi(), 'swan'),
-    silentLoginAlias: 'loginWithBaidu',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `swan.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({
+  platform: 'swan',
+  api: () => (typeof swan !== 'undefined' ? swan : undefined),
+  adapter: (api) => miniProgramHost(api, 'swan'),
+  alias: 'loginWithBaidu',
+  builds: [bundledJs],
+  ship: 'the JS build is bundled in this entry',
+});
 export default BaaS;

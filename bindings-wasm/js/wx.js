@@ -1,23 +1,19 @@
-// minicloud-wasm/wx: BaaS for WeChat mini-programs, over the global `wx` (also reachable as wx.BaaS).
+// minicloud-wasm/wx: BaaS for WeChat mini-programs, over the global `wx` (also reachable as wx.BaaS). Runs the core with
+// `WXWebAssembly` from the code package (WeChat's documented loader), else the JS build beside this file;
+// minicloud-wasm/wx/js is the JS build alone.
 
-import { makeBaaS, loadWasm } from './baas.js';
+import { hostEntry, hostLoader, requiredJs, PACKAGE_WASM } from './entry.js';
 import { miniProgramHost } from './hosts/miniprogram.js';
 
-const hostApi = () => (typeof wx !== 'undefined' ? wx : undefined);
-
-/** A BaaS object over an explicit `wx`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `wx`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'wx',
-    adapter: () => miniProgramHost(api || hostApi(), 'wx'),
-    silentLoginAlias: 'loginWithWechat',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `wx.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({
+  platform: 'wx',
+  api: () => (typeof wx !== 'undefined' ? wx : undefined),
+  adapter: (api) => miniProgramHost(api, 'wx'),
+  alias: 'loginWithWechat',
+  builds: [
+    () => hostLoader(typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : null, PACKAGE_WASM)(),
+    requiredJs(),
+  ],
+  ship: `ship minicloud.wasm.br at ${PACKAGE_WASM} (WXWebAssembly with .wasm.br needs base library 2.14.0; 构建 npm copies it there), keep core.js beside the entry, or import minicloud-wasm/wx/js`,
+});
 export default BaaS;
