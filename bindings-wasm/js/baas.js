@@ -48,9 +48,19 @@ const fields = (code, message, kind, retryable = false, details = null) => ({
   details,
 });
 
-/** The official `602: uninitialized` of a call before `BaaS.init`, made here when no core is loaded
- * (test/uninitialized.test.mjs checks it field for field against the core's). */
-const uninitialized = () => herror(fields(602, '602: uninitialized', 'uninitialized'));
+/** The official `602: uninitialized` of a call before `BaaS.init`: the core's when it is loaded (its answer
+ * for a client that does not exist), else the same error made here (test/uninitialized.test.mjs checks the two
+ * field for field). */
+function uninitialized() {
+  if (core.state === 'ready') {
+    try {
+      return herror(exec({ op: 'next', m: -1 }).err);
+    } catch (e) {
+      return e;
+    }
+  }
+  return herror(fields(602, '602: uninitialized', 'uninitialized'));
+}
 
 /** HError 611: the host cannot run the core the way it was asked to, or at all. */
 function unsupported(what, causes) {
