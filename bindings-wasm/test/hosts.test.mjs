@@ -5,11 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, MINI_PROGRAMS, WASM } from './sim.mjs';
+import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, runIsolated, MINI_PROGRAMS } from './sim.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
 const OK = JSON.stringify({ code: 0, data: 'ok', error: {} });
@@ -444,17 +442,6 @@ test('init with a clientID that is not a string throws HError 605', async () => 
   const BaaS = await baasFor('wx', wxStyleHost('wx'), CLIENT_ID, { host: 'http://127.0.0.1:9' });
   assert.throws(() => BaaS.init(42, {}), (e) => e.code === 605 && e.message === '605: incorrect parameter type');
 });
-
-/** Runs an ES module in a fresh Node process and returns its stdout (asynchronously: test servers live in
- * this process). */
-async function runIsolated(source) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', source], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    encoding: 'utf8',
-    timeout: 30000,
-  });
-  return stdout;
-}
 
 test('every entry makes BaaS reachable on its host object (wx.BaaS, ..., window.BaaS)', async () => {
   const out = await runIsolated(`

@@ -10,6 +10,8 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { brotliDecompressSync } from 'node:zlib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 /** The shipped binary (what the web entry fetches, and what apps hand to init's `wasm` option). */
@@ -289,4 +291,16 @@ export async function baasFor(platform, api, clientId, options = {}, build) {
   const BaaS = createBaaS(api);
   await BaaS.init(clientId, platform === 'web' && build !== 'js' ? { wasm: WASM, ...options } : options);
   return BaaS;
+}
+
+/** Runs an ES module in a fresh Node process (from the package folder) and returns its stdout; for runtimes
+ * without some global, or without the host loaders this file installs. Asynchronous: test servers live in the
+ * calling process. */
+export async function runIsolated(source) {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  return stdout;
 }
