@@ -304,3 +304,9 @@ export async function runIsolated(source) {
   });
   return stdout;
 }
+
+/** The core's X-Hydrogen-Client-Version, what the vectors' $VERSION stands for: v{the workspace version}. */
+export function coreVersion() {
+  const manifest = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
+  return `v${/\[workspace\.package\][^[]*?\bversion = "([^"]+)"/.exec(manifest)[1]}`;
+}
