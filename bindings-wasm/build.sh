@@ -5,9 +5,9 @@
 #                           (-Ctarget-cpu=mvp), then wasm-opt -Oz validated with --mvp-features
 #                           --enable-mutable-globals; minicloud.wasm.br beside it (brotli, quality 11)
 #   pkg/core.mjs            the same module as plain JS (binaryen wasm2js), as `instantiate()`
-#   dist/<host>.mjs         one minified ES module per entry, dist/<host>-js.mjs its JS-build variant (esbuild)
+#   dist/<entry>.mjs        one minified ES module per entry (esbuild), core.mjs (the JS build), minicloud.wasm
 #   miniprogram_dist/       CommonJS for the mini-program hosts (WeChat's 构建 npm copies this folder):
-#                           <host>.js, <host>/js.js, core.js (the JS build) and minicloud.wasm.br
+#                           <entry>.js, <host>/js.js, core.js (the JS build) and minicloud.wasm.br
 # Needs: rustup toolchain $NIGHTLY with rust-src, `npm ci` done here (binaryen, esbuild; pinned).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,24 +38,25 @@ node js/wrap-wasm2js.mjs pkg/wasm2js.mjs pkg/core.mjs
 rm pkg/wasm2js.mjs
 
 esbuild=node_modules/.bin/esbuild
-# ES2020 for the ES modules (import.meta, for the web entry's binary), ES2018 for the mini-program hosts.
+# The JS build (core.mjs / core.js) stays outside every bundle: entries that never run it never load it, and
+# the entries that do share one copy.
 common=(--bundle --minify --log-level=warning --external:./core.js --external:./core.mjs)
-# ES modules (bundlers, Taro/uni-app, the web): every entry, and the /js variants with the JS build bundled.
-"$esbuild" js/{wx,qq,my,swan,tt,jd,ks,web}.js "${common[@]}" --target=es2020 --format=esm \
-  --define:MINICLOUD_JS_BUILD=false --outdir=dist --out-extension:.js=.mjs
-for host in wx qq my swan tt jd ks web; do
-  "$esbuild" "js/$host.js" "${common[@]}" --target=es2020 --format=esm --define:MINICLOUD_JS_BUILD=true \
-    --outfile="dist/$host-js.mjs"
-done
+entries=(js/{wx,wx-js,qq,my,swan,tt,tt-js,jd,ks}.js)
+# ES modules (bundlers, Taro/uni-app, the web), ES2020 (import.meta, for the web entry's binary).
+"$esbuild" "${entries[@]}" js/web.js js/web-js.js "${common[@]}" --target=es2020 --format=esm --outdir=dist \
+  --out-extension:.js=.mjs
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2020 --format=esm --outfile=dist/core.mjs
 cp pkg/minicloud.wasm dist/
-# CommonJS for the mini-program hosts' own npm builds (WeChat's 构建 npm, the other devtools alike).
-"$esbuild" js/{wx,qq,my,swan,tt,jd,ks}.js "${common[@]}" --target=es2018 --format=cjs \
-  --define:MINICLOUD_JS_BUILD=false --outdir=miniprogram_dist
-for host in wx qq my swan tt jd ks; do
-  "$esbuild" "js/$host.js" "${common[@]}" --target=es2018 --format=cjs --define:MINICLOUD_JS_BUILD=true \
-    --outfile="miniprogram_dist/$host/js.js"
-done
+# CommonJS for the mini-program hosts' own npm builds (WeChat's 构建 npm copies miniprogram_dist/), ES2018.
+# `minicloud-wasm/<host>/js` resolves to <host>/js.js there: a one-line module naming the flat file.
+"$esbuild" "${entries[@]}" "${common[@]}" --target=es2018 --format=cjs --outdir=miniprogram_dist
+sed -i 's#require("./core.mjs")#require("./core.js")#' miniprogram_dist/*.js
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2018 --format=cjs --outfile=miniprogram_dist/core.js
+for host in wx qq my swan tt jd ks; do
+  mkdir -p "miniprogram_dist/$host"
+  flat=$host-js.js
+  [ -f "miniprogram_dist/$flat" ] || flat=$host.js
+  printf "module.exports = require('../%s');\n" "$flat" >"miniprogram_dist/$host/js.js"
+done
 cp pkg/minicloud.wasm.br miniprogram_dist/
 ls -l pkg dist miniprogram_dist

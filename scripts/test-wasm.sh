@@ -44,8 +44,8 @@ bindings-wasm/build.sh
 step "the engine CLI for the end-to-end tests"
 cargo build -p minicloud-cli
 
-step "node --test bindings-wasm/test/"
-(cd bindings-wasm && node --test test/)
+step "node --test bindings-wasm/test/*.test.mjs"
+(cd bindings-wasm && node --test test/*.test.mjs)
 
 step "sizes per entry"
 (cd bindings-wasm && node size.mjs)

@@ -45,7 +45,9 @@ test('JavaScriptCore: every vector on every host entry', { timeout: 300000 }, as
 const QUICKJS_RUNNER = `
   import { cases, replay } from './test/replay.mjs';
   const entries = {};
-  for (const h of ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks', 'web']) entries[h] = await import('./dist/' + h + '-js.mjs');
+  for (const h of ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks', 'web']) {
+    entries[h] = await import('./dist/' + h + (['wx', 'tt', 'web'].includes(h) ? '-js' : '') + '.mjs');
+  }
   for (const c of cases(JSON.parse(VECTORS))) {
     const problems = await replay(c, entries[c.host].createBaaS, VERSION);
     report(JSON.stringify({ name: c.v.name, host: c.host, problems }));

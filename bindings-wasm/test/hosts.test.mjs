@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, runIsolated, MINI_PROGRAMS } from './sim.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
@@ -430,11 +430,14 @@ test('a call before init is HError 602', async () => {
 });
 
 test('the shipped mini-program entries never use import.meta (their compilers cannot parse it)', () => {
-  for (const h of MINI_PROGRAMS) {
-    for (const file of [`dist/${h}.mjs`, `dist/${h}-js.mjs`, `miniprogram_dist/${h}.js`, `miniprogram_dist/${h}/js.js`]) {
-      const src = readFileSync(fileURLToPath(new URL(`../${file}`, import.meta.url)), 'utf8');
-      assert.ok(!src.includes('import.meta'), `${file} uses import.meta`);
-    }
+  const files = [
+    ...readdirSync(fileURLToPath(new URL('../dist/', import.meta.url))).filter((f) => f.endsWith('.mjs') && !f.startsWith('web')).map((f) => `dist/${f}`),
+    ...readdirSync(fileURLToPath(new URL('../miniprogram_dist/', import.meta.url))).filter((f) => f.endsWith('.js')).map((f) => `miniprogram_dist/${f}`),
+  ];
+  assert.ok(files.length >= 16, files.join(' '));
+  for (const file of files) {
+    const src = readFileSync(fileURLToPath(new URL(`../${file}`, import.meta.url)), 'utf8');
+    assert.ok(!src.includes('import.meta'), `${file} uses import.meta`);
   }
 });
 
@@ -462,7 +465,7 @@ test('mini-program entries run without TextEncoder, TextDecoder, fetch or URL, a
   const srv = await server((req, body) => ({ status: 200, body: JSON.stringify({ code: 0, data: JSON.parse(body).data, error: {} }) }));
   try {
     const out = await runIsolated(`
-      import { readFileSync } from 'node:fs';
+      import { readFileSync, readdirSync } from 'node:fs';
       import http from 'node:http';
       const wasm = readFileSync('dist/minicloud.wasm');
       const base = new URL(${JSON.stringify(srv.url)});
@@ -493,7 +496,7 @@ test('mini-program entries run without TextEncoder, TextDecoder, fetch or URL, a
 
 test('a wasm loader function given to init replaces the default (as WXWebAssembly.instantiate(path, imports))', async () => {
   const out = await runIsolated(`
-    import { readFileSync } from 'node:fs';
+    import { readFileSync, readdirSync } from 'node:fs';
     const bytes = readFileSync('dist/minicloud.wasm');
     const { createBaaS } = await import('./dist/wx.mjs');
     const BaaS = createBaaS({ request() {}, getStorageSync: () => '', setStorageSync() {} });

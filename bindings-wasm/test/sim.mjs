@@ -277,9 +277,13 @@ export function simulatedHost(platform, opts = {}) {
   return { api, stored: (k) => api.storage.get(k) };
 }
 
-/** The ES module entry of a host (`build` 'js': its JS-build variant, minicloud-wasm/<host>/js). */
+/** The hosts whose entry runs the wasm build by default (the others' entries are their JS build). */
+export const WASM_BY_DEFAULT = ['wx', 'tt', 'web'];
+
+/** The ES module entry of a host (`build` 'js': minicloud-wasm/<host>/js, the JS build). */
 export function entry(platform, build) {
-  return import(`../dist/${platform}${build === 'js' ? '-js' : ''}.mjs`);
+  const js = build === 'js' && WASM_BY_DEFAULT.includes(platform);
+  return import(`../dist/${platform}${js ? '-js' : ''}.mjs`);
 }
 
 /** A fresh BaaS for `platform` over `api`, initialised with `options` and nothing else: each entry finds
