@@ -24,7 +24,8 @@ export interface WxStyleHost {
   getNetworkType?(options: HostCallbacks<{ networkType: string }, { errMsg: string }>): void;
   login?(options: { force?: boolean } & HostCallbacks<{ code: string }, { errMsg: string }>): void;
   getLoginCode?(options: HostCallbacks<{ code: string }, { errMsg: string }>): void;
-  getSystemInfoSync?(): { appName?: string };
+  /** tt: `appName` is read from its answer. */
+  getSystemInfoSync?(): object;
 }
 
 /** Alipay's `my`. */
@@ -35,10 +36,10 @@ export interface AlipayHost {
       method: 'GET' | 'POST';
       headers: Record<string, string>;
       data?: string;
-      dataType: string;
+      dataType: 'text';
       timeout: number;
     } & HostCallbacks<{ status: number; headers: object; data: unknown }, { error?: number; errorMessage?: string; status?: number }>,
-  ): { abort(): void } | void;
+  ): unknown;
   getStorageSync(options: { key: string }): { data: any } | any;
   setStorageSync(options: { key: string; data: any }): void;
   getNetworkType?(options: HostCallbacks<{ networkAvailable: boolean; networkType: string }, unknown>): void;
@@ -47,7 +48,7 @@ export interface AlipayHost {
 
 /** The browser parts the web entry uses (the page's own by default). */
 export interface WebHost {
-  fetch?: typeof fetch;
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: unknown }) => PromiseLike<unknown>;
   localStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
   navigator?: { onLine?: boolean };
 }
