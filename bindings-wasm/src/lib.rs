@@ -36,54 +36,68 @@ use std::cell::UnsafeCell;
 #[global_allocator]
 static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// What the module keeps between commands: the machines (one per JS client, by handle) and the last reply.
-struct State {
-    machines: command::Machines,
-    reply: Vec<u8>,
-}
+/// The machines of every JS client, kept between commands.
+struct Global(UnsafeCell<Option<command::Machines>>);
 
-/// The module's one piece of mutable state. wasm32 without threads has a single thread of execution and
-/// `mc_run` never re-enters (it calls nothing outside), so one `&mut` at a time is guaranteed.
-struct Global(UnsafeCell<Option<State>>);
-
-// SAFETY: the module is single-threaded (no `atomics` target feature; JS engines run it on one thread).
+// SAFETY: the module is single-threaded (no `atomics` target feature; JS engines run it on one thread), and a
+// command never re-enters (it calls nothing outside), so one `&mut` at a time is guaranteed.
 unsafe impl Sync for Global {}
 
-static STATE: Global = Global(UnsafeCell::new(None));
+static MACHINES: Global = Global(UnsafeCell::new(None));
 
-/// Room for `len` bytes, handed to JS; the next [`mc_run`] takes ownership of it back.
-#[no_mangle]
-pub extern "C" fn mc_alloc(len: usize) -> *mut u8 {
-    let mut buffer = std::mem::ManuallyDrop::new(Vec::<u8>::with_capacity(len));
-    buffer.as_mut_ptr()
+/// Runs one command (JSON text, plus an answer's body bytes) and returns its reply (JSON text): the one entry
+/// point, which the C exports below and any other export surface (benches/wasm-abi measures wasm-bindgen's)
+/// wrap.
+pub fn run(command: &[u8], body: Vec<u8>) -> String {
+    // SAFETY: see `Global`.
+    let machines = unsafe { (*MACHINES.0.get()).get_or_insert_with(command::Machines::default) };
+    machines.run(std::str::from_utf8(command).unwrap_or_default(), body)
 }
 
-/// Takes back a buffer made by [`mc_alloc`] and filled by JS.
-///
-/// # Safety
-/// `ptr` and `len` must come from one `mc_alloc(len)` call, not taken back before.
-unsafe fn take(ptr: *mut u8, len: usize) -> Vec<u8> {
-    // `Vec::with_capacity(len)` of bytes has exactly `len` capacity (documented), so this is the same
-    // allocation; JS wrote all `len` bytes.
-    Vec::from_raw_parts(ptr, len, len)
-}
+/// The C exports (feature `c-abi`, on by default).
+#[cfg(feature = "c-abi")]
+mod c_abi {
+    use std::cell::UnsafeCell;
 
-/// Runs one command; see the crate docs. Returns the reply's address (a `u32` length, then its bytes).
-///
-/// # Safety
-/// Both buffers must come from [`mc_alloc`] with these lengths (JS's `js/core.js` does this).
-#[no_mangle]
-pub unsafe extern "C" fn mc_run(cmd_ptr: *mut u8, cmd_len: usize, body_ptr: *mut u8, body_len: usize) -> *const u8 {
-    let cmd = take(cmd_ptr, cmd_len);
-    let body = take(body_ptr, body_len);
-    // SAFETY: see `Global`: nothing else holds a reference while a command runs.
-    let state =
-        (*STATE.0.get()).get_or_insert_with(|| State { machines: command::Machines::default(), reply: Vec::new() });
-    let text = String::from_utf8(cmd).unwrap_or_default();
-    let reply = state.machines.run(&text, body);
-    let mut out = Vec::with_capacity(reply.len() + 4);
-    out.extend_from_slice(&(reply.len() as u32).to_le_bytes());
-    out.extend_from_slice(reply.as_bytes());
-    state.reply = out;
-    state.reply.as_ptr()
+    /// The last reply, kept until the next `mc_run` (JS reads it from memory).
+    struct Reply(UnsafeCell<Vec<u8>>);
+
+    // SAFETY: single-threaded, as `super::Global`.
+    unsafe impl Sync for Reply {}
+
+    static REPLY: Reply = Reply(UnsafeCell::new(Vec::new()));
+
+    /// Room for `len` bytes, handed to JS; the next [`mc_run`] takes ownership of it back.
+    #[no_mangle]
+    pub extern "C" fn mc_alloc(len: usize) -> *mut u8 {
+        let mut buffer = std::mem::ManuallyDrop::new(Vec::<u8>::with_capacity(len));
+        buffer.as_mut_ptr()
+    }
+
+    /// Takes back a buffer made by [`mc_alloc`] and filled by JS.
+    ///
+    /// # Safety
+    /// `ptr` and `len` must come from one `mc_alloc(len)` call, not taken back before.
+    unsafe fn take(ptr: *mut u8, len: usize) -> Vec<u8> {
+        // `Vec::with_capacity(len)` of bytes has exactly `len` capacity (documented), so this is the same
+        // allocation; JS wrote all `len` bytes.
+        Vec::from_raw_parts(ptr, len, len)
+    }
+
+    /// Runs one command; see the crate docs. Returns the reply's address (a `u32` length, then its bytes).
+    ///
+    /// # Safety
+    /// Both buffers must come from [`mc_alloc`] with these lengths (`js/exchange.js` does this).
+    #[no_mangle]
+    pub unsafe extern "C" fn mc_run(cmd_ptr: *mut u8, cmd_len: usize, body_ptr: *mut u8, body_len: usize) -> *const u8 {
+        let cmd = take(cmd_ptr, cmd_len);
+        let body = take(body_ptr, body_len);
+        let reply = super::run(&cmd, body);
+        // SAFETY: single-threaded and not re-entered (see `super::Global`).
+        let out = &mut *REPLY.0.get();
+        out.clear();
+        out.extend_from_slice(&(reply.len() as u32).to_le_bytes());
+        out.extend_from_slice(reply.as_bytes());
+        out.as_ptr()
+    }
 }
