@@ -73,6 +73,19 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of a non-2xx HTTP answer of this status.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::PermissionDenied,
+            404 => ErrorKind::NotFound,
+            413 => ErrorKind::PayloadTooLarge,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Http,
+        }
+    }
+
     /// The machine-readable name bindings expose (`"network"`, `"timeout"`, `"cancelled"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -225,16 +238,8 @@ impl HError {
         } else {
             field("error_msg").or_else(|| field("message")).unwrap_or_else(|| default_text(status.into()).to_owned())
         };
-        let kind = match status {
-            401 => ErrorKind::Unauthenticated,
-            403 => ErrorKind::PermissionDenied,
-            404 => ErrorKind::NotFound,
-            413 => ErrorKind::PayloadTooLarge,
-            429 => ErrorKind::RateLimited,
-            500..=599 => ErrorKind::Server,
-            _ => ErrorKind::Http,
-        };
-        let mut error = Self::with_text(status.into(), kind, text).with_details_json(&body_text);
+        let mut error =
+            Self::with_text(status.into(), ErrorKind::for_status(status), text).with_details_json(&body_text);
         error.0.status = Some(status);
         error.0.request_id = request_id;
         error.0.retryable = matches!(status, 408 | 429 | 500..=599);
