@@ -158,6 +158,7 @@ mod job;
 mod jobs;
 mod pool;
 mod queue;
+pub mod request;
 mod sessions;
 mod store;
 mod util;
