@@ -513,7 +513,7 @@ fn walk<'a>(text: &'a str, on: &mut dyn FnMut(Event<'a>)) -> Result<Raw<'a>, Jso
                     i += 1;
                     next = Next::Value;
                 }
-                (Some(_), Some(b']')) => {
+                (Some(Kind::Array), Some(b']')) => {
                     i += 1;
                     stack.pop();
                     on(Event::Close(Kind::Array));
@@ -770,6 +770,15 @@ mod tests {
         }
         for bad in ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", "NaN", "{'a':1}", "[1] x", "\"\\ud800\"", "\"a\nb\""] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_container_closes_only_with_its_own_bracket() {
+        // Found by fuzz/ (json_scanner): `]` closed an object.
+        for bad in [r#"{"cdo":{}]"#, r#"{"a":1]"#, r#"[{"a":1}}"#, "[1}", r#"{"a":[1}}"#] {
+            assert!(parse(bad).is_err(), "{bad}");
+            assert!(canonical(bad).is_err(), "{bad}");
         }
     }
 
