@@ -15,14 +15,14 @@ shift || true
 
 cd "$(dirname "$0")"
 
-# The pinned nightly: installed by rustup, or the machine's `nightly` when it is that very build (a machine
-# that cannot download toolchains has it under that name).
+# The pinned nightly: installed under its dated name by rustup, or the machine's `nightly` when it is that very
+# build (a machine that cannot download toolchains may have it only under that name).
+TOOLCHAIN="$NIGHTLY"
 if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1; then
-  installed="$(rustup run nightly rustc --version 2>/dev/null || true)"
-  manifest="$(rustc +nightly --print sysroot 2>/dev/null)/lib/rustlib/multirust-channel-manifest.toml"
+  manifest="$(rustc +nightly --print sysroot 2>/dev/null || true)/lib/rustlib/multirust-channel-manifest.toml"
   if [ -f "$manifest" ] && grep -q "^date = \"${NIGHTLY#nightly-}\"" "$manifest"; then
-    echo "using the installed nightly ($installed) as $NIGHTLY" >&2
-    rustup toolchain link "$NIGHTLY" "$(rustc +nightly --print sysroot)"
+    TOOLCHAIN=nightly
+    echo "using the installed nightly, $(rustc +nightly --version), which is $NIGHTLY" >&2
   else
     rustup toolchain install "$NIGHTLY" --profile minimal
   fi
@@ -33,10 +33,10 @@ fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(cargo "+$NIGHTLY" fuzz list)
+  mapfile -t targets < <(cargo "+$TOOLCHAIN" fuzz list)
 fi
 
-cargo "+$NIGHTLY" fuzz build -O "${targets[@]/#/}" >&2 2>/dev/null || cargo "+$NIGHTLY" fuzz build -O >&2
+cargo "+$TOOLCHAIN" fuzz build -O >&2
 
 echo "| target | seconds | executions | executions/s | crashes | corpus |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
@@ -47,7 +47,7 @@ for target in "${targets[@]}"; do
   [ -d "seeds/$target" ] && seeds=("seeds/$target")
   log="artifacts/$target/last-run.log"
   status=0
-  cargo "+$NIGHTLY" fuzz run -O "$target" "corpus/$target" "${seeds[@]}" -- \
+  cargo "+$TOOLCHAIN" fuzz run -O "$target" "corpus/$target" "${seeds[@]}" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 -rss_limit_mb=2048 -dict=json.dict \
     -print_final_stats=1 -jobs=1 -workers=1 >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
