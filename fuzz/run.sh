@@ -49,7 +49,7 @@ for target in "${targets[@]}"; do
   status=0
   cargo "+$TOOLCHAIN" fuzz run -O "$target" "corpus/$target" "${seeds[@]}" -- \
     -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 -rss_limit_mb=2048 -dict=json.dict \
-    -print_final_stats=1 -jobs=1 -workers=1 >"$log" 2>&1 || status=$?
+    -print_final_stats=1 >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   runs=${runs:-0}
   crashes=$(find "artifacts/$target" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
