@@ -49,15 +49,36 @@ impl Transport for LoginServer {
     }
 }
 
+/// A client over `store` and the [`LoginServer`]; `client` is where the store finds it.
+fn client_over(store: Arc<dyn SessionStore>, client: &OnceLock<Client>) -> Client {
+    let built = Client::builder(ClientConfig::new("a4d2d62965ddb57fa4d6", Platform::Node))
+        .transport(Arc::new(LoginServer))
+        .store(store)
+        .build()
+        .unwrap();
+    let _ = client.set(built.clone());
+    built
+}
+
+/// Logs in on a runtime of its own, within [`LIMIT`].
+fn log_in_within_limit(
+    client: Client,
+    anonymous: bool,
+) -> Option<Result<minicloud_core::LoginResult, minicloud_core::HError>> {
+    within_limit(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        if anonymous {
+            runtime.block_on(client.anonymous_login())
+        } else {
+            runtime.block_on(client.login(&Credentials::from_json(r#"{"username":"小明","password":"p"}"#).unwrap()))
+        }
+    })
+}
+
 fn client_with_calling_back_store() -> (Client, Arc<CallingBackStore>) {
     let store =
         Arc::new(CallingBackStore { client: OnceLock::new(), inner: MemoryStore::new(), seen: Mutex::default() });
-    let client = Client::builder(ClientConfig::new("a4d2d62965ddb57fa4d6", Platform::Node))
-        .transport(Arc::new(LoginServer))
-        .store(store.clone())
-        .build()
-        .unwrap();
-    let _ = store.client.set(client.clone());
+    let client = client_over(store.clone(), &store.client);
     (client, store)
 }
 
@@ -91,11 +112,9 @@ fn a_store_that_reads_its_client_while_clear_session_writes_does_not_deadlock() 
 #[test]
 fn a_login_whose_store_reads_its_client_completes_with_every_write_in_the_official_order() {
     let (client, store) = client_with_calling_back_store();
-    let login = within_limit(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(client.login(&Credentials::from_json(r#"{"username":"小明","password":"p"}"#).unwrap()))
-    });
-    let user = login.expect("the login deadlocked on a store that calls back into its client").unwrap();
+    let user = log_in_within_limit(client, false)
+        .expect("the login deadlocked on a store that calls back into its client")
+        .unwrap();
     assert_eq!(user.openid.as_deref(), Some("oid-微信用户🚀"));
     let seen = store.seen.lock().unwrap();
     let keys: Vec<&str> = seen.iter().map(|(k, _, _)| k.as_str()).collect();
@@ -141,17 +160,10 @@ fn a_store_that_clears_the_session_from_inside_a_write_keeps_every_write_in_orde
         }
     }
     let store = Arc::new(ClearingStore { client: OnceLock::new(), inner: MemoryStore::new(), keys: Mutex::default() });
-    let client = Client::builder(ClientConfig::new("a4d2d62965ddb57fa4d6", Platform::Node))
-        .transport(Arc::new(LoginServer))
-        .store(store.clone())
-        .build()
+    let client = client_over(store.clone(), &store.client);
+    log_in_within_limit(client, true)
+        .expect("the login deadlocked on a store that clears the session from inside a write")
         .unwrap();
-    let _ = store.client.set(client.clone());
-    let login = within_limit(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(client.anonymous_login())
-    });
-    login.expect("the login deadlocked on a store that clears the session from inside a write").unwrap();
     let keys = store.keys.lock().unwrap();
     let token_writes: Vec<&Value> = keys.iter().filter(|(k, _)| k == "ifx_baas_auth_token").map(|(_, v)| v).collect();
     assert_eq!(token_writes, [&Value::from("tok-令牌"), &Value::from("")], "{keys:?}");
