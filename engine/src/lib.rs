@@ -472,7 +472,7 @@ impl RunningEngine {
         }
         self.shared.pools.retire_all();
         // What workers that exited on their own left to this process (see the worker's reaper).
-        let _ = tokio::task::spawn_blocking(|| worker::sweep_adopted(Duration::from_secs(1))).await;
+        let _ = tokio::task::spawn_blocking(|| worker::sweep_adopted(None, Duration::from_secs(1))).await;
     }
 
     fn signal_stop(&self) {

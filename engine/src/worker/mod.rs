@@ -450,8 +450,9 @@ impl Worker {
                 libc::kill(-group, libc::SIGKILL);
             }
         }
+        let alive = self.child.id();
         let _ = self.child.start_kill();
-        reaper::sweep_adopted_soon();
+        reaper::sweep_adopted_soon(alive);
     }
 }
 

@@ -193,19 +193,23 @@ fn sweep_once() -> usize {
     orphans.len()
 }
 
-/// Sweeps adopted orphans for a while on a thread of its own: a worker killed just now takes a moment to die
-/// and hand its descendants (and the zombies of those rule 1 killed) to this process.
-pub(crate) fn sweep_adopted_soon() {
-    std::thread::spawn(|| sweep_adopted(Duration::from_secs(2)));
+/// Sweeps adopted orphans on a thread of its own until `worker` (killed just now) is dead and none has been
+/// seen for a while: a dying worker hands its descendants (and the zombies of those rule 1 killed) to this
+/// process.
+pub(crate) fn sweep_adopted_soon(worker: Option<u32>) {
+    std::thread::spawn(move || sweep_adopted(worker, Duration::from_secs(5)));
 }
 
-/// Sweeps adopted orphans until none has been seen for 50 ms, at most for `limit`.
-pub(crate) fn sweep_adopted(limit: Duration) {
+/// Sweeps adopted orphans until `worker` (if any) is dead and none has been seen for 50 ms, at most for
+/// `limit`.
+pub(crate) fn sweep_adopted(worker: Option<u32>, limit: Duration) {
     let step = Duration::from_millis(10);
     let mut quiet = 0;
     let mut waited = Duration::ZERO;
     while quiet < 5 && waited < limit {
-        quiet = if sweep_once() == 0 { quiet + 1 } else { 0 };
+        let found = sweep_once();
+        let worker_dead = worker.is_none_or(|pid| read_proc(pid).is_none_or(|p| p.zombie));
+        quiet = if found == 0 && worker_dead { quiet + 1 } else { 0 };
         std::thread::sleep(step);
         waited += step;
     }
