@@ -151,6 +151,9 @@ struct State<P> {
     /// How many outputs were taken from the machine, and how many of them are applied.
     taken: u64,
     applied: u64,
+    /// The same, counting storage writes only.
+    writes_taken: u64,
+    writes_applied: u64,
     /// Whether a thread is applying outputs now (it applies every pending one, in order).
     applying: bool,
 }
@@ -270,8 +273,16 @@ impl<P> Driver<P> {
 
 impl<P: Protocol> Driver<P> {
     pub(crate) fn new(machine: P, parts: Parts) -> Self {
-        let state =
-            State { machine, wakes: Vec::new(), pending: VecDeque::new(), taken: 0, applied: 0, applying: false };
+        let state = State {
+            machine,
+            wakes: Vec::new(),
+            pending: VecDeque::new(),
+            taken: 0,
+            applied: 0,
+            writes_taken: 0,
+            writes_applied: 0,
+            applying: false,
+        };
         Driver { state: Mutex::new(state), applied: Condvar::new(), parts, epoch: Epoch::new() }
     }
 
@@ -291,16 +302,24 @@ impl<P: Protocol> Driver<P> {
         result
     }
 
-    /// Runs `f` on the machine with what `read` reads (the session store) after every output made so far is
-    /// applied, so the read never sees a store behind the machine; then applies the outputs `f` left. When
-    /// the machine makes outputs while `read` runs, it reads again. Called from inside an output (a store
-    /// that calls back into its client), the store is behind the machine and `f` gets `None`.
+    /// Runs `f` on the machine with what `read` reads (the session store) once every storage write made so
+    /// far is applied, so the read never sees a store behind the machine; then applies the outputs `f` left.
+    /// When the machine makes a storage write while `read` runs, it reads again. Called from inside an output
+    /// (a store that calls back into its client), the store is behind the machine and `f` gets `None`.
     pub(crate) fn with_read<T, R>(&self, read: impl Fn() -> T, f: impl FnOnce(&mut P, Option<T>, Now) -> R) -> R {
         let (read_value, mut state) = loop {
-            let Some(applied) = self.apply_outputs() else { break (None, self.lock()) };
+            if !self.apply_outputs() {
+                break (None, self.lock());
+            }
+            let written = {
+                let state = self.lock();
+                (state.writes_taken == state.writes_applied).then_some(state.writes_taken)
+            };
+            // Writes another call queued meanwhile are applied first.
+            let Some(written) = written else { continue };
             let value = read();
             let state = self.lock();
-            if state.taken == applied {
+            if state.writes_taken == written {
                 break (Some(value), state);
             }
         };
@@ -314,23 +333,24 @@ impl<P: Protocol> Driver<P> {
     /// Moves the machine's outputs to the queue of outputs to apply.
     fn take_outputs(state: &mut State<P>) {
         while let Some(output) = state.machine.poll_output() {
+            state.writes_taken += u64::from(matches!(output, Output::Store { .. }));
             state.pending.push_back(output);
             state.taken += 1;
         }
     }
 
     /// Applies every queued output in order, outside the lock, unless another thread is applying them: then
-    /// waits until the outputs queued so far are applied. Returns how many outputs are applied, or `None` when
-    /// called from inside an output on the applying thread (which applies the queue once that output is done).
-    fn apply_outputs(&self) -> Option<u64> {
+    /// waits until the outputs queued so far are applied. Returns `false`, having applied nothing, when called
+    /// from inside an output on the applying thread (which applies the queue once that output is done).
+    fn apply_outputs(&self) -> bool {
         if self.applying_here() {
-            return None;
+            return false;
         }
         let mut state = self.lock();
         let target = state.taken;
         while state.applying {
             if state.applied >= target {
-                return Some(state.applied);
+                return true;
             }
             state = self.applied.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
@@ -345,15 +365,16 @@ impl<P: Protocol> Driver<P> {
                 }
                 _ => Vec::new(),
             };
+            let write = matches!(output, Output::Store { .. });
             drop(state);
             self.apply(output, woken);
             state = self.lock();
             state.applied += 1;
+            state.writes_applied += u64::from(write);
         }
-        let applied = state.applied;
         drop(state);
         drop(applying);
-        Some(applied)
+        true
     }
 
     /// Applies one output: a storage write, a log event, or the wake-up of parked calls.

@@ -171,3 +171,36 @@ fn a_store_that_clears_the_session_from_inside_a_write_keeps_every_write_in_orde
     assert!(keys[..last_token_write].iter().any(|(k, _)| k == "ifx_baas_is_anonymous_user"), "{keys:?}");
     assert_eq!(store.inner.get("ifx_baas_auth_token"), Some(Value::from("")));
 }
+
+#[test]
+fn a_call_returns_only_once_its_writes_are_in_the_store_while_other_threads_apply_theirs() {
+    /// A store whose writes take a while, so threads find each other applying.
+    struct SlowStore(MemoryStore);
+    impl SessionStore for SlowStore {
+        fn get(&self, key: &str) -> Option<Value> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &str, value: Value) {
+            std::thread::sleep(Duration::from_millis(2));
+            self.0.set(key, value);
+        }
+    }
+    let store = Arc::new(SlowStore(MemoryStore::new()));
+    let client = client_over(store.clone(), &OnceLock::new());
+    let finished = within_limit(move || {
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let (client, store) = (client.clone(), store.clone());
+                std::thread::spawn(move || {
+                    let user = log_in_within_limit(client.clone(), true).expect("a login deadlocked").unwrap();
+                    assert!(user.is_anonymous);
+                    let token = store.get("ifx_baas_auth_token");
+                    assert_eq!(token, Some(Value::from("tok-令牌")), "the login returned before its token was stored");
+                    assert!(client.session().is_some(), "the session read back from the store is gone");
+                })
+            })
+            .collect();
+        threads.into_iter().all(|t| t.join().is_ok())
+    });
+    assert_eq!(finished, Some(true), "a thread failed or deadlocked");
+}
