@@ -367,10 +367,16 @@ impl<P: Protocol> Driver<P> {
             };
             let write = matches!(output, Output::Store { .. });
             drop(state);
-            self.apply(output, woken);
+            // Counted as applied even when app code panics in it, so no call waits for it forever.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(output, woken)));
             state = self.lock();
             state.applied += 1;
             state.writes_applied += u64::from(write);
+            if let Err(panic) = outcome {
+                drop(state);
+                drop(applying);
+                std::panic::resume_unwind(panic);
+            }
         }
         drop(state);
         drop(applying);

@@ -204,3 +204,31 @@ fn a_call_returns_only_once_its_writes_are_in_the_store_while_other_threads_appl
     });
     assert_eq!(finished, Some(true), "a thread failed or deadlocked");
 }
+
+#[test]
+fn a_store_that_panics_once_does_not_stop_later_calls() {
+    /// A store whose first write panics (app code with a bug); later writes are kept.
+    struct PanicsOnce(MemoryStore, std::sync::atomic::AtomicBool);
+    impl SessionStore for PanicsOnce {
+        fn get(&self, key: &str) -> Option<Value> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &str, value: Value) {
+            if !self.1.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                panic!("a store with a bug: 存储失败");
+            }
+            self.0.set(key, value);
+        }
+    }
+    let store = Arc::new(PanicsOnce(MemoryStore::new(), Default::default()));
+    let client = client_over(store.clone(), &OnceLock::new());
+    let panicking = client.clone();
+    let first = within_limit(move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || panicking.clear_session())).is_err()
+    });
+    assert_eq!(first, Some(true), "the store's panic reaches the caller of the call that wrote");
+    let login = log_in_within_limit(client.clone(), true).expect("a call after the panic deadlocked");
+    assert!(login.unwrap().is_anonymous);
+    assert_eq!(store.0.get("ifx_baas_auth_token"), Some(Value::from("tok-令牌")));
+    assert!(within_limit(move || client.session().is_some()).expect("reading the session deadlocked"));
+}
