@@ -120,7 +120,11 @@ async fn output_printed_just_before_process_exit_reaches_the_job_log() {
     let r = h.invoke(&t, json!({"function_name": "exitsLoud"})).await;
     assert_eq!(r.body["error"]["type"], "ProcessExit", "{}", r.text);
     let job = h.engine.job(&r.request_id()).unwrap();
-    assert!(job.log.contains("last line before exit 🚪"), "log ends with {:?}", job.log.chars().rev().take(80).collect::<String>());
+    assert!(
+        job.log.contains("last line before exit 🚪"),
+        "log ends with {:?}",
+        job.log.chars().rev().take(80).collect::<String>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 pub(crate) mod protocol;
 mod reaper;
 
-pub(crate) use reaper::become_subreaper;
+pub(crate) use reaper::{become_subreaper, sweep_adopted};
 
 use crate::function::FunctionMeta;
 use crate::job::{CallHandler, CallRequest};
@@ -121,7 +121,7 @@ impl Runtime {
         if self.inspect {
             command.arg("--inspect=127.0.0.1:0");
         }
-        let mut child = command
+        command
             .arg(&self.runner)
             .arg(&sock)
             .arg(&fn_dir)
@@ -131,12 +131,12 @@ impl Runtime {
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             // Its own process group, so killing the worker also kills every process its function started.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&sock);
-                format!("cannot start node ({}): {e}", self.node.display())
-            })?;
+            .process_group(0);
+        let mut child = reaper::spawn_worker(&mut command, Command::spawn, Child::id).map_err(|e| {
+            let _ = std::fs::remove_file(&sock);
+            format!("cannot start node ({}): {e}", self.node.display())
+        })?;
+        let pid = child.id();
         let output = Arc::new(Mutex::new(OutputState::default()));
         let mut pumps = Vec::with_capacity(2);
         if let Some(out) = child.stdout.take() {
@@ -160,6 +160,7 @@ impl Runtime {
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
         Ok(Worker {
             name: name.to_string(),
+            pid,
             tag,
             memory_limit: meta.memory_limit_mb * 1024 * 1024,
             child,
@@ -270,6 +271,8 @@ fn inherited(key: &str) -> bool {
 pub(crate) struct Worker {
     /// The function this worker runs.
     name: String,
+    /// Its process id, as spawned (see [`reaper`]).
+    pid: Option<u32>,
     /// Its processes' tag (see [`reaper`]).
     tag: String,
     /// Resident memory above which the job is stopped, in bytes.
@@ -447,9 +450,14 @@ impl Worker {
         }
     }
 
-    /// Kills the worker, every process in its group, and every process carrying its tag (children its
-    /// function started and left running, detached or not).
+    /// Kills the worker and every process its function started and left running, detached or not: its
+    /// subtree, its process group, every process carrying its tag, and the orphans it left to the engine (see
+    /// [`reaper`]).
     pub(crate) fn kill(&mut self) {
+        if let Some(pid) = self.child.id() {
+            // Not reaped, so the pid is still the worker's and its subtree is the function's.
+            reaper::kill_subtree(pid);
+        }
         reaper::kill_tagged(&self.tag, self.child.id());
         // `id()` is `None` once the worker has been reaped: its pid, and so its group id, may then belong to
         // someone else, and only then is the group left alone.
@@ -460,12 +468,17 @@ impl Worker {
                 libc::kill(-group, libc::SIGKILL);
             }
         }
+        let alive = self.child.id();
         let _ = self.child.start_kill();
+        reaper::sweep_adopted_soon(alive);
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+        if let Some(pid) = self.pid {
+            reaper::forget_worker(pid);
+        }
     }
 }

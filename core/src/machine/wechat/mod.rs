@@ -413,7 +413,11 @@ impl WeChatMachine {
         }
         match std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked) {
             Stage::AwaitToken { force, attempt } => {
-                let outcome = token_answer(&response);
+                let mut outcome = token_answer(&response);
+                if let (Err(error), Tokens::AppSecret { app_secret, .. }) = (&mut outcome, &self.config.tokens) {
+                    // An answer that echoes the request (a proxy's error page) must not carry the secret out.
+                    error.scrub(app_secret);
+                }
                 self.token_outcome(i, outcome, force, attempt, now);
             }
             Stage::AwaitAnswer { token } => {
