@@ -557,7 +557,9 @@ impl MinappServerMachine {
             let action = match stage {
                 Stage::Finished(result) => {
                     self.calls.remove_at(i);
-                    return Action::Done(result);
+                    // Whatever an answer echoed (a proxy's error page quoting the request) never carries the
+                    // client secret out.
+                    return Action::Done(result.map_err(|error| error.without_secret(&self.config.client_secret)));
                 }
                 Stage::Start => {
                     self.calls.at_mut(i).stage = Stage::NeedToken { rejected: None };
@@ -819,8 +821,6 @@ impl MinappServerMachine {
 
     /// The leader's flow ended: every call waiting on it uses the token, or shares the failure.
     fn token_outcome(&mut self, i: usize, outcome: Result<(String, i64), HError>, now: Now) {
-        // An answer that echoes the request (a proxy's error page) must not carry the client secret out.
-        let outcome = outcome.map_err(|error| error.without_secret(&self.config.client_secret));
         match outcome {
             Ok((token, expires_in)) => {
                 let waiters = self.tokens.fetched(&token, expires_in, now.unix_secs);
