@@ -37,8 +37,10 @@ if [ -z "$DIST" ]; then
   # Each tool builds what users get (release). Cargo resolves features per selection of packages, so the addon,
   # the uniffi library and the CLI each build their dependencies once, in their own variant; the jar takes the
   # wheel's build of the uniffi library, and the debug uniffi-bindgen maturin ran (test-uniffi.sh builds it too).
-  step "npm pack (scripts/package-node.sh: napi build --release)"
+  step "npm pack (scripts/package-node.sh: napi build --release; minicloud-wasm as bindings-wasm/build.sh built it)"
   bash scripts/package-node.sh "$PKG/npm"
+  [ -f bindings-wasm/dist/web.mjs ] || bash bindings-wasm/build.sh
+  (cd bindings-wasm && npm pack --pack-destination "$PKG/npm" --loglevel=error >/dev/null)
   step "maturin build --release"
   build_wheel --locked --release --out "$PKG/python"
   step "mvn package (generates the bindings, puts this machine's library in the jar)"
@@ -127,9 +129,10 @@ npm_runs() { # npm_runs NAME SCRIPT NPM_INSTALL_ARGS...: a fresh project NAME wi
 }
 check "npm: without its platform package, require('minicloud') names the missing package" \
   npm_runs node-missing tests/packages/node/missing-binary.js --omit=optional "$PKG/npm/minicloud-$VERSION.tgz"
-# minicloud-wasm joins with one line once its tarball carries dist/ (issue 17): pack it beside the others above
-# (`(cd bindings-wasm && npm pack --pack-destination "$PKG/npm")`) and add here, e.g.
-#   check "npm: minicloud-wasm entries import and invoke" npm_runs wasm tests/packages/wasm/consumer.mjs "$PKG/npm/minicloud-wasm-$VERSION.tgz"
+if [ -f "$PKG/npm/minicloud-wasm-$VERSION.tgz" ]; then
+  check "npm: minicloud-wasm's web entry (wasm and JS builds) invokes helloWorld → hello allen" \
+    npm_runs wasm tests/packages/wasm/consumer.mjs "$PKG/npm/minicloud-wasm-$VERSION.tgz"
+fi
 
 step "python: the wheel in a fresh venv"
 python_installs() {

@@ -146,28 +146,37 @@ impl Client {
 
     /// The stored session, if there is a token.
     pub fn session(&self) -> Option<Session> {
-        self.driver.with(|machine, _| {
-            machine.reload_session(&session::read(self.store.as_ref()));
-            machine.session()
-        })
+        self.driver.with_read(
+            || session::read(self.store.as_ref()),
+            |machine, stored, _| {
+                reload(machine, stored);
+                machine.session()
+            },
+        )
     }
 
     /// The signed-in user as the stored session describes it, without a request (`None` without a token).
     /// [`Client::get_current_user`] asks the server, as the official `getCurrentUser` does.
     pub fn current_user(&self) -> Option<CurrentUser> {
-        self.driver.with(|machine, _| {
-            machine.reload_session(&session::read(self.store.as_ref()));
-            machine.current_user()
-        })
+        self.driver.with_read(
+            || session::read(self.store.as_ref()),
+            |machine, stored, _| {
+                reload(machine, stored);
+                machine.current_user()
+            },
+        )
     }
 
     /// Starts `op` on the machine (with the session read from the store again, as the official SDK reads
     /// storage before each request) and drives it to its end.
     async fn run(&self, op: Op, timeout: Option<Duration>) -> Result<Answer, HError> {
-        let call = self.driver.with(|machine, now| {
-            machine.reload_session(&session::read(self.store.as_ref()));
-            machine.start(op, timeout, now)
-        });
+        let call = self.driver.with_read(
+            || session::read(self.store.as_ref()),
+            |machine, stored, now| {
+                reload(machine, stored);
+                machine.start(op, timeout, now)
+            },
+        );
         self.driver.run(call).await
     }
 
@@ -248,6 +257,15 @@ impl Client {
     /// `clearSession`: forgets the session locally (the official SDK's keys).
     pub fn clear_session(&self) {
         self.driver.with(|machine, _| machine.clear_session());
+    }
+}
+
+/// Takes the session read from the store again, as the official SDK reads storage before each request. A call
+/// made from inside a storage write (a store calling back into its client) reads nothing: the store is then
+/// behind the machine, which keeps its own session.
+fn reload(machine: &mut Machine, stored: Option<session::StoredSession>) {
+    if let Some(stored) = stored {
+        machine.reload_session(&stored);
     }
 }
 

@@ -5,10 +5,13 @@
 //! For each call: ask the machine for the next action, perform it with the host's parts (transport, host
 //! APIs, token service, timer) while racing the call's deadline, feed the outcome back, and apply the
 //! machine's outputs (storage writes in order, log events, wake-ups of parked calls). The machine sits
-//! behind a mutex that is never held across an await; dropping a call's future cancels it in the machine.
+//! behind a mutex that is never held across an await, nor while an output runs app code (a store, a
+//! logger); dropping a call's future cancels it in the machine.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures::channel::oneshot;
@@ -170,13 +173,59 @@ struct State<P> {
     machine: P,
     /// Parked calls and how to wake them.
     wakes: Vec<(CallId, oneshot::Sender<()>)>,
+    /// Outputs taken from the machine and not yet applied, in the machine's order.
+    pending: VecDeque<Output>,
+    /// How many outputs were taken from the machine, and how many of them are applied.
+    taken: u64,
+    applied: u64,
+    /// The same, counting storage writes only.
+    writes_taken: u64,
+    writes_applied: u64,
+    /// Whether a thread is applying outputs now (it applies every pending one, in order).
+    applying: bool,
 }
 
 /// A machine, the host's parts, and the loop between them.
+///
+/// The machine's outputs are applied outside its lock, by one thread at a time in the order the machine
+/// made them: a storage write or a log line runs app code (a uniffi `SessionStore` in Kotlin, Swift or
+/// Python), and app code may call back into the same client. A call made from inside an output (on the
+/// applying thread) does not wait for the outputs queued behind it; any other thread waits until the
+/// outputs its step made are applied, so a call returns only once its storage writes are in the store.
 pub(crate) struct Driver<P> {
     state: Mutex<State<P>>,
+    /// Signalled whenever the applying thread finishes.
+    applied: Condvar,
     parts: Parts,
     epoch: Epoch,
+}
+
+thread_local! {
+    /// The drivers (by address) whose outputs this thread is applying now.
+    static APPLYING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks this thread as applying a driver's outputs, until dropped (also when app code panics).
+struct Applying<'a, P> {
+    driver: &'a Driver<P>,
+}
+
+impl<'a, P> Applying<'a, P> {
+    fn start(driver: &'a Driver<P>) -> Self {
+        APPLYING.with(|a| a.borrow_mut().push(driver.id()));
+        Applying { driver }
+    }
+}
+
+impl<P> Drop for Applying<'_, P> {
+    fn drop(&mut self) {
+        let id = self.driver.id();
+        APPLYING.with(|a| a.borrow_mut().retain(|d| *d != id));
+        let mut state = self.driver.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.applying = false;
+        drop(state);
+        self.driver.applied.notify_all();
+    }
 }
 
 /// The origin of the monotonic millisecond clock deadlines are measured on.
@@ -233,13 +282,35 @@ impl<P: Protocol> Drop for CancelOnDrop<'_, P> {
     }
 }
 
-impl<P: Protocol> Driver<P> {
-    pub(crate) fn new(machine: P, parts: Parts) -> Self {
-        Driver { state: Mutex::new(State { machine, wakes: Vec::new() }), parts, epoch: Epoch::new() }
+impl<P> Driver<P> {
+    fn id(&self) -> usize {
+        self as *const Self as usize
     }
 
     fn lock(&self) -> MutexGuard<'_, State<P>> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether this thread is applying this driver's outputs (a call made from inside a storage write).
+    fn applying_here(&self) -> bool {
+        let id = self.id();
+        APPLYING.with(|a| a.borrow().contains(&id))
+    }
+}
+
+impl<P: Protocol> Driver<P> {
+    pub(crate) fn new(machine: P, parts: Parts) -> Self {
+        let state = State {
+            machine,
+            wakes: Vec::new(),
+            pending: VecDeque::new(),
+            taken: 0,
+            applied: 0,
+            writes_taken: 0,
+            writes_applied: 0,
+            applying: false,
+        };
+        Driver { state: Mutex::new(state), applied: Condvar::new(), parts, epoch: Epoch::new() }
     }
 
     /// The time now, on both clocks.
@@ -247,38 +318,112 @@ impl<P: Protocol> Driver<P> {
         Now::new(self.epoch.elapsed_ms(), self.parts.clock.now_secs())
     }
 
-    /// Runs `f` on the machine and applies the outputs it left, in order.
+    /// Runs `f` on the machine, then applies the outputs it left, in order (outside the lock).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut P, Now) -> R) -> R {
         let now = self.now();
         let mut state = self.lock();
         let result = f(&mut state.machine, now);
-        self.apply(&mut state);
+        Self::take_outputs(&mut state);
+        drop(state);
+        self.apply_outputs();
         result
     }
 
-    /// Applies the machine's outputs under the lock, so storage writes keep their order across calls. The
-    /// writes of one step go to the store as one batch ([`SessionStore::set_all`]: a file is written once).
-    fn apply(&self, state: &mut State<P>) {
-        let mut writes = Vec::new();
+    /// Runs `f` on the machine with what `read` reads (the session store) once every storage write made so
+    /// far is applied, so the read never sees a store behind the machine; then applies the outputs `f` left.
+    /// When the machine makes a storage write while `read` runs, it reads again. Called from inside an output
+    /// (a store that calls back into its client), the store is behind the machine and `f` gets `None`.
+    pub(crate) fn with_read<T, R>(&self, read: impl Fn() -> T, f: impl FnOnce(&mut P, Option<T>, Now) -> R) -> R {
+        let (read_value, mut state) = loop {
+            if !self.apply_outputs() {
+                break (None, self.lock());
+            }
+            let written = {
+                let state = self.lock();
+                (state.writes_taken == state.writes_applied).then_some(state.writes_taken)
+            };
+            // Writes another call queued meanwhile are applied first.
+            let Some(written) = written else { continue };
+            let value = read();
+            let state = self.lock();
+            if state.writes_taken == written {
+                break (Some(value), state);
+            }
+        };
+        let result = f(&mut state.machine, read_value, self.now());
+        Self::take_outputs(&mut state);
+        drop(state);
+        self.apply_outputs();
+        result
+    }
+
+    /// Moves the machine's outputs to the queue of outputs to apply.
+    fn take_outputs(state: &mut State<P>) {
         while let Some(output) = state.machine.poll_output() {
-            match output {
-                Output::Store { key, value_json } => {
-                    if let Ok(value) = serde_json::from_str(&value_json) {
-                        writes.push((key, value));
-                    }
-                }
-                Output::Log(event) => self.parts.logger.log(&event),
+            state.writes_taken += u64::from(matches!(output, Output::Store { .. }));
+            state.pending.push_back(output);
+            state.taken += 1;
+        }
+    }
+
+    /// Applies every queued output in order, outside the lock, unless another thread is applying them: then
+    /// waits until the outputs queued so far are applied. Returns `false`, having applied nothing, when called
+    /// from inside an output on the applying thread (which applies the queue once that output is done).
+    fn apply_outputs(&self) -> bool {
+        if self.applying_here() {
+            return false;
+        }
+        let mut state = self.lock();
+        let target = state.taken;
+        while state.applying {
+            if state.applied >= target {
+                return true;
+            }
+            state = self.applied.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        state.applying = true;
+        let applying = Applying::start(self);
+        while let Some(output) = state.pending.pop_front() {
+            let woken = match &output {
                 Output::Wake(call) => {
-                    let (woken, waiting): (Vec<_>, Vec<_>) = state.wakes.drain(..).partition(|(c, _)| *c == call);
+                    let (woken, waiting): (Vec<_>, Vec<_>) = state.wakes.drain(..).partition(|(c, _)| c == call);
                     state.wakes = waiting;
-                    for (_, wake) in woken {
-                        let _ = wake.send(());
-                    }
+                    woken
                 }
+                _ => Vec::new(),
+            };
+            let write = matches!(output, Output::Store { .. });
+            drop(state);
+            // Counted as applied even when app code panics in it, so no call waits for it forever.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(output, woken)));
+            state = self.lock();
+            state.applied += 1;
+            state.writes_applied += u64::from(write);
+            if let Err(panic) = outcome {
+                drop(state);
+                drop(applying);
+                std::panic::resume_unwind(panic);
             }
         }
-        if let (Some(store), false) = (&self.parts.store, writes.is_empty()) {
-            store.set_all(writes);
+        drop(state);
+        drop(applying);
+        true
+    }
+
+    /// Applies one output: a storage write, a log event, or the wake-up of parked calls.
+    fn apply(&self, output: Output, woken: Vec<(CallId, oneshot::Sender<()>)>) {
+        match output {
+            Output::Store { key, value_json } => {
+                if let (Some(store), Ok(value)) = (&self.parts.store, serde_json::from_str(&value_json)) {
+                    store.set(key, value);
+                }
+            }
+            Output::Log(event) => self.parts.logger.log(&event),
+            Output::Wake(_) => {
+                for (_, wake) in woken {
+                    let _ = wake.send(());
+                }
+            }
         }
     }
 
@@ -296,9 +441,10 @@ impl<P: Protocol> Driver<P> {
                     state.wakes.push((call, wake));
                     woken
                 });
-                self.apply(&mut state);
+                Self::take_outputs(&mut state);
                 (action, deadline, woken)
             };
+            self.apply_outputs();
             match action {
                 Action::Done(result) => {
                     guard.armed = false;

@@ -393,3 +393,17 @@ async fn a_fixed_access_token_skips_the_token_flow_and_a_401_with_it_is_final() 
     assert_eq!(error.unwrap_err().code(), 401);
     assert_eq!((fake.authorizes.load(Ordering::SeqCst), fake.calls.load(Ordering::SeqCst)), (0, 2));
 }
+
+#[tokio::test]
+async fn an_authorize_answer_that_echoes_the_client_secret_does_not_carry_it() {
+    let fake = FakeMinapp::ok();
+    let echo = format!(r#"{{"error_msg":"客户端密钥 {SECRET} 无效 🔑","echo":"client_secret={SECRET}&x={SECRET}"}}"#);
+    *fake.authorize_answer.lock().unwrap() = Some(answer(400, &[], &echo));
+    let error = server(&fake).invoke("f", None, true).await.unwrap_err();
+    assert_eq!(
+        error.message(),
+        "400: open API authorize step failed: HTTP 400: 客户端密钥 [redacted] 无效 🔑 (check the client ID and client secret)"
+    );
+    let shown = format!("{error:?} {}", error.details_json().unwrap_or_default());
+    assert!(!shown.contains(SECRET), "{shown}");
+}

@@ -329,3 +329,14 @@ async fn a_chinese_function_error_keeps_its_text() {
     let error = client(&fake).invoke_cloud_function("f", None).await.unwrap_err();
     assert_eq!(error.to_string(), "-504002: Error: 余额不足:100 💸 (function)");
 }
+
+#[tokio::test]
+async fn a_token_error_that_echoes_the_app_secret_does_not_carry_it() {
+    let fake = FakeWeChat::new(|_, _| OK_CALL.to_owned());
+    // Found by fuzzing: an answer quoting the request back put the secret's value into the error text.
+    *fake.token_answer.lock().unwrap() =
+        Some(r#"{"errcode":40125,"errmsg":"无效的 appsecret app-SECRET-1 🔑, hints: [app-SECRET-1]"}"#.to_owned());
+    let error = client(&fake).invoke_cloud_function("f", None).await.unwrap_err();
+    assert!(!error.errmsg.contains("app-SECRET-1"), "{error:?}");
+    assert_eq!(error.errmsg, "无效的 appsecret [redacted] 🔑, hints: [[redacted]]");
+}

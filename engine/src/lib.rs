@@ -42,8 +42,13 @@
 //!   function's own `config.json` `env` (`{"env": {"KEY": "value"}}`), and `MINICLOUD_WORKER` (a tag); never
 //!   the engine's secrets.
 //! - Killing a worker (time limit, memory limit, crash, reload, shutdown) kills every process its function
-//!   started, detached (`setsid`) ones included: they all carry the worker's tag, and the engine is a child
-//!   subreaper that reaps what reparents to it.
+//!   started, detached ones included, also those that shed the worker's tag and process group (`setsid env -i
+//!   …`, `spawn(cmd, args, {detached: true, env: {}})`): each worker is a child subreaper, so its function's
+//!   processes stay in its subtree, which is killed first; every process carrying the worker's tag
+//!   (`MINICLOUD_WORKER`) is killed; and what a worker that exited on its own left to the engine (a child
+//!   subreaper too) is killed and reaped whenever a worker is killed or replaced and at shutdown. A program
+//!   embedding the engine must not start processes of its own in a new process group: the engine would take
+//!   them for such orphans.
 //! - `memoryLimitInMB` ([`EngineConfig::memory_limit_mb`], 256 by default; `config.json` `memoryLimitInMB`,
 //!   64–16384) caps V8's heap and a watchdog checks the worker's resident memory every 50 ms: over it,
 //!   the job fails with `{"type": "MemoryLimitExceeded", "message": "... memory limit exceeded ..."}` and the
@@ -179,6 +184,7 @@ mod jobs;
 mod open_api_tokens;
 mod pool;
 mod queue;
+pub mod request;
 mod sessions;
 mod store;
 mod util;
@@ -499,6 +505,8 @@ impl RunningEngine {
             self.shared.store.release();
         }
         self.shared.pools.retire_all();
+        // What workers that exited on their own left to this process (see the worker's reaper).
+        let _ = tokio::task::spawn_blocking(|| worker::sweep_adopted(None, Duration::from_secs(1))).await;
     }
 
     fn signal_stop(&self) {

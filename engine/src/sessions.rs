@@ -310,8 +310,7 @@ impl Sessions {
     pub(crate) fn authenticate(&self, header: Option<&str>) -> Result<Caller, TokenError> {
         let header = header.map(str::trim).filter(|h| !h.is_empty());
         let header = header.ok_or(TokenError::Missing)?;
-        let token =
-            header.strip_prefix("Hydrogen-r1 ").map(str::trim).filter(|t| !t.is_empty()).ok_or(TokenError::Invalid)?;
+        let token = crate::request::session_token(header).ok_or(TokenError::Invalid)?;
         let session = self.tokens.get(token).ok_or(TokenError::Invalid)?;
         if now_s() >= session.expires_at {
             return Err(TokenError::Expired);

@@ -15,6 +15,15 @@ fn process_runs(pid: u32) -> bool {
         .is_ok_and(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"))
 }
 
+/// Whether `pid` is gone and reaped (no zombie left behind), within 5 s.
+async fn wait_reaped(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 async fn wait_gone(pid: u32) -> bool {
     let deadline = Instant::now() + Duration::from_secs(5);
     while process_runs(pid) && Instant::now() < deadline {
@@ -72,6 +81,53 @@ async fn a_detached_grandchild_dies_when_the_engine_shuts_down() {
     assert!(process_runs(pid));
     h.engine.shutdown().await;
     assert!(wait_gone(pid).await, "detached grandchild {pid} outlived the engine");
+}
+
+/// Runs `untaggedChild` with `data` and returns its grandchild's pid, checked to carry no worker tag (so
+/// only a rule that does not rely on the tag can catch it).
+async fn untagged_grandchild(h: &Harness, data: serde_json::Value, pid_file: &std::path::Path) -> (Resp, u32) {
+    let mut data = data;
+    data["pidFile"] = json!(pid_file);
+    let body = json!({ "data": data });
+    let r = h.send(h.admin(reqwest::Method::POST, "/oserve/v1.3/cloud-function/untaggedChild/job/").json(&body)).await;
+    let pid = read_pid(pid_file);
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    assert!(!String::from_utf8_lossy(&environ).contains("MINICLOUD_WORKER"), "the grandchild kept the worker tag");
+    (r, pid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detached_grandchild_with_an_empty_environment_dies_with_its_worker_at_the_time_limit() {
+    let h = start_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (r, pid) = untagged_grandchild(&h, json!({"hang": true}), &dir.path().join("pid")).await;
+    assert_eq!(r.body["error"]["type"], "DeadlineExceeded", "{}", r.text);
+    assert!(wait_gone(pid).await, "untagged grandchild {pid} outlived its killed worker");
+    assert!(wait_reaped(pid).await, "untagged grandchild {pid} was left a zombie");
+    h.engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grandchild_started_with_setsid_env_i_dies_when_the_engine_shuts_down() {
+    let h = start_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (r, pid) = untagged_grandchild(&h, json!({"shell": true}), &dir.path().join("pid")).await;
+    assert_eq!(r.body["code"], 0, "{}", r.text);
+    assert!(process_runs(pid), "the grandchild {pid} runs while its worker is warm");
+    h.engine.shutdown().await;
+    assert!(wait_gone(pid).await, "untagged grandchild {pid} outlived the engine");
+    assert!(wait_reaped(pid).await, "untagged grandchild {pid} was left a zombie");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untagged_grandchild_dies_when_its_worker_exits_on_its_own() {
+    let h = start_default().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (r, pid) = untagged_grandchild(&h, json!({"exit": true}), &dir.path().join("pid")).await;
+    assert_eq!(r.body["error"]["type"], "ProcessExit", "{}", r.text);
+    assert!(wait_gone(pid).await, "untagged grandchild {pid} outlived its worker, which exited");
+    assert!(wait_reaped(pid).await, "untagged grandchild {pid} was left a zombie");
+    h.engine.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

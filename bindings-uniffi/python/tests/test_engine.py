@@ -161,6 +161,40 @@ async def test_a_failing_session_write_is_logged_to_pythons_logging(engine, capl
     assert records[0].minicloud_target == "minicloud_uniffi"
 
 
+def test_a_store_that_calls_back_into_its_client_does_not_deadlock(engine):
+    # App code in a store may read the session or the user from inside a write. Run in a fresh interpreter
+    # with a time limit: a deadlock would hold the GIL and freeze this one.
+    script = f"""
+import asyncio, json, minicloud
+class CallingBack:
+    def __init__(self):
+        self.values, self.client, self.seen = {{}}, None, []
+    def get(self, key):
+        return self.values.get(key)
+    def set(self, key, value):
+        user = self.client.current_user() if self.client else None
+        self.seen.append((key, user is not None))
+        self.values[key] = value
+async def main():
+    store = CallingBack()
+    client = minicloud.Client(minicloud.ClientConfig(
+        client_id={CLIENT_ID!r}, platform=minicloud.Platform.DESKTOP, host={engine.url!r},
+        store=minicloud.custom_store(store)))
+    store.client = client
+    user = await client.anonymous_login()
+    client.clear_session()
+    print(json.dumps({{"anonymous": user["is_anonymous"], "keys": [k for k, _ in store.seen]}}, ensure_ascii=False))
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["anonymous"] is True
+    assert "ifx_baas_auth_token" in result["keys"]
+    assert result["keys"][-5:] == ["ifx_baas_auth_token", "ifx_baas_is_logined_baas", "ifx_baas_is_anonymous_user",
+                                   "ifx_baas_userinfo", "ifx_baas_uid"]
+
+
 def test_invoke_function_is_logged_deprecated_once_per_process(engine):
     # A fresh interpreter: the notice is process-wide, and other tests here call invoke_function too.
     script = f"""

@@ -256,6 +256,24 @@ impl HError {
         self
     }
 
+    /// Replaces every occurrence of `secret` (a value the caller knows: a client secret, an app secret) in the
+    /// message and the details with `[redacted]`. Key-based redaction cannot see a secret an answer echoes
+    /// back as plain text; this removes it by value.
+    pub fn without_secret(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        if self.0.message.contains(secret) {
+            self.0.message = self.0.message.replace(secret, REDACTED);
+        }
+        if let Some(details) = self.0.details.as_mut().filter(|d| d.contains(secret)) {
+            let scrubbed = details.replace(secret, REDACTED);
+            // A secret that was JSON syntax (a bare number) leaves text that is no longer JSON: keep it as text.
+            *details = if json::parse(&scrubbed).is_ok() { scrubbed } else { text_details(&scrubbed) };
+        }
+        self
+    }
+
     /// Attaches details given as free text (a transport's or host's words): kept as a JSON string, with
     /// secrets removed.
     pub fn with_details_text(mut self, details: &str) -> Self {

@@ -133,6 +133,26 @@ impl<'a> Raw<'a> {
         members
     }
 
+    /// The elements of an array, in order. Empty for anything else.
+    pub fn elements(&self) -> Vec<Raw<'a>> {
+        let mut elements = Vec::new();
+        if self.kind != Kind::Array {
+            return elements;
+        }
+        let bytes = self.text.as_bytes();
+        let mut i = skip_ws(bytes, 1);
+        while bytes.get(i).is_some_and(|b| *b != b']') {
+            let end = skip_value(bytes, i);
+            let (Some(text), Some(first)) = (self.text.get(i..end), bytes.get(i)) else { break };
+            elements.push(Raw { text, kind: kind_of(*first) });
+            i = skip_ws(bytes, end);
+            if bytes.get(i) == Some(&b',') {
+                i = skip_ws(bytes, i + 1);
+            }
+        }
+        elements
+    }
+
     /// The value of `key` in an object (the last one, as `JSON.parse` keeps it).
     pub fn get(&self, key: &str) -> Option<Raw<'a>> {
         self.members().into_iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
@@ -521,7 +541,7 @@ fn walk<'a>(text: &'a str, on: &mut dyn FnMut(Event<'a>)) -> Result<Raw<'a>, Jso
                     i += 1;
                     next = Next::Value;
                 }
-                (Some(_), Some(b']')) => {
+                (Some(Kind::Array), Some(b']')) => {
                     i += 1;
                     stack.pop();
                     on(Event::Close(Kind::Array));
@@ -726,8 +746,16 @@ fn floor_i64(text: &str) -> i64 {
         Some(at) => (body.get(..at).unwrap_or_default(), body.get(at + 1..).unwrap_or_default()),
         None => (body, ""),
     };
-    let exponent: i64 = exponent.trim_start_matches('+').parse().unwrap_or(0).clamp(-400, 400);
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Past this many places every answer saturates or floors to 0 or -1, so larger exponents (also those too
+    // long for i64) count as this.
+    let limit = (whole.len() + fraction.len()) as i64 + 400;
+    let exponent: i64 = match exponent.trim_start_matches('+').parse::<i64>() {
+        Ok(e) => e.clamp(-limit, limit),
+        Err(_) if exponent.starts_with('-') => -limit,
+        Err(_) if exponent.is_empty() => 0,
+        Err(_) => limit,
+    };
     // All digits, and where the decimal point falls among them after the exponent.
     let point = whole.len() as i64 + exponent;
     let mut magnitude: i64 = 0;
@@ -771,6 +799,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn array_elements_are_read_in_order() {
+        let list = parse(r#" [ ["名", "值 🚀"], {"a": [1, 2]}, "x,y]", 3 ] "#).unwrap();
+        let texts: Vec<&str> = list.elements().iter().map(|e| e.text()).collect();
+        assert_eq!(texts, [r#"["名", "值 🚀"]"#, r#"{"a": [1, 2]}"#, r#""x,y]""#, "3"]);
+        assert_eq!(list.elements()[0].elements()[1].as_str().as_deref(), Some("值 🚀"));
+        assert!(parse("[]").unwrap().elements().is_empty());
+        assert!(parse("{}").unwrap().elements().is_empty());
+    }
+
+    #[test]
     fn documents_are_validated_strictly() {
         for good in ["{}", " [1, 2.5, -0, 1e3, \"x\", true, false, null] ", r#"{"a":{"b":[{}]}}"#, "\"知晓云 🚀\""]
         {
@@ -778,6 +816,15 @@ mod tests {
         }
         for bad in ["", "{", "[1,]", "{\"a\":1,}", "01", "1.", "NaN", "{'a':1}", "[1] x", "\"\\ud800\"", "\"a\nb\""] {
             assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_container_closes_only_with_its_own_bracket() {
+        // Found by fuzz/ (json_scanner): `]` closed an object.
+        for bad in [r#"{"cdo":{}]"#, r#"{"a":1]"#, r#"[{"a":1}}"#, "[1}", r#"{"a":[1}}"#] {
+            assert!(parse(bad).is_err(), "{bad}");
+            assert!(canonical(bad).is_err(), "{bad}");
         }
     }
 
@@ -806,6 +853,20 @@ mod tests {
         assert_eq!(n("1e400"), i64::MAX);
         assert_eq!(n("-99999999999999999999"), i64::MIN);
         assert_eq!(n("9223372036854775807"), i64::MAX);
+    }
+
+    #[test]
+    fn exponents_beyond_i64_saturate_instead_of_vanishing() {
+        // Found by fuzz/ (json_scanner): an exponent too long for i64 was read as 0.
+        let n = |t: &str| parse(t).unwrap().as_i64().unwrap();
+        assert_eq!(n("7e99999999999999999999"), i64::MAX);
+        assert_eq!(n("7e+99999999999999999999"), i64::MAX);
+        assert_eq!(n("7e-99999999999999999999"), 0);
+        assert_eq!(n("-7e-99999999999999999999"), -1);
+        assert_eq!(n("-7e99999999999999999999"), i64::MIN);
+        assert_eq!(n("85555555555555555555555551800e-8080005555555555555555555555555558"), 0);
+        let long = format!("1{}e-99999999999999999999", "0".repeat(500));
+        assert_eq!(n(&long), 0, "a mantissa longer than 400 digits");
     }
 
     #[test]

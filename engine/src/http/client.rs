@@ -2,7 +2,7 @@
 //! browser legitimately calls.
 
 use super::auth::{authenticate, check_client_id, check_function};
-use super::reply::{err, header, parse_sync, read_body, read_object, required_str, respond, ApiError};
+use super::reply::{err, header, read_body, read_object, required_str, respond, ApiError};
 use super::{no_content, run_invocation, S};
 use crate::job::Origin;
 use crate::sessions::Ident;
@@ -46,19 +46,13 @@ async fn invoke(
     if caller.is_anonymous && !s.allow_anonymous.load(Ordering::SeqCst) {
         return Err(err(403, "anonymous user is not allowed to invoke cloud functions"));
     }
-    let obj = read_object(&s, &headers, body, false).await?;
-    let name = match obj.get("function_name") {
-        Some(Value::String(n)) => n.clone(),
-        _ => return Err(err(400, "function_name is required and must be a string")),
-    };
-    let sync = parse_sync(&obj)?;
-    check_function(&s, &name)?;
-    let data = obj.get("data").cloned();
+    let request = crate::request::invoke_request(&read_body(&s, &headers, body).await?)?;
+    check_function(&s, &request.function_name)?;
     let mut origin = Origin::client(&caller, Some(peer.ip()));
     // A user agent may carry non-ASCII text (a host's Chinese app name): kept as UTF-8.
     origin.user_agent = headers.get("user-agent").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     origin.env_id = header(&headers, "x-hydrogen-env-id").map(str::to_owned);
-    Ok(run_invocation(s.clone(), name, data, Some(caller), sync, origin).await)
+    Ok(run_invocation(s.clone(), request.function_name, request.data, Some(caller), request.sync, origin).await)
 }
 
 fn session_answer(s: &Shared, body: Value) -> Response {

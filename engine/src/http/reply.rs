@@ -1,13 +1,13 @@
 //! Answers and request bodies shared by the 知晓云 families (`/hserve`, `/oserve`, `/dev`): JSON errors
 //! `{"status":"error","error_msg":...}`, the one body limit, pages of listings.
 
+use crate::request::{self, Refusal};
 use crate::Shared;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 /// Bodies larger than this are not even drained before answering 413.
 const DRAIN_CAP: usize = 64 * 1024 * 1024;
@@ -103,7 +103,7 @@ pub(crate) async fn read_body(shared: &Shared, headers: &HeaderMap, body: Body) 
     Ok(read_limited(headers, body, shared.config.max_body_bytes).await?)
 }
 
-/// Reads a JSON object body; an empty body counts as `{}` when `empty_ok`.
+/// Reads a JSON object body ([`request::json_object`]); an empty body counts as `{}` when `empty_ok`.
 pub(crate) async fn read_object(
     shared: &Shared,
     headers: &HeaderMap,
@@ -111,16 +111,12 @@ pub(crate) async fn read_object(
     empty_ok: bool,
 ) -> Result<Map<String, Value>, ApiError> {
     let bytes = read_body(shared, headers, body).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        if empty_ok {
-            return Ok(Map::new());
-        }
-        return Err(err(400, "request body must be a JSON object"));
-    }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(err(400, "request body must be a JSON object")),
-        Err(e) => Err(err(400, format!("malformed JSON body: {e}"))),
+    Ok(request::json_object(&bytes, empty_ok)?)
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        err(refusal.status, refusal.message)
     }
 }
 
@@ -129,12 +125,7 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `limit` (1..=1000, default `default_limit`) and `offset` of a listing.
-pub(crate) fn paging(q: &HashMap<String, String>, default_limit: usize) -> (usize, usize) {
-    let limit = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(default_limit).clamp(1, 1000);
-    let offset = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
-    (limit, offset)
-}
+pub(crate) use crate::request::paging;
 
 /// A page of `objects`: `{"meta": {limit, offset, next, previous, total_count}, "objects": [...]}`.
 pub(crate) fn page(objects: Vec<Value>, limit: usize, offset: usize) -> Value {
@@ -165,9 +156,5 @@ pub(crate) fn required_str<'a>(obj: &'a Map<String, Value>, field: &str) -> Resu
 
 /// `sync` of an invoke body (default `true`).
 pub(crate) fn parse_sync(obj: &Map<String, Value>) -> Result<bool, ApiError> {
-    match obj.get("sync") {
-        None => Ok(true),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(err(400, "sync must be a boolean")),
-    }
+    Ok(request::sync_flag(obj)?)
 }

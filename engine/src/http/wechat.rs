@@ -118,15 +118,19 @@ async fn stable_token(State(s): S, headers: HeaderMap, body: Body) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&body) else {
-        s.wechat_tokens.requests.fetch_add(1, Ordering::SeqCst);
-        return wx(47001, "data format error");
+    let request = match crate::request::stable_token_request(&body) {
+        Ok(request) => request,
+        Err(refusal) => {
+            s.wechat_tokens.requests.fetch_add(1, Ordering::SeqCst);
+            return wx(refusal.errcode, refusal.errmsg);
+        }
     };
-    let get = |k: &str| obj.get(k).and_then(Value::as_str);
-    if let Some(refusal) = check_credentials(&s, get("grant_type"), get("appid"), get("secret")) {
+    let (grant_type, appid, secret) =
+        (request.grant_type.as_deref(), request.appid.as_deref(), request.secret.as_deref());
+    if let Some(refusal) = check_credentials(&s, grant_type, appid, secret) {
         return refusal;
     }
-    let force = obj.get("force_refresh").and_then(Value::as_bool).unwrap_or(false);
+    let force = request.force_refresh;
     let mut stable = s.wechat_tokens.stable.lock().unwrap();
     let reuse = stable.as_ref().filter(|t| !force && matches!(s.wechat_tokens.status(t), TokenStatus::Live)).cloned();
     let token = match reuse {
@@ -170,11 +174,9 @@ async fn invoke_cloud_function(
         (Some(env), Some(name)) if !env.is_empty() && !name.is_empty() => (env, name),
         _ => return wx(40101, "missing parameter: env and name are required"),
     };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return wx(44002, "empty post data");
-    }
-    let Ok(event) = serde_json::from_slice::<Value>(&body) else {
-        return wx(47001, "data format error: the POST body must be JSON");
+    let event = match crate::request::wechat_event(&body) {
+        Ok(event) => event,
+        Err(refusal) => return wx(refusal.errcode, refusal.errmsg),
     };
     if s.config.wechat_app_secret == DEFAULT_WECHAT_SECRET && !s.allow_anonymous.load(Ordering::SeqCst) {
         // Anyone can read the default secret, so a token got with it proves nothing: such calls follow the

@@ -5,7 +5,7 @@
 pub(crate) mod protocol;
 mod reaper;
 
-pub(crate) use reaper::become_subreaper;
+pub(crate) use reaper::{become_subreaper, sweep_adopted};
 
 use crate::function::FunctionMeta;
 use crate::job::{CallHandler, CallRequest};
@@ -32,6 +32,9 @@ fn page_size() -> u64 {
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     u64::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
 }
+
+/// How long an exited worker's last output may take to be read.
+const OUTPUT_DRAIN_LIMIT: Duration = Duration::from_millis(500);
 const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The runner script, embedded in the engine.
@@ -118,7 +121,7 @@ impl Runtime {
         if self.inspect {
             command.arg("--inspect=127.0.0.1:0");
         }
-        let mut child = command
+        command
             .arg(&self.runner)
             .arg(&sock)
             .arg(&fn_dir)
@@ -128,19 +131,20 @@ impl Runtime {
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             // Its own process group, so killing the worker also kills every process its function started.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&sock);
-                format!("cannot start node ({}): {e}", self.node.display())
-            })?;
+            .process_group(0);
+        let mut child = reaper::spawn_worker(&mut command, Command::spawn, Child::id).map_err(|e| {
+            let _ = std::fs::remove_file(&sock);
+            format!("cannot start node ({}): {e}", self.node.display())
+        })?;
+        let pid = child.id();
         let output = Arc::new(Mutex::new(OutputState::default()));
+        let mut pumps = Vec::with_capacity(2);
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None));
+            pumps.push(tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None)));
         }
         if let Some(err) = child.stderr.take() {
             let inspectors = self.inspect.then(|| self.inspectors.clone());
-            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors));
+            pumps.push(tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors)));
         }
         let accepted = tokio::select! {
             r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
@@ -156,12 +160,14 @@ impl Runtime {
         tracing::debug!(function = %name, pid = ?child.id(), "worker started");
         Ok(Worker {
             name: name.to_string(),
+            pid,
             tag,
             memory_limit: meta.memory_limit_mb * 1024 * 1024,
             child,
             reader: BufReader::new(r),
             writer: w,
             output,
+            pumps,
             generation,
             retire: false,
         })
@@ -265,6 +271,8 @@ fn inherited(key: &str) -> bool {
 pub(crate) struct Worker {
     /// The function this worker runs.
     name: String,
+    /// Its process id, as spawned (see [`reaper`]).
+    pid: Option<u32>,
     /// Its processes' tag (see [`reaper`]).
     tag: String,
     /// Resident memory above which the job is stopped, in bytes.
@@ -273,6 +281,8 @@ pub(crate) struct Worker {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     output: Arc<Mutex<OutputState>>,
+    /// The tasks reading its stdout and stderr into `output`.
+    pumps: Vec<tokio::task::JoinHandle<()>>,
     /// The pool generation it was started for (a worker of an older generation runs stale code).
     pub(crate) generation: u64,
     /// Set when the worker must not be reused.
@@ -412,6 +422,14 @@ impl Worker {
         Some(pages * page_size())
     }
 
+    /// Waits (briefly) until what the exited worker wrote to stdout/stderr has been read: its last lines
+    /// (a `console.log` just before `process.exit`) belong to the job's log. A descendant still holding the
+    /// pipes open cannot make this wait longer than [`OUTPUT_DRAIN_LIMIT`].
+    async fn drain_output(&mut self) {
+        let pumps = std::mem::take(&mut self.pumps);
+        let _ = tokio::time::timeout(OUTPUT_DRAIN_LIMIT, futures::future::join_all(pumps)).await;
+    }
+
     /// Ends capturing the job's output and returns what was captured.
     pub(crate) fn stop_capture(&self) -> String {
         let mut o = self.output.lock().unwrap();
@@ -421,7 +439,10 @@ impl Worker {
 
     async fn exit_description(&mut self) -> String {
         match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
-            Ok(st) => describe_status(st.ok()),
+            Ok(st) => {
+                self.drain_output().await;
+                describe_status(st.ok())
+            }
             Err(_) => {
                 self.kill();
                 "closed its result channel".to_string()
@@ -429,9 +450,14 @@ impl Worker {
         }
     }
 
-    /// Kills the worker, every process in its group, and every process carrying its tag (children its
-    /// function started and left running, detached or not).
+    /// Kills the worker and every process its function started and left running, detached or not: its
+    /// subtree, its process group, every process carrying its tag, and the orphans it left to the engine (see
+    /// [`reaper`]).
     pub(crate) fn kill(&mut self) {
+        if let Some(pid) = self.child.id() {
+            // Not reaped, so the pid is still the worker's and its subtree is the function's.
+            reaper::kill_subtree(pid);
+        }
         reaper::kill_tagged(&self.tag, self.child.id());
         // `id()` is `None` once the worker has been reaped: its pid, and so its group id, may then belong to
         // someone else, and only then is the group left alone.
@@ -442,12 +468,17 @@ impl Worker {
                 libc::kill(-group, libc::SIGKILL);
             }
         }
+        let alive = self.child.id();
         let _ = self.child.start_kill();
+        reaper::sweep_adopted_soon(alive);
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+        if let Some(pid) = self.pid {
+            reaper::forget_worker(pid);
+        }
     }
 }

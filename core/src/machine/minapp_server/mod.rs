@@ -557,7 +557,9 @@ impl MinappServerMachine {
             let action = match stage {
                 Stage::Finished(result) => {
                     self.calls.remove_at(i);
-                    return Action::Done(result);
+                    // Whatever an answer echoed (a proxy's error page quoting the request) never carries the
+                    // client secret out.
+                    return Action::Done(result.map_err(|error| error.without_secret(&self.config.client_secret)));
                 }
                 Stage::Start => {
                     self.calls.at_mut(i).stage = Stage::NeedToken { rejected: None };

@@ -131,6 +131,14 @@ impl WeChatError {
         WeChatError { status: Some(status), ..WeChatError::local(WeChatErrorKind::Http, errmsg) }
     }
 
+    /// Replaces every occurrence of `secret` (a value the caller knows, e.g. the app secret) in `errmsg` with
+    /// `[redacted]`: text echoed back from the request is redacted by value, not only by key.
+    pub fn scrub(&mut self, secret: &str) {
+        if !secret.is_empty() && self.errmsg.contains(secret) {
+            self.errmsg = self.errmsg.replace(secret, crate::redact::REDACTED);
+        }
+    }
+
     /// A failure of ours, not WeChat's answer.
     pub fn local(kind: WeChatErrorKind, errmsg: impl AsRef<str>) -> Self {
         WeChatError { errcode: None, errmsg: redact_text(errmsg.as_ref()), kind, status: None }

@@ -334,8 +334,13 @@ impl WeChatMachine {
             };
             let stage = std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked);
             let action = match stage {
-                Stage::Finished(result) => {
+                Stage::Finished(mut result) => {
                     self.calls.remove_at(i);
+                    if let (Err(error), Tokens::AppSecret { app_secret, .. }) = (&mut result, &self.config.tokens) {
+                        // Whatever an answer echoed (a proxy's error page quoting the request) never carries
+                        // the app secret out.
+                        error.scrub(app_secret);
+                    }
                     return Action::Done(result);
                 }
                 Stage::Start => {
