@@ -132,18 +132,21 @@ test('a session file that cannot be written is reported once as a MinicloudWarni
   assert.match(warning.message, /^could not write the session file path=.*session\.json error=/)
 })
 
-test('an expired session under 100 concurrent calls makes exactly one login', async () => {
-  const credentials = await newUser()
-  const sessionFile = writeSession({ ifx_baas_auth_token: 'stale-token', ifx_baas_session_expires_at: 1 })
-  const client = new Client({ clientId: engine.clientId, host: engine.url, sessionFile, autoLogin: credentials })
-  const before = await engine.loginCount()
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => client.invoke('echo', { i })))
-  results.forEach((r, i) => assert.deepStrictEqual(r.data.data, { i }))
-  const stored = JSON.parse(fs.readFileSync(sessionFile, 'utf8'))
-  assert.notEqual(stored.ifx_baas_auth_token, 'stale-token')
-  assert.ok(stored.ifx_baas_session_expires_at > Date.now() / 1000)
-  assert.equal((await engine.loginCount()) - before, 1)
-})
+// The rules are the machine's whatever sends the requests; this runs them through both transports once.
+for (const transport of ['node', 'pooled']) {
+  test(`an expired session under 100 concurrent calls makes exactly one login (transport ${transport})`, async () => {
+    const credentials = await newUser()
+    const sessionFile = writeSession({ ifx_baas_auth_token: 'stale-token', ifx_baas_session_expires_at: 1 })
+    const client = new Client({ clientId: engine.clientId, host: engine.url, sessionFile, autoLogin: credentials, transport })
+    const before = await engine.loginCount()
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => client.invoke('echo', { i })))
+    results.forEach((r, i) => assert.deepStrictEqual(r.data.data, { i }))
+    const stored = JSON.parse(fs.readFileSync(sessionFile, 'utf8'))
+    assert.notEqual(stored.ifx_baas_auth_token, 'stale-token')
+    assert.ok(stored.ifx_baas_session_expires_at > Date.now() / 1000)
+    assert.equal((await engine.loginCount()) - before, 1)
+  })
+}
 
 test('after the engine revokes every session, auto-login logs in once more and the call succeeds', async () => {
   const client = anonymousClient()
@@ -171,14 +174,16 @@ test('an already aborted signal sends nothing and rejects as cancelled', async (
   assert.equal(error.kind, 'cancelled')
 })
 
-test('a per-call timeoutMs ends the call with kind timeout', async () => {
-  const error = await rejection(anonymousClient().invoke('slow', { hang: true }, { timeoutMs: 300 }))
-  assert.ok(error instanceof HError)
-  assert.equal(error.kind, 'timeout')
-  assert.equal(error.code, 601)
-  assert.equal(error.message, '601: request timeout')
-  assert.equal(error.retryable, true)
-})
+for (const transport of ['node', 'pooled']) {
+  test(`a per-call timeoutMs ends the call with kind timeout (transport ${transport})`, async () => {
+    const error = await rejection(anonymousClient({ transport }).invoke('slow', { hang: true }, { timeoutMs: 300 }))
+    assert.ok(error instanceof HError)
+    assert.equal(error.kind, 'timeout')
+    assert.equal(error.code, 601)
+    assert.equal(error.message, '601: request timeout')
+    assert.equal(error.retryable, true)
+  })
+}
 
 test('1000 concurrent invocations all succeed', async () => {
   const client = anonymousClient()

@@ -19,19 +19,22 @@ test.after(async () => {
   if (engine) await engine.close()
 })
 
-function client(secret = SECRET) {
-  return new WeChatCloud({ appId: APP_ID, appSecret: secret, env: ENV, baseUrl: engine.url })
+function client(secret = SECRET, transport = undefined) {
+  return new WeChatCloud({ appId: APP_ID, appSecret: secret, env: ENV, baseUrl: engine.url, transport })
 }
 
 async function rejection(promise) {
   return promise.then((v) => assert.fail(`resolved ${JSON.stringify(v)}`), (e) => e)
 }
 
-test('invokeCloudFunction resolves to the decoded resp_data', async () => {
-  const result = await client().invokeCloudFunction('wechatStyle', { x: 1 })
-  assert.equal(result.event.x, 1)
-  assert.deepStrictEqual(result.event.userInfo, { appId: APP_ID })
-})
+for (const transport of ['node', 'pooled']) {
+  test(`invokeCloudFunction resolves to the decoded resp_data (transport ${transport})`, async () => {
+    const result = await client(SECRET, transport).invokeCloudFunction('wechatStyle', { x: 1, 名字: '小明 😀' })
+    assert.equal(result.event.x, 1)
+    assert.equal(result.event['名字'], '小明 😀')
+    assert.deepStrictEqual(result.event.userInfo, { appId: APP_ID })
+  })
+}
 
 test('a token that expires mid-run is refreshed transparently', async () => {
   const wechat = client()
