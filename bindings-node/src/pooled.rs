@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use futures::future::{AbortHandle, Abortable};
-use minicloud_core::{HttpRequest, Method, ReqwestTransport, Transport, TransportErrorKind};
+use minicloud_core::{HttpRequest, Method, ReqwestTransport, Transport};
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
@@ -132,15 +132,7 @@ impl NativeTransport {
                         message: None,
                     }
                 }
-                Err(error) => {
-                    let kind = match error.kind {
-                        TransportErrorKind::Offline => "offline",
-                        TransportErrorKind::Timeout => "timeout",
-                        TransportErrorKind::BodyTooLarge => "body_too_large",
-                        TransportErrorKind::Connect => "connect",
-                    };
-                    failure(kind, error.message)
-                }
+                Err(error) => failure(crate::step::transport_failure_name(error.kind), error.message),
             })
         })
     }

@@ -267,10 +267,21 @@ pub(crate) fn response(status: u32, raw_headers: &str, body: &[u8]) -> HttpRespo
 /// truncated answer), `timeout`, `offline` or `body_too_large` (then `limit` is the request's
 /// `maxResponseBytes`); `message` is Node's own words.
 pub(crate) fn transport_error(kind: &str, message: &str, limit: Option<f64>) -> TransportError {
-    match kind {
-        "body_too_large" => TransportError::body_too_large(limit.unwrap_or(0.0) as usize),
-        "timeout" => TransportError::new(TransportErrorKind::Timeout, message),
-        "offline" => TransportError::new(TransportErrorKind::Offline, message),
-        _ => TransportError::new(TransportErrorKind::Connect, message),
+    match TRANSPORT_FAILURES.iter().find(|(name, _)| *name == kind).map_or(TransportErrorKind::Connect, |(_, k)| *k) {
+        TransportErrorKind::BodyTooLarge => TransportError::body_too_large(limit.unwrap_or(0.0) as usize),
+        other => TransportError::new(other, message),
     }
+}
+
+/// The names JS gives a failed exchange's kind, both ways (the pooled transport names the core's kinds with them).
+pub(crate) const TRANSPORT_FAILURES: [(&str, TransportErrorKind); 4] = [
+    ("connect", TransportErrorKind::Connect),
+    ("timeout", TransportErrorKind::Timeout),
+    ("offline", TransportErrorKind::Offline),
+    ("body_too_large", TransportErrorKind::BodyTooLarge),
+];
+
+/// The JS name of a failed exchange's kind.
+pub(crate) fn transport_failure_name(kind: TransportErrorKind) -> &'static str {
+    TRANSPORT_FAILURES.iter().find(|(_, k)| *k == kind).map_or("connect", |(name, _)| name)
 }
