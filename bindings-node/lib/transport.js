@@ -99,10 +99,13 @@ class PooledTransport {
     const limit = action.maxResponseBytes
     this.native
       .send(action.method, action.url, action.headers, action.body, action.timeoutMs, limit, exchange)
-      .then((answer) =>
-        answer.failure
-          ? driver.failed(call, handle, answer.failure, answer.message, limit)
-          : driver.answered(call, handle, answer.status, answer.rawHeaders, answer.body),
+      .then(
+        (answer) =>
+          answer.failure
+            ? driver.failed(call, handle, answer.failure, answer.message, limit)
+            : driver.answered(call, handle, answer.status, answer.rawHeaders, answer.body),
+        // The addon could not start the exchange (napi refused an argument): a failed exchange, not a lost call.
+        (error) => driver.failed(call, handle, 'connect', failureText(error), limit),
       )
     return handle
   }
