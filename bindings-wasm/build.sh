@@ -25,11 +25,18 @@ rm -rf pkg dist miniprogram_dist
 mkdir -p pkg dist miniprogram_dist
 opt=node_modules/.bin/wasm-opt
 mvp="--mvp-features --enable-mutable-globals"
+# The crate's own memcpy/memmove (src/lib.rs) are exported by the linker like every `#[no_mangle]` symbol;
+# nothing outside calls them, so the exports go first.
+# shellcheck disable=SC2086
+"$opt" $mvp --remove-exports --pass-arg=remove-exports@memcpy -o pkg/linked.wasm "$built"
+# shellcheck disable=SC2086
+"$opt" $mvp --remove-exports --pass-arg=remove-exports@memmove -o pkg/linked.wasm pkg/linked.wasm
 # --low-memory-unused lets wasm-opt fold constant offsets into loads and stores; --converge repeats -Oz until it
 # stops shrinking; the strip flags drop custom sections no host reads.
 # shellcheck disable=SC2086
 "$opt" $mvp --low-memory-unused --merge-similar-functions --flatten --rereloop -Oz -Oz --merge-similar-functions \
-  --converge --strip-debug --strip-producers --strip-target-features -o pkg/minicloud.wasm "$built"
+  --converge --strip-debug --strip-producers --strip-target-features -o pkg/minicloud.wasm pkg/linked.wasm
+rm pkg/linked.wasm
 # The proof that it is MVP + mutable globals only: wasm-opt refuses any other feature when validating.
 # shellcheck disable=SC2086
 "$opt" $mvp pkg/minicloud.wasm -o /dev/null
