@@ -85,7 +85,7 @@ fn step(machine: &mut Machine, op: &str, cmd: Raw<'_>, body: Vec<u8>) -> String 
         machine.reload_session(&stored(cmd));
         let (call, timeout) = match call(cmd) {
             Ok(call) => call,
-            Err(error) => return reply::refused(&error),
+            Err(error) => return reply::refused(error),
         };
         let id = machine.start(call, timeout, now);
         let deadline = machine.deadline_ms(id).unwrap_or(now.mono_ms);
