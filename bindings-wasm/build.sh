@@ -55,12 +55,14 @@ entries=(js/{wx,wx-js,qq,my,swan,tt,tt-js,jd,ks}.js)
 "$esbuild" "${entries[@]}" js/web.js js/web-js.js "${common[@]}" --target=es2020 --format=esm --outdir=dist \
   --out-extension:.js=.mjs
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2020 --format=esm --outfile=dist/core.mjs
+node js/escape-controls.mjs dist/core.mjs
 cp pkg/minicloud.wasm dist/
 # CommonJS for the mini-program hosts' own npm builds (WeChat's 构建 npm copies miniprogram_dist/), ES2018.
 # `minicloud-wasm/<host>/js` resolves to <host>/js.js there: a one-line module naming the flat file.
 "$esbuild" "${entries[@]}" "${common[@]}" --target=es2018 --format=cjs --outdir=miniprogram_dist
 sed -i 's#require("./core.mjs")#require("./core.js")#' miniprogram_dist/*.js
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2018 --format=cjs --outfile=miniprogram_dist/core.js
+node js/escape-controls.mjs miniprogram_dist/core.js
 for host in wx qq my swan tt jd ks; do
   mkdir -p "miniprogram_dist/$host"
   flat=$host-js.js
