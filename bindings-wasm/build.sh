@@ -25,11 +25,18 @@ rm -rf pkg dist miniprogram_dist
 mkdir -p pkg dist miniprogram_dist
 opt=node_modules/.bin/wasm-opt
 mvp="--mvp-features --enable-mutable-globals"
+# The crate's own memcpy/memmove (src/lib.rs) are exported by the linker like every `#[no_mangle]` symbol;
+# nothing outside calls them, so the exports go first.
+# shellcheck disable=SC2086
+"$opt" $mvp --remove-exports --pass-arg=remove-exports@memcpy -o pkg/linked.wasm "$built"
+# shellcheck disable=SC2086
+"$opt" $mvp --remove-exports --pass-arg=remove-exports@memmove -o pkg/linked.wasm pkg/linked.wasm
 # --low-memory-unused lets wasm-opt fold constant offsets into loads and stores; --converge repeats -Oz until it
 # stops shrinking; the strip flags drop custom sections no host reads.
 # shellcheck disable=SC2086
 "$opt" $mvp --low-memory-unused --merge-similar-functions --flatten --rereloop -Oz -Oz --merge-similar-functions \
-  --converge --strip-debug --strip-producers --strip-target-features -o pkg/minicloud.wasm "$built"
+  --converge --strip-debug --strip-producers --strip-target-features -o pkg/minicloud.wasm pkg/linked.wasm
+rm pkg/linked.wasm
 # The proof that it is MVP + mutable globals only: wasm-opt refuses any other feature when validating.
 # shellcheck disable=SC2086
 "$opt" $mvp pkg/minicloud.wasm -o /dev/null
@@ -48,12 +55,14 @@ entries=(js/{wx,wx-js,qq,my,swan,tt,tt-js,jd,ks}.js)
 "$esbuild" "${entries[@]}" js/web.js js/web-js.js "${common[@]}" --target=es2020 --format=esm --outdir=dist \
   --out-extension:.js=.mjs
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2020 --format=esm --outfile=dist/core.mjs
+node js/escape-controls.mjs dist/core.mjs
 cp pkg/minicloud.wasm dist/
 # CommonJS for the mini-program hosts' own npm builds (WeChat's 构建 npm copies miniprogram_dist/), ES2018.
 # `minicloud-wasm/<host>/js` resolves to <host>/js.js there: a one-line module naming the flat file.
 "$esbuild" "${entries[@]}" "${common[@]}" --target=es2018 --format=cjs --outdir=miniprogram_dist
 sed -i 's#require("./core.mjs")#require("./core.js")#' miniprogram_dist/*.js
 "$esbuild" pkg/core.mjs --minify --log-level=warning --target=es2018 --format=cjs --outfile=miniprogram_dist/core.js
+node js/escape-controls.mjs miniprogram_dist/core.js
 for host in wx qq my swan tt jd ks; do
   mkdir -p "miniprogram_dist/$host"
   flat=$host-js.js

@@ -85,7 +85,7 @@ fn step(machine: &mut Machine, op: &str, cmd: Raw<'_>, body: Vec<u8>) -> String 
         machine.reload_session(&stored(cmd));
         let (call, timeout) = match call(cmd) {
             Ok(call) => call,
-            Err(error) => return reply::refused(&error),
+            Err(error) => return reply::refused(error),
         };
         let id = machine.start(call, timeout, now);
         let deadline = machine.deadline_ms(id).unwrap_or(now.mono_ms);
@@ -96,12 +96,16 @@ fn step(machine: &mut Machine, op: &str, cmd: Raw<'_>, body: Vec<u8>) -> String 
     match op {
         "response" => response(machine, id, cmd, body, now),
         "fail" => {
-            let message = cmd.get_str("message").unwrap_or_default();
-            let error = match cmd.get_str("kind").as_deref() {
-                Some("timeout") => TransportError::new(TransportErrorKind::Timeout, message),
-                Some("offline") => TransportError::new(TransportErrorKind::Offline, message),
-                Some("too_large") => TransportError::body_too_large(machine.config().max_response_bytes),
-                _ => TransportError::new(TransportErrorKind::Connect, message),
+            let kind = match cmd.get_str("kind").as_deref() {
+                Some("timeout") => TransportErrorKind::Timeout,
+                Some("offline") => TransportErrorKind::Offline,
+                Some("too_large") => TransportErrorKind::BodyTooLarge,
+                _ => TransportErrorKind::Connect,
+            };
+            let error = if kind == TransportErrorKind::BodyTooLarge {
+                TransportError::body_too_large(machine.config().max_response_bytes)
+            } else {
+                TransportError::new(kind, cmd.get_str("message").unwrap_or_default())
             };
             machine.on_transport_error(id, error, now);
         }

@@ -1,47 +1,78 @@
-//! What `mc_run` answers, as JSON text built by concatenation (the machine's own writer, no serde): a call's
-//! next action, the outputs to apply, an HError, the current user. `js/driver.js` reads these shapes.
+//! What `mc_run` answers, as JSON text: a call's next action, the outputs to apply, an HError, the current
+//! user. `js/driver.js` reads these shapes.
+//!
+//! Each reply is written into one `String` front to back: the keys are literals (no key escaping at run time,
+//! no intermediate string per nested object), the values go through the machine's own writers
+//! (`json::push_string`, `text::push_u64`). Written this way the replies cost less code than with
+//! `json::ObjectWriter` (benches/README.md, "what was measured").
 
-use minicloud_core::machine::json::{self, ObjectWriter};
-use minicloud_core::machine::text::{push_i64, push_u64, u64_text};
+use minicloud_core::machine::json;
+use minicloud_core::machine::text::{push_i64, push_u64};
 use minicloud_core::machine::{Action, Answer, CallId, CurrentUser, LogLevel, Machine, Output};
 use minicloud_core::HError;
 
+/// A JSON string, or `null`.
+fn push_optional(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(text) => json::push_string(out, text),
+        None => out.push_str("null"),
+    }
+}
+
+fn push_bool(out: &mut String, value: bool) {
+    out.push_str(if value { "true" } else { "false" });
+}
+
 /// `{"err": {...}}`: a command that failed as a whole.
 pub fn error(error: &HError) -> String {
-    ObjectWriter::new().raw("err", &herror(error)).finish()
+    let mut out = String::from("{\"err\":");
+    herror(&mut out, error);
+    out.push('}');
+    out
 }
 
 /// An HError as JS builds its `Error` from it: `{code, message, kind, status, requestId, retryable, details}`
 /// (`details` is JSON, secrets already removed by the machine).
-pub fn herror(error: &HError) -> String {
-    ObjectWriter::new()
-        .raw("code", &u64_text(error.code().into()))
-        .string("message", error.message())
-        .string("kind", error.kind().as_str())
-        .raw("status", &error.status().map_or_else(|| "null".to_owned(), |s| u64_text(s.into())))
-        .raw("requestId", &error.request_id().map_or_else(|| "null".to_owned(), json::string))
-        .boolean("retryable", error.retryable())
-        .raw("details", error.details_json().unwrap_or("null"))
-        .finish()
+fn herror(out: &mut String, error: &HError) {
+    out.push_str("{\"code\":");
+    push_u64(out, error.code().into());
+    out.push_str(",\"message\":");
+    json::push_string(out, error.message());
+    out.push_str(",\"kind\":");
+    json::push_string(out, error.kind().as_str());
+    out.push_str(",\"status\":");
+    match error.status() {
+        Some(status) => push_u64(out, status.into()),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"requestId\":");
+    push_optional(out, error.request_id());
+    out.push_str(",\"retryable\":");
+    push_bool(out, error.retryable());
+    out.push_str(",\"details\":");
+    out.push_str(error.details_json().unwrap_or("null"));
+    out.push('}');
 }
 
 /// The signed-in user: `{userId, openid, unionid, isAnonymous, expiresAt, profile}` (`profile` is what the
 /// official current-user object's `toJSON()` gives).
-fn user(user: &CurrentUser) -> String {
-    let optional = |text: &Option<String>| text.as_deref().map_or_else(|| "null".to_owned(), json::string);
-    let mut expires = String::new();
+fn user(out: &mut String, user: &CurrentUser) {
+    out.push_str("{\"userId\":");
+    out.push_str(user.id_json.as_deref().unwrap_or("null"));
+    out.push_str(",\"openid\":");
+    push_optional(out, user.openid.as_deref());
+    out.push_str(",\"unionid\":");
+    push_optional(out, user.unionid.as_deref());
+    out.push_str(",\"isAnonymous\":");
+    push_bool(out, user.is_anonymous);
+    out.push_str(",\"expiresAt\":");
     match user.expires_at {
-        Some(at) => push_i64(&mut expires, at),
-        None => expires.push_str("null"),
+        Some(at) => push_i64(out, at),
+        None => out.push_str("null"),
     }
-    ObjectWriter::new()
-        .raw("userId", user.id_json.as_deref().unwrap_or("null"))
-        .raw("openid", &optional(&user.openid))
-        .raw("unionid", &optional(&user.unionid))
-        .boolean("isAnonymous", user.is_anonymous)
-        .raw("expiresAt", &expires)
-        .raw("profile", &user.profile_json)
-        .finish()
+    out.push_str(",\"profile\":");
+    out.push_str(&user.profile_json);
+    out.push('}');
 }
 
 /// A call's next action:
@@ -50,132 +81,156 @@ fn user(user: &CurrentUser) -> String {
 /// - `{"sleep": until_ms}`, `{"wait": true}` (parked until a wake-up);
 /// - `{"done": {"body": <the server's JSON>}}`, `{"done": {"user": {...}}}`, `{"done": {"empty": true}}`,
 ///   `{"done": {"err": {...}}}`.
-fn action(action: Action<Answer, HError>) -> String {
-    let object = ObjectWriter::new();
+fn action(out: &mut String, action: Action<Answer, HError>) {
     match action {
         Action::Send(request) => {
-            let mut headers = String::from("[");
+            out.push_str("{\"send\":{\"method\":");
+            json::push_string(out, request.method.as_str());
+            out.push_str(",\"url\":");
+            json::push_string(out, &request.url);
+            out.push_str(",\"headers\":[");
             for (i, (name, value)) in request.headers.iter().enumerate() {
                 if i > 0 {
-                    headers.push(',');
+                    out.push(',');
                 }
-                headers.push('[');
-                json::push_string(&mut headers, name);
-                headers.push(',');
-                json::push_string(&mut headers, value);
-                headers.push(']');
+                out.push('[');
+                json::push_string(out, name);
+                out.push(',');
+                json::push_string(out, value);
+                out.push(']');
             }
-            headers.push(']');
-            let mut send = ObjectWriter::new()
-                .string("method", request.method.as_str())
-                .string("url", &request.url)
-                .raw("headers", &headers);
+            out.push(']');
             if let Some(body) = request.body_text() {
-                send = send.string("body", body);
+                out.push_str(",\"body\":");
+                json::push_string(out, body);
             }
-            let send = send
-                .raw("timeoutMs", &u64_text(request.timeout.as_millis() as u64))
-                .raw("maxResponseBytes", &u64_text(request.max_response_bytes as u64))
-                .finish();
-            object.raw("send", &send)
+            out.push_str(",\"timeoutMs\":");
+            push_u64(out, request.timeout.as_millis() as u64);
+            out.push_str(",\"maxResponseBytes\":");
+            push_u64(out, request.max_response_bytes as u64);
+            out.push('}');
         }
-        Action::LoginCode => object.boolean("code", true),
-        Action::CheckOffline => object.boolean("offline", true),
-        Action::Sleep { until_ms } => object.raw("sleep", &u64_text(until_ms)),
+        Action::LoginCode => out.push_str("{\"code\":true"),
+        Action::CheckOffline => out.push_str("{\"offline\":true"),
+        Action::Sleep { until_ms } => {
+            out.push_str("{\"sleep\":");
+            push_u64(out, until_ms);
+        }
         // FetchToken is WeChat's (not in this module); a 知晓云 call never asks for it.
-        Action::Wait | Action::FetchToken { .. } => object.boolean("wait", true),
+        Action::Wait | Action::FetchToken { .. } => out.push_str("{\"wait\":true"),
         Action::Done(outcome) => {
-            let done = match outcome {
-                Ok(Answer::Body(body)) => ObjectWriter::new().raw("body", &body),
-                Ok(Answer::User(current)) => ObjectWriter::new().raw("user", &user(&current)),
-                Ok(Answer::Empty) => ObjectWriter::new().boolean("empty", true),
-                Err(error) => ObjectWriter::new().raw("err", &herror(&error)),
-            };
-            object.raw("done", &done.finish())
+            match outcome {
+                Ok(Answer::Body(body)) => {
+                    out.push_str("{\"done\":{\"body\":");
+                    out.push_str(&body);
+                }
+                Ok(Answer::User(current)) => {
+                    out.push_str("{\"done\":{\"user\":");
+                    user(out, &current);
+                }
+                Ok(Answer::Empty) => out.push_str("{\"done\":{\"empty\":true"),
+                Err(error) => {
+                    out.push_str("{\"done\":{\"err\":");
+                    herror(out, &error);
+                }
+            }
+            out.push('}');
         }
     }
-    .finish()
+    out.push('}');
 }
 
 /// The machine's outputs, in order: `["s", key, value]` (a storage write), `["w", text]` (a warning for the
 /// host's console; other log levels are dropped), `["k", call]` (a parked call can go on).
-fn outputs(machine: &mut Machine) -> String {
-    let mut out = String::from("[");
+fn outputs(out: &mut String, machine: &mut Machine) {
+    out.push('[');
     let mut first = true;
     while let Some(output) = machine.poll_output() {
-        let item = match output {
-            Output::Store { key, value_json } => {
-                let mut item = String::from("[\"s\",");
-                json::push_string(&mut item, key);
-                item.push(',');
-                item.push_str(&value_json);
-                item
-            }
-            Output::Log(event) if event.level == LogLevel::Warn => {
-                let mut item = String::from("[\"w\",");
-                json::push_string(&mut item, &event.message);
-                item
-            }
-            Output::Log(_) => continue,
-            Output::Wake(call) => {
-                let mut item = String::from("[\"k\",");
-                push_u64(&mut item, call.get());
-                item
-            }
-        };
+        if matches!(&output, Output::Log(event) if event.level != LogLevel::Warn) {
+            continue;
+        }
         if !first {
             out.push(',');
         }
         first = false;
-        out.push_str(&item);
+        match output {
+            Output::Store { key, value_json } => {
+                out.push_str("[\"s\",");
+                json::push_string(out, key);
+                out.push(',');
+                out.push_str(&value_json);
+            }
+            Output::Log(event) => {
+                out.push_str("[\"w\",");
+                json::push_string(out, &event.message);
+            }
+            Output::Wake(call) => {
+                out.push_str("[\"k\",");
+                push_u64(out, call.get());
+            }
+        }
         out.push(']');
     }
     out.push(']');
+}
+
+/// `…"a": action, "o": outputs}`: the end every step reply shares.
+fn finish_step(mut out: String, machine: Option<&mut Machine>, next: Action<Answer, HError>) -> String {
+    out.push_str("\"a\":");
+    action(&mut out, next);
+    out.push_str(",\"o\":");
+    match machine {
+        Some(machine) => outputs(&mut out, machine),
+        None => out.push_str("[]"),
+    }
+    out.push('}');
     out
 }
 
 /// `{"a": action, "o": outputs}`: what a call does next, and what to apply first.
 pub fn step(machine: &mut Machine, next: Action<Answer, HError>) -> String {
-    let action = action(next);
-    ObjectWriter::new().raw("a", &action).raw("o", &outputs(machine)).finish()
+    finish_step(String::from("{"), Some(machine), next)
 }
 
 /// `{"id", "deadline", "a", "o"}`: a call just started (its id and deadline for the JS timer), and its first
 /// step.
 pub fn started(machine: &mut Machine, call: CallId, deadline_ms: u64, next: Action<Answer, HError>) -> String {
-    let action = action(next);
-    ObjectWriter::new()
-        .raw("id", &u64_text(call.get()))
-        .raw("deadline", &u64_text(deadline_ms))
-        .raw("a", &action)
-        .raw("o", &outputs(machine))
-        .finish()
+    let mut out = String::from("{\"id\":");
+    push_u64(&mut out, call.get());
+    out.push_str(",\"deadline\":");
+    push_u64(&mut out, deadline_ms);
+    out.push(',');
+    finish_step(out, Some(machine), next)
 }
 
-/// `{"a": {"done": {"err": ...}}, "o": []}`: a call refused before it reached the machine.
-pub fn refused(error: &HError) -> String {
-    step_without_machine(Action::Done(Err(error.clone())))
-}
-
-fn step_without_machine(next: Action<Answer, HError>) -> String {
-    ObjectWriter::new().raw("id", "0").raw("deadline", "0").raw("a", &action(next)).raw("o", "[]").finish()
+/// `{"id": 0, "deadline": 0, "a": {"done": {"err": ...}}, "o": []}`: a call refused before it reached the
+/// machine.
+pub fn refused(error: HError) -> String {
+    finish_step(String::from("{\"id\":0,\"deadline\":0,"), None, Action::Done(Err(error)))
 }
 
 /// `{"o": outputs}`: a command that only changes state (`clearSession`).
 pub fn outputs_only(machine: &mut Machine) -> String {
-    ObjectWriter::new().raw("o", &outputs(machine)).finish()
+    let mut out = String::from("{\"o\":");
+    outputs(&mut out, machine);
+    out.push('}');
+    out
 }
 
 /// `{"ok": handle, "keys": [...], "version": "v…"}`: a new client, the storage keys to read before each call
 /// (the official `ifx_baas_*` keys) and the `X-Hydrogen-Client-Version` it sends.
 pub fn created(handle: usize, keys: &[&str], version: &str) -> String {
-    let mut list = String::from("[");
+    let mut out = String::from("{\"ok\":");
+    push_u64(&mut out, handle as u64);
+    out.push_str(",\"keys\":[");
     for (i, key) in keys.iter().enumerate() {
         if i > 0 {
-            list.push(',');
+            out.push(',');
         }
-        json::push_string(&mut list, key);
+        json::push_string(&mut out, key);
     }
-    list.push(']');
-    ObjectWriter::new().raw("ok", &u64_text(handle as u64)).raw("keys", &list).string("version", version).finish()
+    out.push_str("],\"version\":");
+    json::push_string(&mut out, version);
+    out.push('}');
+    out
 }

@@ -24,7 +24,8 @@ import json
 import logging
 import typing
 
-from . import _ffi
+from . import _exit, _ffi
+from ._ffi import minicloud as _generated
 from ._ffi import (  # noqa: F401  (re-exported)
     AccountKind,
     AppSecret,
@@ -187,17 +188,19 @@ class _JsonStore(SessionStore):
         self._store = store
 
     def get(self, key: str) -> typing.Optional[str]:
-        try:
-            value = self._store.get(key)
-        except Exception as e:  # an app store failing must not fail the call
-            raise CallbackError.Failed(f"get failed: {type(e).__name__}") from None
-        return None if value is None else json.dumps(value, ensure_ascii=False)
+        with _exit.guard():
+            try:
+                value = self._store.get(key)
+            except Exception as e:  # an app store failing must not fail the call
+                raise CallbackError.Failed(f"get failed: {type(e).__name__}") from None
+            return None if value is None else json.dumps(value, ensure_ascii=False)
 
     def set(self, key: str, value_json: str) -> None:
-        try:
-            self._store.set(key, json.loads(value_json))
-        except Exception as e:
-            raise CallbackError.Failed(f"set failed: {type(e).__name__}") from None
+        with _exit.guard():
+            try:
+                self._store.set(key, json.loads(value_json))
+            except Exception as e:
+                raise CallbackError.Failed(f"set failed: {type(e).__name__}") from None
 
 
 _PY_LEVELS = {
@@ -214,7 +217,8 @@ class _PythonLogging(Logger):
     the record's ``minicloud_target``)."""
 
     def log(self, level: LogLevel, target: str, message: str) -> None:
-        logging.getLogger("minicloud").log(_PY_LEVELS[level], "%s", message, extra={"minicloud_target": target})
+        with _exit.guard():
+            logging.getLogger("minicloud").log(_PY_LEVELS[level], "%s", message, extra={"minicloud_target": target})
 
 
 def set_logger(logger: typing.Optional[Logger], max_level: LogLevel = LogLevel.WARN) -> None:
@@ -235,7 +239,9 @@ def forward_logs(level: int = logging.WARNING) -> None:
 
 
 forward_logs()
-# The core's threads may outlive the interpreter's shutdown; stop calling into Python before it goes away.
+# The core's threads may outlive the interpreter's shutdown: at exit, stop logging into Python, then wait until
+# no core thread is inside Python (atexit runs the later registration first).
+_exit.install(_generated)
 atexit.register(lambda: _ffi.set_logger(None, LogLevel.ERROR))
 
 
