@@ -42,7 +42,14 @@ done
 STAGE="$OUT/stage-minicloud"
 rm -rf "$STAGE"
 mkdir -p "$STAGE/scripts"
-cp "$NODE"/{package.json,README.md,LICENSE,index.js,index.d.ts,native.js} "$STAGE/"
+cp "$NODE"/{package.json,README.md,LICENSE} "$STAGE/"
+# What package.json's "files" lists (so a new file or directory there is never left out of the tarball); the
+# addon's declarations come from the build.
+node -e 'for (const f of require(process.argv[1]).files) console.log(f.replace(/\/$/, ""))' "$NODE/package.json" |
+  while read -r entry; do
+    [ "$entry" = native.d.ts ] && continue
+    cp -R "$NODE/$entry" "$STAGE/"
+  done
 cp "$ADDONS/native.d.ts" "$STAGE/"
 cp "$NODE/scripts/prepack.js" "$STAGE/scripts/"
 node -e '
