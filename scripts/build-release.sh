@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every Linux artifact users install, for x86_64 and aarch64, glibc 2.17+ and musl, into dist/
 # (gitignored). Cross builds with cargo-zigbuild and zig (pinned in scripts/release-tools.sh); profile `dist`
-# (release + LTO, stripped but the uniffi library). Long (the two x86_64 targets took 21 minutes on a shared 2-core
+# (release + LTO, stripped; the uniffi library stripped once the bindings are generated from it). Long (the two x86_64 targets took 21 minutes on a shared 2-core
 # machine): CI does not run it. MINICLOUD_RELEASE_TARGETS="x86_64-unknown-linux-gnu ..." builds some targets only
 # (x86_64-unknown-linux-gnu and x86_64-unknown-linux-musl are needed for the jar and the install test).
 #
@@ -67,16 +67,23 @@ for target in "${LINUX_TARGETS[@]}"; do
   fi
 done
 
+step "strip the uniffi library in the wheels (maturin generated the Python module from it before packing)"
+for whl in "$DIST"/python/*.whl; do strip_uniffi_wheel "$whl"; done
+
 step "npm packages (scripts/package-node.sh)"
 bash scripts/package-node.sh "$DIST/npm" "$DIST/node"
 
 step "Kotlin jar with the Linux natives as JNA resources (mvn package)"
 # The bindings are generated from the x86_64 glibc library by the pinned uniffi-bindgen (a debug build: it is a
 # build tool, and whole-program optimisation of it would only cost time).
+# uniffi-bindgen reads an unstripped copy; the jar carries the stripped natives.
 cargo build --locked -p minicloud-uniffi --bin uniffi-bindgen
+rm -rf "$DIST/.jna-symbols" && cp -R "$DIST/jna" "$DIST/.jna-symbols"
+strip_uniffi "$DIST"/jna/*/libminicloud_uniffi.so
 (cd bindings-uniffi/kotlin && mvn -B -q package -Dmaven.test.skip=true -Dminicloud.cargo.skip=true \
-  -Dminicloud.libdir="$DIST/jna/linux-x86-64" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen" \
+  -Dminicloud.libdir="$DIST/.jna-symbols/linux-x86-64" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen" \
   -Dminicloud.natives="$DIST/jna" -Dminicloud.hostNative.skip=true)
+rm -rf "$DIST/.jna-symbols"
 cp "bindings-uniffi/kotlin/target/minicloud-kotlin-$VERSION.jar" "$DIST/kotlin/"
 cp bindings-uniffi/kotlin/pom.xml "$DIST/kotlin/minicloud-kotlin-$VERSION.pom"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks what scripts/build-release.sh wrote into DIST and writes DIST/SIZES.md:
 #   scripts/check-artifacts.sh DIST
-# - each native binary is an ELF for the architecture its name says (`file`), stripped (but the uniffi library);
+# - each native binary is an ELF for the architecture its name says (`file`), stripped;
 # - each glibc one needs no symbol version above GLIBC_2.17 (`readelf --dyn-syms`, which reads aarch64 ELF on
 #   an x86_64 machine where Debian's objdump cannot; it lists the same versions as `objdump -T`);
 # - each musl CLI is statically linked; each musl addon/library links musl's libc.so, never glibc's libc.so.6;
@@ -24,8 +24,7 @@ check_elf() {
   case "$name" in *x86_64* | *x64* | *x86-64*) arch="x86-64" ;; *aarch64* | *arm64*) arch="ARM aarch64" ;; *) arch="?" ;; esac
   case "$name" in *musl*) libc=musl ;; *) libc=gnu ;; esac
   [[ "$desc" == *"ELF 64-bit"*"$arch"* ]] || fail "$name: expected a 64-bit $arch ELF, file says: $desc"
-  # The uniffi library keeps its symbols: uniffi-bindgen reads the bindings' metadata from them (Cargo.toml).
-  [[ "$desc" == *"not stripped"* && "$name" != *minicloud_uniffi* ]] && fail "$name: not stripped"
+  [[ "$desc" == *"not stripped"* ]] && fail "$name: not stripped"
   if [ "$libc" = gnu ]; then
     glibc="$(newest_glibc "$file")"
     if [ -n "$glibc" ] && [ "$(printf '%s\n%s\n' "$glibc" "$FLOOR" | sort -V | tail -n 1)" != "$FLOOR" ]; then

@@ -7,6 +7,7 @@ MATURIN_VERSION=1.9.6
 AUDITWHEEL_VERSION=6.8.2
 ZIGLANG_VERSION=0.15.2
 CARGO_ZIGBUILD_VERSION=0.24.1
+WHEEL_VERSION=0.45.1
 # MINICLOUD_RELEASE_TARGETS (space-separated) narrows a run of scripts/build-release.sh to some of them.
 read -r -a LINUX_TARGETS <<<"${MINICLOUD_RELEASE_TARGETS:-x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl}"
 
@@ -22,7 +23,8 @@ release_tools() {
     python3 -m venv "$venv"
   fi
   local wheels=("maturin==$MATURIN_VERSION")
-  [ "${1:-}" != cross ] || wheels+=("auditwheel==$AUDITWHEEL_VERSION" "ziglang==$ZIGLANG_VERSION")
+  [ "${1:-}" != cross ] ||
+    wheels+=("auditwheel==$AUDITWHEEL_VERSION" "ziglang==$ZIGLANG_VERSION" "wheel==$WHEEL_VERSION")
   "$venv/bin/pip" install -q --disable-pip-version-check "${wheels[@]}"
   # cargo-zigbuild and maturin --zig find zig as `python3 -m ziglang` with the venv first on PATH.
   export PATH="$venv/bin:$PATH"
@@ -30,6 +32,7 @@ release_tools() {
     (cd "$root/bindings-node" && npm ci --no-audit --no-fund --loglevel=error)
   if [ "${1:-}" = cross ]; then
     rustup target add "${LINUX_TARGETS[@]}" >/dev/null
+    rustup component add llvm-tools >/dev/null 2>&1
     if [ "$(cargo zigbuild --version 2>/dev/null)" != "cargo-zigbuild $CARGO_ZIGBUILD_VERSION" ]; then
       cargo install cargo-zigbuild --locked --version "$CARGO_ZIGBUILD_VERSION"
     fi
@@ -44,4 +47,25 @@ build_wheel() {
   python="$(cd "$(dirname "${BASH_SOURCE[0]}")/../bindings-uniffi/python" && pwd)"
   rm -rf "$python/minicloud/_ffi"
   (cd "$python" && maturin build "$@")
+}
+
+# strip_uniffi FILE...: strips the uniffi library (any architecture) with the toolchain's llvm-strip. Only after
+# the bindings were generated from it: uniffi-bindgen reads their metadata from the symbol table this removes
+# (the exported functions the bindings call stay).
+strip_uniffi() {
+  local sysroot host
+  sysroot="$(rustc --print sysroot)"
+  host="$(rustc -vV | sed -n 's/^host: //p')"
+  "$sysroot/lib/rustlib/$host/bin/llvm-strip" --strip-all "$@"
+}
+
+# strip_uniffi_wheel WHEEL: the wheel with its uniffi library stripped (its RECORD rewritten by `wheel pack`).
+strip_uniffi_wheel() {
+  local wheel="$1" unpacked
+  unpacked="$(mktemp -d)"
+  wheel unpack -d "$unpacked" "$wheel" >/dev/null
+  find "$unpacked" -name 'libminicloud_uniffi.so' -print0 | while IFS= read -r -d '' lib; do strip_uniffi "$lib"; done
+  rm "$wheel"
+  wheel pack -d "$(dirname "$wheel")" "$unpacked"/* >/dev/null
+  rm -rf "$unpacked"
 }
