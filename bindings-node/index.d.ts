@@ -1,4 +1,5 @@
 // Types of the `minicloud` package (the JS wrapper in index.js; the addon's own types are in native.d.ts).
+/// <reference types="node" />
 
 /** The kinds of failure the core tells apart (`HError.kind`). */
 export type HErrorKind =
@@ -187,6 +188,90 @@ export declare class WeChatCloud {
   constructor(options: WeChatCloudOptions)
   /** Runs `name` with `event` (`{}` when omitted) and resolves to its return value (`resp_data` decoded). */
   invokeCloudFunction(name: string, event?: unknown, options?: { signal?: AbortSignal }): Promise<unknown>
+}
+
+/** Options of `new MinappServer(...)`. */
+export interface MinappServerOptions {
+  /** The open-API client ID (知晓云 console; `minicloud serve` prints its own). */
+  clientId: string
+  /** Keep it on servers: a client secret must never ship inside a client. */
+  clientSecret: string
+  /** Default `https://cloud.minapp.com`; point it at `minicloud serve` to develop locally. */
+  host?: string
+  /** The environment to act on (`X-Hydrogen-Env-ID`). */
+  env?: string
+  /** Time limit of each call in milliseconds (default 15000): token flow, call, refresh and resend together. */
+  timeoutMs?: number
+}
+
+/** `sync` (default `true`), a time limit, and an `AbortSignal` that cancels the call. */
+export interface ServerCallOptions {
+  sync?: boolean
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** A page of a listing. */
+export interface Page<T> {
+  meta: { limit: number; offset: number; next: string | null; previous: string | null; total_count: number }
+  objects: T[]
+}
+
+/** A function as the open API shows it. */
+export interface CloudFunction {
+  audit_status: string
+  created_at: number
+  created_by: unknown
+  function_code: string
+  id: number
+  name: string
+  plan_circle: unknown
+  remark: string
+  updated_at: number
+  updated_by: unknown
+}
+
+/** A job record as the open API lists it. */
+export interface JobRecord {
+  id: string
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  mem_usage: number | null
+  service_type: 'time_sensitive' | 'batch'
+  source: string
+  status: string
+  user_log_url: string
+}
+
+/** A debug run: the invoke body plus the run's facts. */
+export interface DebugResult extends InvokeResult {
+  job_id: string
+  /** Milliseconds. */
+  execution_time: number
+  billing_time: number
+  /** Bytes. */
+  mem_usage: number
+  /** `ISO time + level + message` lines. */
+  log: string
+}
+
+/** The 知晓云 open API from the server side, with the access token managed. Errors are `HError`s. */
+export declare class MinappServer {
+  constructor(options: MinappServerOptions)
+  /** Runs `name` as a server: `{code, data, error}` (`{status: 'ok'}` when not `sync`). */
+  invoke(name: string, data?: unknown, options?: boolean | ServerCallOptions): Promise<InvokeResult>
+  /** Runs `name` and resolves to its result with `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log`. */
+  debug(name: string, data?: unknown, options?: ServerCallOptions): Promise<DebugResult>
+  listFunctions(page?: { limit?: number; offset?: number }): Promise<Page<CloudFunction>>
+  getFunction(name: string): Promise<CloudFunction>
+  createFunction(name: string, code: string, options?: { remark?: string }): Promise<CloudFunction>
+  updateFunction(name: string, changes: { code?: string; remark?: string }): Promise<CloudFunction>
+  deleteFunction(name: string): Promise<void>
+  listJobs(
+    name: string,
+    query?: { source?: string; status?: string; createdAtGte?: number; createdAtLte?: number; limit?: number; offset?: number },
+  ): Promise<Page<JobRecord>>
 }
 
 /** A log level of the core's events, most severe first. */

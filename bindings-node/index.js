@@ -386,4 +386,114 @@ class WeChatCloud {
   }
 }
 
-module.exports = { BaaS, Client, HError, WeChatCloud, WeChatError, setLogger }
+/** An AbortSignal as a native cancel token (undefined without a signal). */
+function cancelToken(signal) {
+  if (signal === undefined) return undefined
+  if (!(signal instanceof AbortSignal)) throw invalid(`signal must be an AbortSignal, got ${describe(signal)}`)
+  const token = new native.CancelToken()
+  if (signal.aborted) token.cancel()
+  else signal.addEventListener('abort', () => token.cancel(), { once: true })
+  return token
+}
+
+/** `{sync, timeoutMs, signal}` of a MinappServer call (a boolean is `sync`, as `BaaS.invoke` takes it). */
+function serverCallOptions(options) {
+  if (options === undefined) return {}
+  if (typeof options === 'boolean') return { sync: options }
+  if (!isPlainObject(options)) throw invalid(`options must be an object {sync, timeoutMs, signal}, got ${describe(options)}`)
+  if (options.sync !== undefined && typeof options.sync !== 'boolean') throw invalid(`sync must be a boolean, got ${describe(options.sync)}`)
+  if (options.timeoutMs !== undefined && typeof options.timeoutMs !== 'number') {
+    throw invalid(`timeoutMs must be a number of milliseconds, got ${describe(options.timeoutMs)}`)
+  }
+  return options
+}
+
+function stringArg(what, value) {
+  if (typeof value !== 'string') throw invalid(`${what} must be a string, got ${describe(value)}`)
+  return value
+}
+
+function optionalString(what, value) {
+  return value === undefined || value === null ? undefined : stringArg(what, value)
+}
+
+/**
+ * The 知晓云 open API from the server side (PROTOCOL.md §5): run functions as a server, debug them, manage
+ * them and read their job records, with the access token (client ID + secret → code → token) fetched,
+ * cached, renewed and refreshed once on a 401 for you. Every rule lives in the core. For servers only: never
+ * ship a client secret inside a mini-program, page or app. Printing the client never shows the secret.
+ */
+class MinappServer {
+  /** `new MinappServer({clientId, clientSecret, host?, env?, timeoutMs?})`. */
+  constructor(options) {
+    if (!isPlainObject(options)) throw invalid(`options must be an object {clientId, clientSecret, host?}, got ${describe(options)}`)
+    const native_ = new native.NativeMinappServer({
+      clientId: stringArg('clientId', options.clientId),
+      clientSecret: stringArg('clientSecret', options.clientSecret),
+      host: optionalString('host', options.host),
+      env: optionalString('env', options.env),
+      timeoutMs: options.timeoutMs,
+    })
+    const error = native_.initError()
+    if (error) throw new HError(error)
+    Object.defineProperty(this, '_native', { value: native_, enumerable: false })
+  }
+
+  /** Runs function `name` as a server: `{code, data, error}` (`{status: 'ok'}` with `sync: false`). */
+  async invoke(name, data, options) {
+    const { sync = true, timeoutMs, signal } = serverCallOptions(options)
+    const [json, problem] = encodeParams(data)
+    if (problem) throw invalid(`data cannot be encoded as JSON: ${problem}`)
+    return settle(await this._native.invoke(stringArg('function name', name), json, sync, timeoutMs, cancelToken(signal)))
+  }
+
+  /** Runs function `name` and resolves to its result plus `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log`. */
+  async debug(name, data, options) {
+    const { timeoutMs, signal } = serverCallOptions(options)
+    const [json, problem] = encodeParams(data)
+    if (problem) throw invalid(`data cannot be encoded as JSON: ${problem}`)
+    return settle(await this._native.debug(stringArg('function name', name), json, timeoutMs, cancelToken(signal)))
+  }
+
+  /** One page of functions: `{meta, objects}`. */
+  async listFunctions({ limit, offset } = {}) {
+    return settle(await this._native.listFunctions(limit, offset))
+  }
+
+  /** One function (404 when there is none). */
+  async getFunction(name) {
+    return settle(await this._native.getFunction(stringArg('function name', name)))
+  }
+
+  /** Creates function `name` whose `index.js` is `code`; resolves to the created function. */
+  async createFunction(name, code, { remark } = {}) {
+    return settle(await this._native.createFunction(stringArg('function name', name), stringArg('code', code), optionalString('remark', remark)))
+  }
+
+  /** Changes function `name`'s `code` and/or `remark`. */
+  async updateFunction(name, { code, remark } = {}) {
+    return settle(await this._native.updateFunction(stringArg('function name', name), optionalString('code', code), optionalString('remark', remark)))
+  }
+
+  /** Deletes function `name`. */
+  async deleteFunction(name) {
+    settle(await this._native.deleteFunction(stringArg('function name', name)))
+  }
+
+  /** Function `name`'s job records: `{meta, objects}`, filtered by `{source, status, createdAtGte, createdAtLte, limit, offset}`. */
+  async listJobs(name, query = {}) {
+    if (!isPlainObject(query)) throw invalid(`query must be an object, got ${describe(query)}`)
+    return settle(await this._native.listJobs(stringArg('function name', name), query))
+  }
+
+  /** Never shows the secret. */
+  toString() {
+    return '[MinappServer]'
+  }
+
+  toJSON() {
+    return {}
+  }
+}
+
+module.exports = { BaaS, Client, HError, MinappServer, WeChatCloud, WeChatError, setLogger }

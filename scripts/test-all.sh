@@ -41,4 +41,7 @@ step "wasm binding for browsers and the seven mini-program hosts (bindings-wasm)
 step "the engine's dashboard in headless Chromium (tests/dashboard)"; bash scripts/test-dashboard.sh
 # (end of bindings)
 
+step "packages: each one packed, installed from outside the repository and invoked (scripts/test-packages.sh)"
+bash scripts/test-packages.sh
+
 printf '\nall minicloud tests passed\n'

@@ -21,8 +21,8 @@ step "npm ci (bindings-node)"
   }
 })
 
-step "build the addon (napi build, debug)"
-(cd bindings-node && npx napi build --platform --js native.js --dts native.d.ts)
+step "build the addon (napi build, debug; native.js is our own loader, so --no-js)"
+(cd bindings-node && npx napi build --platform --no-js --dts native.d.ts)
 
 step "build the minicloud CLI (the engine the end-to-end tests start)"
 cargo build -p minicloud-cli

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the uniffi bindings (bindings-uniffi/): builds the cdylib, the pinned uniffi-bindgen and the CLI once,
-# checks the checked-in Swift bindings against a fresh generation, runs the Kotlin tests (mvn test) and the
+# checks the checked-in Swift bindings against a fresh generation, runs the Kotlin tests (mvn test: the pom
+# generates the Kotlin bindings and puts the cdylib on the classpath as a JNA resource) and the
 # Python tests (maturin develop into a venv, pytest). Installs what it needs; fails loudly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,11 +43,8 @@ for f in Sources/Minicloud/Minicloud.swift Sources/MinicloudFFI/include/Miniclou
   fi
 done
 
-step "Kotlin: generate, then mvn test (vectors, engine end-to-end, cancellation)"
-rm -rf "$UNIFFI/kotlin/target/generated-sources/uniffi"
-"$BINDGEN" generate --no-format --library "$LIB" --language kotlin \
-  --out-dir "$UNIFFI/kotlin/target/generated-sources/uniffi" >/dev/null
-(cd "$UNIFFI/kotlin" && mvn -B -q test -Dminicloud.libdir="$LIBDIR" -Dminicloud.cli="$MINICLOUD_CLI")
+step "Kotlin: mvn test (the pom generates the bindings from the library built above; vectors, engine end-to-end, cancellation)"
+(cd "$UNIFFI/kotlin" && mvn -B -q test -Dminicloud.cargo.skip=true -Dminicloud.libdir="$LIBDIR")
 
 step "Python: venv, maturin develop, pytest (vectors, engine end-to-end, asyncio cancellation)"
 VENV="$UNIFFI/python/.venv"

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod log;
+pub mod minapp_server;
 pub mod wechat;
 
 use std::sync::Arc;

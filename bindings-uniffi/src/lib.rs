@@ -21,6 +21,7 @@
 //!   through [`test_support`] (feature `test-support`), exports that panic inside our own code.
 
 pub mod log;
+pub mod minapp_server;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod wechat;

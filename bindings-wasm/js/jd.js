@@ -1,23 +1,11 @@
-// minicloud-wasm/jd: BaaS for JD mini-programs, over the global `jd` (also reachable as jd.BaaS).
+// minicloud-wasm/jd (and minicloud-wasm/jd/js): BaaS for JD mini-programs, over the global `jd` (also reachable
+// as jd.BaaS). The host documents no WebAssembly in the mini-program logic layer, so this entry runs the JS
+// build (the same core through wasm2js, core.mjs/core.js beside it); BaaS.init's `wasm` option (bytes, a Module
+// or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { miniProgramHost } from './hosts/miniprogram.js';
+import { hostEntry, jsBuild } from './entry.js';
+import { jdHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
 
-const hostApi = () => (typeof jd !== 'undefined' ? jd : undefined);
-
-/** A BaaS object over an explicit `jd`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `jd`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'jd',
-    adapter: () => miniProgramHost(api || hostApi(), 'jd'),
-    silentLoginAlias: 'loginWithJd',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `jd.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({ ...jdHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
 export default BaaS;

@@ -1,23 +1,11 @@
-// minicloud-wasm/ks: BaaS for Kuaishou mini-programs, over the global `ks` (also reachable as ks.BaaS).
+// minicloud-wasm/ks (and minicloud-wasm/ks/js): BaaS for Kuaishou mini-programs, over the global `ks` (also reachable
+// as ks.BaaS). The host documents no WebAssembly in the mini-program logic layer, so this entry runs the JS
+// build (the same core through wasm2js, core.mjs/core.js beside it); BaaS.init's `wasm` option (bytes, a Module
+// or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { miniProgramHost } from './hosts/miniprogram.js';
+import { hostEntry, jsBuild } from './entry.js';
+import { ksHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
 
-const hostApi = () => (typeof ks !== 'undefined' ? ks : undefined);
-
-/** A BaaS object over an explicit `ks`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `ks`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'ks',
-    adapter: () => miniProgramHost(api || hostApi(), 'ks'),
-    silentLoginAlias: 'loginWithKs',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `ks.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({ ...ksHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
 export default BaaS;

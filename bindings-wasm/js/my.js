@@ -1,19 +1,11 @@
-// minicloud-wasm/my: BaaS for Alipay mini-programs, over the global `my` (also reachable as my.BaaS).
+// minicloud-wasm/my (and minicloud-wasm/my/js): BaaS for Alipay mini-programs, over the global `my` (also reachable
+// as my.BaaS). The host documents no WebAssembly in the mini-program logic layer, so this entry runs the JS
+// build (the same core through wasm2js, core.mjs/core.js beside it); BaaS.init's `wasm` option (bytes, a Module
+// or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { alipayHost } from './hosts/my.js';
+import { hostEntry, jsBuild } from './entry.js';
+import { myHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
 
-const hostApi = () => (typeof my !== 'undefined' ? my : undefined);
-
-/** A BaaS object over an explicit `my`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `my`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({ platform: 'my', adapter: () => alipayHost(api || hostApi()), silentLoginAlias: 'loginWithAlipay' });
-}
-
-/** The BaaS object of this host, as the official SDK's `my.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({ ...myHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
 export default BaaS;

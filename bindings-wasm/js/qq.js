@@ -1,23 +1,11 @@
-// minicloud-wasm/qq: BaaS for QQ mini-programs, over the global `qq` (also reachable as qq.BaaS).
+// minicloud-wasm/qq (and minicloud-wasm/qq/js): BaaS for QQ mini-programs, over the global `qq` (also reachable
+// as qq.BaaS). The host documents no WebAssembly in the mini-program logic layer, so this entry runs the JS
+// build (the same core through wasm2js, core.mjs/core.js beside it); BaaS.init's `wasm` option (bytes, a Module
+// or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { miniProgramHost } from './hosts/miniprogram.js';
+import { hostEntry, jsBuild } from './entry.js';
+import { qqHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
 
-const hostApi = () => (typeof qq !== 'undefined' ? qq : undefined);
-
-/** A BaaS object over an explicit `qq`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `qq`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'qq',
-    adapter: () => miniProgramHost(api || hostApi(), 'qq'),
-    silentLoginAlias: 'loginWithQQ',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `qq.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({ ...qqHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
 export default BaaS;

@@ -1,23 +1,11 @@
-// minicloud-wasm/swan: BaaS for Baidu mini-programs, over the global `swan` (also reachable as swan.BaaS).
+// minicloud-wasm/swan (and minicloud-wasm/swan/js): BaaS for Baidu smart programs, over the global `swan` (also reachable
+// as swan.BaaS). The host documents no WebAssembly in the mini-program logic layer, so this entry runs the JS
+// build (the same core through wasm2js, core.mjs/core.js beside it); BaaS.init's `wasm` option (bytes, a Module
+// or a loader) runs the wasm build instead.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { miniProgramHost } from './hosts/miniprogram.js';
+import { hostEntry, jsBuild } from './entry.js';
+import { swanHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
 
-const hostApi = () => (typeof swan !== 'undefined' ? swan : undefined);
-
-/** A BaaS object over an explicit `swan`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `swan`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'swan',
-    adapter: () => miniProgramHost(api || hostApi(), 'swan'),
-    silentLoginAlias: 'loginWithBaidu',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `swan.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({ ...swanHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
 export default BaaS;

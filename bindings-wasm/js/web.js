@@ -1,28 +1,20 @@
 // minicloud-wasm/web: BaaS for browsers and webviews, over fetch and localStorage (also set as the global
-// `BaaS`, i.e. window.BaaS, unless one exists).
+// `BaaS`, i.e. window.BaaS, unless one exists). Runs the core with the standard WebAssembly, fetching
+// `minicloud.wasm` from beside this file (serve it as application/wasm); where WebAssembly is missing or
+// refuses to run (iOS Lockdown Mode), it imports the JS build beside this file (core.mjs) instead.
+// minicloud-wasm/web/js is the JS build alone.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { webHost } from './hosts/web.js';
+import { hostEntry } from './entry.js';
+import { wasmSource } from './baas.js';
+import { webBrowser } from './hosts/specs.js';
 
-const browser = () => ({
-  fetch: typeof fetch === 'function' ? fetch : undefined,
-  localStorage: typeof localStorage !== 'undefined' ? localStorage : undefined,
-  navigator: typeof navigator !== 'undefined' ? navigator : undefined,
+export const { BaaS, createBaaS } = hostEntry({
+  ...webBrowser,
+  builds: [
+    () => (typeof WebAssembly === 'object' ? ['wasm', wasmSource(new URL('./minicloud.wasm', import.meta.url))] : null),
+    () => ['js', () => import('./core.mjs').then((m) => m.instantiate())],
+  ],
+  ship: 'serve minicloud.wasm (application/wasm) and core.mjs beside the entry',
 });
-
-/** A BaaS object over `env` = {fetch, localStorage, navigator} (the browser's own by default, looked up at
- * init). Without `wasm` in init's options, the binary is fetched from next to the glue. */
-export function createBaaS(env) {
-  return makeBaaS({
-    platform: 'web',
-    adapter: () => webHost(Object.assign(browser(), env)),
-    defaultWasm: new URL('../pkg/minicloud_wasm_bg.wasm', import.meta.url),
-  });
-}
-
-/** The BaaS object of the page. */
-export const BaaS = createBaaS();
 if (typeof globalThis !== 'undefined' && globalThis.BaaS === undefined) globalThis.BaaS = BaaS;
-
-export { loadWasm };
 export default BaaS;

@@ -1,23 +1,13 @@
-// minicloud-wasm/wx: BaaS for WeChat mini-programs, over the global `wx` (also reachable as wx.BaaS).
+// minicloud-wasm/wx: BaaS for WeChat mini-programs, over the global `wx` (also reachable as wx.BaaS). Runs the
+// core with `WXWebAssembly` (WeChat's documented loader) from the code package's default path, else (CommonJS, as the
+// host's npm build ships it) the JS build beside this file. minicloud-wasm/wx/js is the JS build alone.
 
-import { makeBaaS, loadWasm } from './baas.js';
-import { miniProgramHost } from './hosts/miniprogram.js';
+import { hostEntry, hostLoader, requiredJs, PACKAGE_WASM } from './entry.js';
+import { wxHost } from './hosts/specs.js';
 
-const hostApi = () => (typeof wx !== 'undefined' ? wx : undefined);
-
-/** A BaaS object over an explicit `wx`-compatible object (tests, cross-platform frameworks); without one it
- * uses the global `wx`, looked up at init. */
-export function createBaaS(api) {
-  return makeBaaS({
-    platform: 'wx',
-    adapter: () => miniProgramHost(api || hostApi(), 'wx'),
-    silentLoginAlias: 'loginWithWechat',
-  });
-}
-
-/** The BaaS object of this host, as the official SDK's `wx.BaaS`. */
-export const BaaS = createBaaS();
-if (hostApi()) hostApi().BaaS = BaaS;
-
-export { loadWasm };
+export const { BaaS, createBaaS } = hostEntry({
+  ...wxHost,
+  builds: [() => hostLoader(typeof WXWebAssembly !== 'undefined' ? WXWebAssembly : null, PACKAGE_WASM)(), requiredJs()],
+  ship: `ship minicloud.wasm.br at ${PACKAGE_WASM} (WXWebAssembly with .wasm.br needs base library 2.14.0; 构建 npm copies it there), keep core.js beside the entry, or import minicloud-wasm/wx/js`,
+});
 export default BaaS;

@@ -16,12 +16,12 @@ import { startEngine } from './engine.mjs';
 
 const PKG_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 function page(engineUrl, clientId, closedUrl) {
   return `<!doctype html><meta charset="utf-8"><title>minicloud-wasm</title>
 <script type="module">
-import { BaaS, createBaaS } from '/dist/web.js';
+import { BaaS, createBaaS } from '/dist/web.mjs';
 const herror = (e) => ({ name: e.name, code: e.code, message: e.message, kind: e.kind });
 const results = {};
 try {
@@ -29,6 +29,10 @@ try {
   results.invoke = await BaaS.invoke('helloWorld', { name: 'chromium' });
   results.stored = JSON.parse(localStorage.getItem('ifx_baas_auth_token'));
   results.globalBaaS = window.BaaS === BaaS;
+  results.wasmFetched = performance.getEntriesByType('resource').some((r) => r.name.endsWith('/dist/minicloud.wasm'));
+  const js = (await import('/dist/web-js.mjs')).createBaaS();
+  await js.init(${JSON.stringify(clientId)}, { host: ${JSON.stringify(engineUrl)}, autoLogin: 'anonymous' });
+  results.jsBuild = await js.invoke('helloWorld', { name: '纯 JS 🚀' });
 } catch (e) {
   results.invokeError = herror(e);
 }
@@ -104,6 +108,14 @@ after(async () => {
 test('chromium: the web entry signs in anonymously and invokes a real cloud function', () => {
   assert.equal(results.invokeError, undefined);
   assert.deepEqual(results.invoke, { code: 0, data: 'hello chromium', error: {} });
+});
+
+test('chromium: the web entry fetched minicloud.wasm from beside itself (the wasm build ran)', () => {
+  assert.equal(results.wasmFetched, true);
+});
+
+test('chromium: minicloud-wasm/web/js (the JS build) invokes a real cloud function with Chinese and emoji', () => {
+  assert.deepEqual(results.jsBuild, { code: 0, data: 'hello 纯 JS 🚀', error: {} });
 });
 
 test('chromium: the session is in localStorage as {"value": token}', () => {

@@ -5,11 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
-import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, MINI_PROGRAMS, WASM } from './sim.mjs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { simulatedHost, wxStyleHost, alipayHost, webEnv, baasFor, runIsolated, MINI_PROGRAMS } from './sim.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
 const OK = JSON.stringify({ code: 0, data: 'ok', error: {} });
@@ -424,28 +422,22 @@ for (const platform of MINI_PROGRAMS) {
 // ---------------------------------------------------------------- init and the entries
 
 test('a call before init is HError 602', async () => {
-  const { createBaaS } = await import('../dist/wx.js');
+  const { createBaaS } = await import('../dist/wx.mjs');
   await baasFor('wx', wxStyleHost('wx'), CLIENT_ID, { host: 'http://127.0.0.1:9' }); // the wasm is loaded
   const e = await rejection(createBaaS(wxStyleHost('wx')).invoke('f'));
   assert.equal(e.code, 602);
   assert.equal(e.message, '602: uninitialized');
 });
 
-test('an unknown operation on the wasm Client rejects with HError 605', async () => {
-  const { loadWasm } = await import('../js/baas.js');
-  await loadWasm(WASM);
-  const { Client } = await import('../pkg/minicloud_wasm.js');
-  const noop = () => undefined;
-  const client = new Client({ clientId: CLIENT_ID, platform: 'wx' }, { request: noop, getItem: noop, setItem: noop });
-  const e = await rejection(client.call(99));
-  assert.equal(e.code, 605);
-  assert.match(e.message, /unknown client operation/);
-});
-
 test('the shipped mini-program entries never use import.meta (their compilers cannot parse it)', () => {
-  for (const h of MINI_PROGRAMS) {
-    const src = readFileSync(fileURLToPath(new URL(`../dist/${h}.js`, import.meta.url)), 'utf8');
-    assert.ok(!src.includes('import.meta'), `dist/${h}.js uses import.meta`);
+  const files = [
+    ...readdirSync(fileURLToPath(new URL('../dist/', import.meta.url))).filter((f) => f.endsWith('.mjs') && !f.startsWith('web')).map((f) => `dist/${f}`),
+    ...readdirSync(fileURLToPath(new URL('../miniprogram_dist/', import.meta.url))).filter((f) => f.endsWith('.js')).map((f) => `miniprogram_dist/${f}`),
+  ];
+  assert.ok(files.length >= 16, files.join(' '));
+  for (const file of files) {
+    const src = readFileSync(fileURLToPath(new URL(`../${file}`, import.meta.url)), 'utf8');
+    assert.ok(!src.includes('import.meta'), `${file} uses import.meta`);
   }
 });
 
@@ -454,39 +446,28 @@ test('init with a clientID that is not a string throws HError 605', async () => 
   assert.throws(() => BaaS.init(42, {}), (e) => e.code === 605 && e.message === '605: incorrect parameter type');
 });
 
-/** Runs an ES module in a fresh Node process and returns its stdout (asynchronously: test servers live in
- * this process). */
-async function runIsolated(source) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', source], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    encoding: 'utf8',
-    timeout: 30000,
-  });
-  return stdout;
-}
-
 test('every entry makes BaaS reachable on its host object (wx.BaaS, ..., window.BaaS)', async () => {
   const out = await runIsolated(`
     const results = [];
     for (const h of ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks']) {
       globalThis[h] = {};
-      const m = await import('./dist/' + h + '.js');
+      const m = await import('./dist/' + h + '.mjs');
       results.push(globalThis[h].BaaS === m.BaaS && typeof m.BaaS.invoke === 'function');
     }
-    const web = await import('./dist/web.js');
+    const web = await import('./dist/web.mjs');
     results.push(globalThis.BaaS === web.BaaS);
     console.log(JSON.stringify(results));
   `);
   assert.deepEqual(JSON.parse(out), [true, true, true, true, true, true, true, true]);
 });
 
-test('mini-program entries run without TextEncoder, TextDecoder, fetch or URL', async () => {
+test('mini-program entries run without TextEncoder, TextDecoder, fetch or URL, and leave the globals alone', async () => {
   const srv = await server((req, body) => ({ status: 200, body: JSON.stringify({ code: 0, data: JSON.parse(body).data, error: {} }) }));
   try {
     const out = await runIsolated(`
-      import { readFileSync } from 'node:fs';
+      import { readFileSync, readdirSync } from 'node:fs';
       import http from 'node:http';
-      const wasm = readFileSync('pkg/minicloud_wasm_bg.wasm');
+      const wasm = readFileSync('dist/minicloud.wasm');
       const base = new URL(${JSON.stringify(srv.url)});
       for (const name of ['TextEncoder', 'TextDecoder', 'fetch', 'URL', 'Request', 'Response']) delete globalThis[name];
       const store = new Map();
@@ -502,30 +483,29 @@ test('mini-program entries run without TextEncoder, TextDecoder, fetch or URL', 
         getStorageSync: (k) => (store.has(k) ? store.get(k) : ''),
         setStorageSync: (k, v) => store.set(k, v),
       };
-      const { BaaS } = await import('./dist/wx.js');
+      const { BaaS } = await import('./dist/wx.mjs');
       BaaS.init('cid', { host: ${JSON.stringify(srv.url)}, wasm });
       const r = await BaaS.invoke('echo', { text: 'héllo 世界 🎉' });
-      console.log(JSON.stringify({ polyfilled: typeof TextDecoder === 'function' && typeof TextEncoder === 'function', data: r.data }));
+      console.log(JSON.stringify({ untouched: typeof TextDecoder === 'undefined' && typeof TextEncoder === 'undefined', data: r.data }));
     `);
-    assert.deepEqual(JSON.parse(out), { polyfilled: true, data: { text: 'héllo 世界 🎉' } });
+    assert.deepEqual(JSON.parse(out), { untouched: true, data: { text: 'héllo 世界 🎉' } });
   } finally {
     await srv.close();
   }
 });
 
-test('a loader function instantiates the wasm as WeChat does (WXWebAssembly.instantiate(path, imports))', async () => {
+test('a wasm loader function given to init replaces the default (as WXWebAssembly.instantiate(path, imports))', async () => {
   const out = await runIsolated(`
-    import { readFileSync } from 'node:fs';
-    const bytes = readFileSync('pkg/minicloud_wasm_bg.wasm');
-    globalThis.WXWebAssembly = { instantiate: (path, imports) => WebAssembly.instantiate(bytes, imports) };
-    const { createBaaS } = await import('./dist/wx.js');
+    import { readFileSync, readdirSync } from 'node:fs';
+    const bytes = readFileSync('dist/minicloud.wasm');
+    const { createBaaS } = await import('./dist/wx.mjs');
     const BaaS = createBaaS({ request() {}, getStorageSync: () => '', setStorageSync() {} });
-    let pathAsked;
-    const ready = BaaS.init('cid', { host: 'http://127.0.0.1:9', wasm: (imports) => { pathAsked = 'minicloud_wasm_bg.wasm'; return WXWebAssembly.instantiate(pathAsked, imports); } });
+    const asked = [];
+    const ready = BaaS.init('cid', { host: 'http://127.0.0.1:9', wasm: (imports) => { asked.push('/minicloud/minicloud.wasm'); return WebAssembly.instantiate(bytes, imports); } });
     const early = BaaS.invoke(''); // made before the wasm is ready: waits, then the core answers
     await ready;
     const e = await early.catch((e) => e);
-    console.log(JSON.stringify({ pathAsked, code: e.code }));
+    console.log(JSON.stringify({ asked, code: e.code }));
   `);
-  assert.deepEqual(JSON.parse(out), { pathAsked: 'minicloud_wasm_bg.wasm', code: 605 });
+  assert.deepEqual(JSON.parse(out), { asked: ['/minicloud/minicloud.wasm'], code: 605 });
 });

@@ -9,9 +9,36 @@
 
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
+import { brotliDecompressSync } from 'node:zlib';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-export const WASM = readFileSync(fileURLToPath(new URL('../pkg/minicloud_wasm_bg.wasm', import.meta.url)));
+/** The shipped binary (what the web entry fetches, and what apps hand to init's `wasm` option). */
+export const WASM = readFileSync(fileURLToPath(new URL('../dist/minicloud.wasm', import.meta.url)));
+/** Where WeChat's 构建 npm puts the compressed binary in a code package, and its bytes. */
+export const PACKAGE_WASM = '/miniprogram_npm/minicloud-wasm/minicloud.wasm.br';
+const PACKAGE_FILES = { [PACKAGE_WASM]: readFileSync(fileURLToPath(new URL('../miniprogram_dist/minicloud.wasm.br', import.meta.url))) };
+
+/** A host wasm loader as WeChat and Douyin document theirs (`WXWebAssembly`, `TTWebAssembly`):
+ * `instantiate(path, imports)` from a code-package path only, `.wasm.br` decompressed by the host. Records the
+ * paths it was asked for. */
+export function hostWasmLoader() {
+  const paths = [];
+  return {
+    paths,
+    instantiate(path, imports) {
+      paths.push(path);
+      const file = PACKAGE_FILES[path];
+      if (!file) return Promise.reject(new Error(`instantiate:fail no such file ${path}`));
+      return WebAssembly.instantiate(path.endsWith('.br') ? brotliDecompressSync(file) : file, imports);
+    },
+  };
+}
+// The simulated mini-program runtime of these tests has the documented loaders (the tests that need a host
+// without them run in a process of their own).
+globalThis.WXWebAssembly = hostWasmLoader();
+globalThis.TTWebAssembly = hostWasmLoader();
 
 export const HOSTS = ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks', 'web'];
 export const MINI_PROGRAMS = ['wx', 'qq', 'my', 'swan', 'tt', 'jd', 'ks'];
@@ -250,15 +277,40 @@ export function simulatedHost(platform, opts = {}) {
   return { api, stored: (k) => api.storage.get(k) };
 }
 
-/** The entry module of a host. */
-export function entry(platform) {
-  return import(`../dist/${platform}.js`);
+/** The hosts whose entry runs the wasm build by default (the others' entries are their JS build). */
+export const WASM_BY_DEFAULT = ['wx', 'tt', 'web'];
+
+/** The ES module entry of a host (`build` 'js': minicloud-wasm/<host>/js, the JS build). */
+export function entry(platform, build) {
+  const js = build === 'js' && WASM_BY_DEFAULT.includes(platform);
+  return import(`../dist/${platform}${js ? '-js' : ''}.mjs`);
 }
 
-/** A fresh BaaS for `platform` over `api`, initialised with the wasm bytes and `options`. */
-export async function baasFor(platform, api, clientId, options = {}) {
-  const { createBaaS } = await entry(platform);
+/** A fresh BaaS for `platform` over `api`, initialised with `options` and nothing else: each entry finds
+ * its core by itself (wx, tt: the host loader and the package path; qq, my, swan, jd, ks: the JS build
+ * bundled in the entry). The web entry, which fetches its binary from beside itself in a browser, is handed
+ * the bytes here (Node's fetch reads no file: URL); Chromium tests the fetch. */
+export async function baasFor(platform, api, clientId, options = {}, build) {
+  const { createBaaS } = await entry(platform, build);
   const BaaS = createBaaS(api);
-  await BaaS.init(clientId, { wasm: WASM, ...options });
+  await BaaS.init(clientId, platform === 'web' && build !== 'js' ? { wasm: WASM, ...options } : options);
   return BaaS;
+}
+
+/** Runs an ES module in a fresh Node process (from the package folder) and returns its stdout; for runtimes
+ * without some global, or without the host loaders this file installs. Asynchronous: test servers live in the
+ * calling process. */
+export async function runIsolated(source) {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  return stdout;
+}
+
+/** The core's X-Hydrogen-Client-Version, what the vectors' $VERSION stands for: v{the workspace version}. */
+export function coreVersion() {
+  const manifest = readFileSync(fileURLToPath(new URL('../../Cargo.toml', import.meta.url)), 'utf8');
+  return `v${/\[workspace\.package\][^[]*?\bversion = "([^"]+)"/.exec(manifest)[1]}`;
 }

@@ -2,17 +2,18 @@
 // next call runs on a fresh instance made from the same binary, with the session carried over (it lives in the
 // host's storage). In its own file (its own process): the instance is shared by the whole entry.
 //
-// How the wasm is made to trap: the shipped binary is loaded through a loader function (as WXWebAssembly is)
-// that hands the glue its exports wrapped. Once armed, a wrapper runs a tiny module's `unreachable`
-// in place of one export call, so a real WebAssembly.RuntimeError ("unreachable", what a Rust panic compiles
-// to) comes out of the wasm exactly where the core would trap: in the call a BaaS method makes (the one
-// export taking six arguments, `Client.call`), or in the callback the core's future runs when the host's
-// answer arrives (an export called with that answer object).
+// How the core is made to trap: the shipped binary is loaded through a loader function (as WXWebAssembly is)
+// that hands the entry its exports with `mc_run` wrapped. Once armed, the wrapper runs a tiny module's
+// `unreachable` in place of one command, so a real WebAssembly.RuntimeError ("unreachable", what a Rust panic
+// compiles to) comes out of the core exactly where the core would trap: in the command that starts a call
+// ('start'), or in the one that hands the core a host's answer ('response'). The JS build traps by throwing
+// wasm2js's `Error('abort')`; the last test makes it do that.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { WASM, wxStyleHost } from './sim.mjs';
+import { instantiate as jsBuild } from '../pkg/core.mjs';
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6';
 const OK = JSON.stringify({ code: 0, data: '好的 ✅', error: {} });
@@ -25,30 +26,35 @@ const TRAP = new WebAssembly.Instance(
   ),
 ).exports.t;
 
-/** Which export call traps next: 'call' (Client.call), 'answer' (the host's answer reaching the core), or none. */
+/** Which command traps next: 'start' (a call being made), 'response' (a host answer reaching the core), or none. */
 let armed = null;
 let instances = 0;
 
-/** A loader like WXWebAssembly.instantiate: the real binary, each of its exports behind the arming switch. */
+/** The op of the command `mc_run` is given, read from the core's memory. */
+function op(exports, ptr, len) {
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr, len))).op;
+}
+
+/** Wraps a core's exports so that an armed command runs `trap` instead. */
+function armable(exports, trap) {
+  return {
+    memory: exports.memory,
+    mc_alloc: exports.mc_alloc,
+    mc_run(ptr, len, body, bodyLen) {
+      if (armed && op(exports, ptr, len) === armed) {
+        armed = null;
+        return trap();
+      }
+      return exports.mc_run(ptr, len, body, bodyLen);
+    },
+  };
+}
+
+/** A loader like WXWebAssembly.instantiate: the real binary, its mc_run behind the arming switch. */
 async function loader(imports) {
   instances += 1;
-  const { instance, module } = await WebAssembly.instantiate(WASM, imports);
-  const exports = {};
-  for (const [name, value] of Object.entries(instance.exports)) {
-    exports[name] =
-      typeof value !== 'function'
-        ? value
-        : (...args) => {
-            const isCall = args.length === 6;
-            const isAnswer = args.length === 3 && typeof args[2] === 'object' && args[2] !== null && 'status' in args[2];
-            if ((armed === 'call' && isCall) || (armed === 'answer' && isAnswer)) {
-              armed = null;
-              return TRAP();
-            }
-            return value(...args);
-          };
-  }
-  return { instance: { exports }, module };
+  const { instance } = await WebAssembly.instantiate(WASM, imports);
+  return { instance: { exports: armable(instance.exports, TRAP) } };
 }
 
 /** A loopback server that holds every request until `release()`, then answers OK; records what it saw. */
@@ -94,17 +100,17 @@ const escaped = [];
 process.on('uncaughtException', (e) => escaped.push(e));
 process.on('unhandledRejection', (e) => escaped.push(e));
 
-const { createBaaS } = await import('../dist/wx.js');
+const { createBaaS } = await import('../dist/wx.mjs');
 
 /** The fields a caller sees on the trap's HError. */
-function assertTrapError(e) {
+function assertTrapError(e, cause = 'unreachable', name = 'RuntimeError') {
   assert.equal(e.name, 'HError', String(e));
   assert.equal(e.code, 601);
   assert.equal(e.kind, 'internal');
   assert.equal(e.retryable, true);
   assert.equal(e.status, null);
-  assert.match(e.message, /^601: the minicloud wasm core stopped \(unreachable\)/);
-  assert.equal(e.details, 'RuntimeError: unreachable');
+  assert.match(e.message, new RegExp(`^601: the minicloud core stopped \\(${cause}\\)`));
+  assert.equal(e.details, `${name}: ${cause}`);
 }
 
 test('a trap while host answers arrive rejects every running call, and later calls run on a fresh instance', { timeout: 20000 }, async () => {
@@ -117,7 +123,7 @@ test('a trap while host answers arrive rejects every running call, and later cal
     await other.init(CLIENT_ID, { host: srv.url });
     const calls = [BaaS.invoke('f', { 名: 1 }), BaaS.invoke('g'), other.invoke('h')].map((p) => p.then(() => null, (e) => e));
     await waitFor(() => srv.seen.length === 3, 'three requests reaching the server');
-    armed = 'answer';
+    armed = 'response';
     srv.release(1); // the first answer reaches the core: the trap
     for (const e of await Promise.all(calls)) assertTrapError(e);
     assert.equal(instances, 1);
@@ -146,7 +152,7 @@ test('a trap inside a call being made rejects it and every running call, and the
     const before = instances;
     const running = [BaaS.invoke('a'), BaaS.invoke('b')].map((p) => p.then(() => null, (e) => e));
     await waitFor(() => srv.seen.filter((r) => r.path.includes('cloud-function')).length >= 2, 'two requests held');
-    armed = 'call';
+    armed = 'start';
     assertTrapError(await BaaS.invoke('c').then(() => null, (e) => e));
     for (const e of await Promise.all(running)) assertTrapError(e);
     srv.release();
@@ -165,12 +171,36 @@ test('clearSession right after a trap says the core is restarting, and works onc
     const api = wxStyleHost('wx', { storage: LIVE });
     const BaaS = createBaaS(api);
     await BaaS.init(CLIENT_ID, { host: srv.url });
-    armed = 'call';
+    armed = 'start';
     assertTrapError(await BaaS.invoke('x').then(() => null, (e) => e));
     assert.throws(() => BaaS.clearSession(), (e) => e.name === 'HError' && e.code === 601 && e.kind === 'internal');
     await BaaS.invoke('y'); // the fresh instance is in place
     BaaS.clearSession();
     assert.equal(api.storage.get('ifx_baas_auth_token'), '');
+    assert.deepEqual(escaped, []);
+  } finally {
+    await srv.close();
+  }
+});
+
+test('the JS build trapping (wasm2js throws Error("abort")) rejects its calls the same way, and the next call works', { timeout: 20000 }, async () => {
+  const srv = await holdingServer();
+  try {
+    const { createBaaS: createJs } = await import('../dist/wx-js.mjs');
+    let made = 0;
+    const jsLoader = () => {
+      made += 1;
+      return { instance: { exports: armable(jsBuild(), () => { throw new Error('abort'); }) } };
+    };
+    const BaaS = createJs(wxStyleHost('wx', { storage: LIVE }));
+    await BaaS.init(CLIENT_ID, { host: srv.url, wasm: jsLoader });
+    const running = BaaS.invoke('a').then(() => null, (e) => e);
+    await waitFor(() => srv.seen.length >= 1, 'a request held');
+    armed = 'response';
+    srv.release(1);
+    assertTrapError(await running, 'abort', 'Error');
+    assert.deepEqual(await BaaS.invoke('b'), JSON.parse(OK));
+    assert.equal(made, 2);
     assert.deepEqual(escaped, []);
   } finally {
     await srv.close();

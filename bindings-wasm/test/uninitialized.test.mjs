@@ -1,10 +1,10 @@
-// Calls before BaaS.init, in a process where no wasm has been loaded yet (node --test runs each file in its own
+// Calls before BaaS.init, in a process where no core has been loaded yet (node --test runs each file in its own
 // process, and the tests of this file run in order): every entry rejects with exactly the official
 // `602: uninitialized` HError, the same fields the core gives once it is loaded.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOSTS, WASM, entry, wxStyleHost } from './sim.mjs';
+import { HOSTS, entry, wxStyleHost } from './sim.mjs';
 
 /** The fields of an HError, as a plain object. */
 const fields = (e) => ({
@@ -34,7 +34,7 @@ const OFFICIAL_602 = {
 const rejection = (p) => p.then((v) => assert.fail(`resolved ${JSON.stringify(v)}`), (e) => e);
 
 for (const host of HOSTS) {
-  test(`${host}: calls before init, with no wasm loaded, reject with exactly 602: uninitialized`, async () => {
+  test(`${host}: calls before init, with no core loaded, reject with exactly 602: uninitialized`, async () => {
     const { BaaS } = await entry(host);
     for (const call of [
       () => BaaS.invoke('f'),
@@ -48,19 +48,11 @@ for (const host of HOSTS) {
   });
 }
 
-test('init without a wasm binary (and no default) throws HError 605 saying what to pass', async () => {
-  const { createBaaS } = await entry('wx');
-  assert.throws(
-    () => createBaaS(wxStyleHost('wx')).init('a4d2d62965ddb57fa4d6', {}),
-    (e) => e.name === 'HError' && e.code === 605 && e.kind === 'invalid_argument' && /pass it as \{wasm\}/.test(e.message),
-  );
-});
-
 // Last: loads the wasm, so the core can be asked.
 test("the 602 made before the wasm loads is the core's own, field for field", async () => {
   const { createBaaS } = await entry('wx');
   const loaded = createBaaS(wxStyleHost('wx'));
-  await loaded.init('a4d2d62965ddb57fa4d6', { wasm: WASM, host: 'http://127.0.0.1:9' });
+  await loaded.init('a4d2d62965ddb57fa4d6', { host: 'http://127.0.0.1:9' });
   const fromCore = await rejection(createBaaS(wxStyleHost('wx')).invoke('f'));
   assert.deepEqual(fields(fromCore), OFFICIAL_602);
 });

@@ -6,74 +6,29 @@
 // checked after the calls.
 //
 // Each vector runs on the host its config.platform names; the wx vectors also run on every other host with
-// that host's platform header and silent-login request substituted (web: only those without silent login).
+// that host's platform header and silent-login request substituted (web: only those without silent login);
+// test/replay.mjs makes the cases, and replays the same ones on JavaScriptCore and QuickJS (engines.test.mjs).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HOSTS, WASM, simulatedHost, baasFor } from './sim.mjs';
+import { simulatedHost, baasFor, coreVersion } from './sim.mjs';
+import { cases, runCall, outcomeProblems } from './replay.mjs';
 
 const VECTOR_DIR = fileURLToPath(new URL('../../tests/vectors/', import.meta.url));
 const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding']);
-const HEADER_VALUE = { wx: 'WECHAT', qq: 'QQ', my: 'ALIPAY', swan: 'BAIDU', tt: 'BYTEDANCE', jd: 'JINGDONG', ks: 'KUAISHOU', web: 'WEB' };
-const PROVIDER = { wx: 'wechat', qq: 'qq', my: 'alipay', swan: 'baidu', tt: 'bytedance', jd: 'jd', ks: 'kuaishou' };
-
-/** The silent-login body of `host` for a code, in that host's key order (PROTOCOL.md §1.6). */
-function silentBody(host, createUser, code, appName) {
-  switch (host) {
-    case 'wx':
-      return { create_user: createUser, code, login_with_unionid: false };
-    case 'my':
-      return { code, create_user: createUser };
-    case 'tt':
-      return { create_user: createUser, app_name: String(appName || '').toLowerCase(), code };
-    default:
-      return { create_user: createUser, code };
-  }
-}
-
-function usesSilentLogin(v) {
-  return v.config.autoLogin === true || v.calls.some((c) => c.op === 'silentLogin');
-}
-
-/** A wx vector rewritten for another host: platform, platform header, silent-login requests. */
-function substitute(v, host) {
-  const out = structuredClone(v);
-  out.config.platform = host;
-  for (const ex of out.exchanges) {
-    const r = ex.request;
-    r.headers = r.headers.map(([k, val]) => [k, k === 'X-Hydrogen-Client-Platform' ? HEADER_VALUE[host] : val]);
-    if (r.path === '/hserve/v2.5/idp/wechat/silent-login/') {
-      const body = JSON.parse(r.body);
-      r.path = `/hserve/v2.5/idp/${PROVIDER[host]}/silent-login/`;
-      r.body = JSON.stringify(silentBody(host, body.create_user, body.code, v.hostEnv && v.hostEnv.appName));
-    }
-  }
-  return out;
-}
 
 const vectors = readdirSync(VECTOR_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(VECTOR_DIR + f, 'utf8')));
-
-const cases = [];
-for (const v of vectors) {
-  const own = v.config.platform;
-  if (HOSTS.includes(own)) cases.push({ host: own, v });
-  if (own === 'wx') {
-    for (const host of HOSTS) {
-      if (host === 'wx' || (host === 'web' && usesSilentLogin(v))) continue;
-      cases.push({ host, v: substitute(v, host) });
-    }
-  }
-}
+const all = cases(vectors);
 
 test('the vectors are all there', () => {
   assert.ok(vectors.length >= 60, `found ${vectors.length} vectors`);
-  assert.ok(cases.length > vectors.length * 6, `only ${cases.length} cases`);
+  assert.ok(all.length > vectors.length * 6, `only ${all.length} cases`);
 });
 
 /** The loopback server of one vector. */
@@ -134,65 +89,8 @@ function vectorServer(v, version) {
   };
 }
 
-/** The core's X-Hydrogen-Client-Version, what $VERSION stands for. */
-async function coreVersion() {
-  const { loadWasm } = await import('../js/baas.js');
-  await loadWasm(WASM);
-  const { Client } = await import('../pkg/minicloud_wasm.js');
-  const noop = () => undefined;
-  return new Client({ clientId: 'x', platform: 'wx' }, { request: noop, getItem: noop, setItem: noop }).clientVersion;
-}
 
-/** A number as vectors write it: JSON numbers, or "NaN", "Infinity", "-Infinity". */
-function vectorNumber(n) {
-  return typeof n === 'string' ? Number(n) : n;
-}
-
-function runCall(BaaS, call) {
-  const a = call.args || [];
-  switch (call.op) {
-    case 'invoke':
-      // A per-call time limit goes in the options after (name, params, sync).
-      if ('timeoutMs' in call) return BaaS.invoke(a[0], a[1], a[2], { timeoutMs: vectorNumber(call.timeoutMs) });
-      return BaaS.invoke(...a);
-    case 'invokeFunction':
-      return BaaS.invokeFunction(...a);
-    case 'login':
-      return BaaS.auth.login(a[0]);
-    case 'register':
-      return BaaS.auth.register(a[0]);
-    case 'loginWithSms':
-      return BaaS.auth.loginWithSmsVerificationCode(...a);
-    case 'anonymousLogin':
-      return BaaS.auth.anonymousLogin();
-    case 'silentLogin':
-      return BaaS.auth.silentLogin();
-    case 'logout':
-      return BaaS.auth.logout();
-    case 'clearSession':
-      return Promise.resolve().then(() => BaaS.clearSession());
-    default:
-      throw new Error(`unknown op ${call.op}`);
-  }
-}
-
-function checkOutcome(i, expect, outcome) {
-  if ('result' in expect) {
-    assert.equal(outcome.ok, true, `call ${i}: rejected ${outcome.error && outcome.error.message}, expected a result`);
-    assert.deepEqual(outcome.value, expect.result, `call ${i}: resolved value`);
-  } else if ('ok' in expect) {
-    assert.equal(outcome.ok, true, `call ${i}: rejected ${outcome.error && outcome.error.message}`);
-  } else {
-    assert.equal(outcome.ok, false, `call ${i}: resolved ${JSON.stringify(outcome.value)}, expected an error`);
-    const e = outcome.error;
-    assert.equal(e.name, 'HError', `call ${i}: ${e.stack}`);
-    for (const field of ['code', 'message', 'kind', 'status', 'retryable']) {
-      if (field in expect.error) assert.deepEqual(e[field], expect.error[field], `call ${i}: error ${field} (${e.message})`);
-    }
-  }
-}
-
-for (const { host, v } of cases) {
+for (const { host, v } of all) {
   test(`${v.name} on ${host}`, async () => {
     const realNow = Date.now;
     const sim = simulatedHost(host, { storage: v.storage, ...v.hostEnv });
@@ -206,7 +104,7 @@ for (const { host, v } of cases) {
     try {
       // The vector's clock, for session expiry (the core reads Date.now through the wasm glue).
       Date.now = () => v.now * 1000;
-      server = vectorServer(v, await coreVersion());
+      server = vectorServer(v, coreVersion());
       const BaaS = await baasFor(host, sim.api, v.config.clientId, { ...options, host: await server.listen() });
       const settle = (p) => p.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
       let outcomes;
@@ -218,7 +116,7 @@ for (const { host, v } of cases) {
       }
       assert.deepEqual(server.problems, [], 'every request is the expected one');
       assert.deepEqual(server.unused(), [], 'every expected request was sent');
-      v.calls.forEach((c, i) => checkOutcome(i, c.expect, outcomes[i]));
+      assert.deepEqual(v.calls.flatMap((c, i) => outcomeProblems(i, c.expect, outcomes[i])), []);
       for (const [key, want] of Object.entries(v.storageAfter || {})) {
         const got = sim.stored(key);
         if (want === null) assert.ok(got === undefined || got === null || got === '', `storage ${key}: ${JSON.stringify(got)}, expected empty`);

@@ -1,121 +1,131 @@
-//! `minicloud deploy`: upload a function through the management API.
+//! `minicloud deploy <name> [root] [-m remark]`: uploads a function — the whole directory: `index.js` as
+//! `function_code`, and its other text files (`config.json`, helpers) as minicloud's `files` (a real 知晓云
+//! ignores them) — creating it, or updating it when it exists, on the target [`crate::target`] picks.
 //!
-//! The management API carries only `function_code` (the text of index.js): a function's
-//! own `package.json` / `node_modules` / `config.json` are not uploaded, and `deploy`
-//! says so when the directory has them.
+//! The source is `<root>/<name>/` (root default: ./functions if it exists, else the current directory);
+//! `root` may also be the function's own directory or a single `.js` file (the older `deploy NAME PATH`).
+//! `node_modules`, dot-files and files that are not UTF-8 text are not uploaded (and are named).
 
-use crate::secret::{self, Secret};
+use crate::target::TargetArgs;
 use clap::Args;
-use serde_json::{json, Value};
+use minicloud_core::minapp_server::{check_function_name, ServerOp};
+use minicloud_core::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `minicloud deploy`.
 #[derive(Args)]
 pub struct DeployArgs {
-    /// Function name (^[A-Za-z0-9_-]{1,64}$).
+    /// The function's name.
     pub name: String,
-    /// A directory containing index.js, or a .js file.
-    pub path: PathBuf,
-    /// Base URL of the engine, e.g. http://127.0.0.1:8000.
-    #[arg(long)]
-    pub url: String,
-    /// A file holding the engine's admin token (or set MINICLOUD_ADMIN_TOKEN). Never on the command line.
-    #[arg(long)]
-    pub admin_token_file: Option<std::path::PathBuf>,
-    /// Refused: secrets are not taken on the command line.
-    #[arg(long, hide = true)]
-    pub admin_token: Option<String>,
+    /// Where functions live (`<root>/<name>/`), or the function's directory, or a `.js` file.
+    pub root: Option<PathBuf>,
     /// Remark stored with the function.
-    #[arg(long)]
+    #[arg(short = 'm', long = "message", visible_alias = "remark")]
     pub remark: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
-fn read_code(path: &Path) -> Result<(String, Vec<String>), String> {
-    let (file, extras) = if path.is_dir() {
-        let extras = ["package.json", "node_modules", "config.json"]
-            .iter()
-            .filter(|f| path.join(f).exists())
-            .map(|f| f.to_string())
-            .collect();
-        (path.join("index.js"), extras)
-    } else {
-        (path.to_path_buf(), Vec::new())
-    };
-    let code = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    Ok((code, extras))
+/// What is uploaded.
+struct Source {
+    code: String,
+    files: Vec<(String, String)>,
+    skipped: Vec<String>,
 }
 
-/// The engine's rule for function names (checked here before anything is sent).
-fn valid_function_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+/// Most other files uploaded with a function.
+const MAX_FILES: usize = 200;
 
-async fn answer(resp: reqwest::Response) -> (u16, Value) {
-    let status = resp.status().as_u16();
-    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
-    (status, body)
-}
-
-fn failure(what: &str, status: u16, body: &Value) -> String {
-    let msg = body["error_msg"].as_str().unwrap_or("unexpected answer");
-    format!("{what} failed: HTTP {status}: {msg}")
-}
-
-/// The admin token of `deploy` and `outbox`.
-pub(crate) fn admin_token(file: &Option<std::path::PathBuf>, flag_given: bool) -> Result<String, String> {
-    Secret {
-        what: "admin token",
-        env: "MINICLOUD_ADMIN_TOKEN",
-        file: secret::path(file),
-        refused_flag: ("--admin-token", flag_given),
+fn source_dir(name: &str, root: Option<&Path>) -> PathBuf {
+    match root {
+        Some(root) if root.join(name).is_dir() => root.join(name),
+        Some(root) => root.to_path_buf(),
+        None => crate::new::default_root().join(name),
     }
-    .required()
+}
+
+fn read_source(path: &Path) -> Result<Source, String> {
+    let read = |file: &Path| std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()));
+    if !path.is_dir() {
+        return Ok(Source { code: read(path)?, files: Vec::new(), skipped: Vec::new() });
+    }
+    let code = read(&path.join("index.js"))?;
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let full = entry.path();
+            let relative = full.strip_prefix(path).unwrap_or(&full).to_string_lossy().into_owned();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if relative == "index.js" {
+                continue;
+            }
+            if name.starts_with('.') || name == "node_modules" {
+                skipped.push(relative);
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(full),
+                Ok(_) => match std::fs::read_to_string(&full) {
+                    Ok(text) if files.len() < MAX_FILES => files.push((relative, text)),
+                    _ => skipped.push(relative),
+                },
+                Err(_) => skipped.push(relative),
+            }
+        }
+    }
+    files.sort();
+    skipped.sort();
+    Ok(Source { code, files, skipped })
 }
 
 /// Creates the function, or updates it when it exists.
 pub async fn run(args: DeployArgs) -> Result<(), String> {
-    if !valid_function_name(&args.name) {
-        let shown: String = args.name.chars().take(80).collect();
-        return Err(format!("invalid function name {shown:?}: a function name must match ^[A-Za-z0-9_-]{{1,64}}$"));
+    check_function_name(&args.name).map_err(|e| crate::describe(&e))?;
+    let path = source_dir(&args.name, args.root.as_deref());
+    let source = read_source(&path)?;
+    let target = args.target.connect().await?;
+    if target.in_process() {
+        target.close().await;
+        return Err(crate::needs_server("deploy"));
     }
-    let (code, extras) = read_code(&args.path)?;
-    let base = format!("{}/oserve/v1.3/cloud-function/", args.url.trim_end_matches('/'));
-    let http = reqwest::Client::new();
-    let auth = format!("Bearer {}", admin_token(&args.admin_token_file, args.admin_token.is_some())?);
-    let send = |req: reqwest::RequestBuilder| async {
-        req.header("Authorization", &auth).send().await.map_err(|e| format!("cannot reach {}: {e}", args.url))
+    let exists = match target.server.get_function(&args.name).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(format!("looking up the function failed: {}", crate::describe(&e))),
     };
-    let item = format!("{base}{}/", args.name);
-    let (status, body) = answer(send(http.get(&item)).await?).await;
-    let bytes = code.len();
-    match status {
-        200 => {
-            let mut patch = json!({"function_code": code});
-            if let Some(r) = &args.remark {
-                patch["remark"] = json!(r);
-            }
-            let (status, body) = answer(send(http.patch(&item).json(&patch)).await?).await;
-            if status != 202 && status != 200 {
-                return Err(failure("update", status, &body));
-            }
-            println!("updated function {} ({bytes} bytes of index.js) on {}", args.name, args.url);
-        }
-        404 if body["error_msg"].as_str().is_some_and(|m| m.ends_with("not found")) => {
-            let create = json!({
-                "name": args.name,
-                "function_code": code,
-                "remark": args.remark.clone().unwrap_or_default(),
-            });
-            let (status, body) = answer(send(http.post(&base).json(&create)).await?).await;
-            if status != 201 {
-                return Err(failure("create", status, &body));
-            }
-            println!("created function {} ({bytes} bytes of index.js) on {}", args.name, args.url);
-        }
-        _ => return Err(failure("looking up the function", status, &body)),
-    }
-    if !extras.is_empty() {
-        println!("note: only index.js is uploaded; not uploaded: {}", extras.join(", "));
+    let op = |exists: bool| match exists {
+        true => ServerOp::UpdateFunction {
+            name: args.name.clone(),
+            code: Some(source.code.clone()),
+            remark: args.remark.clone(),
+            files: source.files.clone(),
+        },
+        false => ServerOp::CreateFunction {
+            name: args.name.clone(),
+            code: source.code.clone(),
+            remark: args.remark.clone(),
+            files: source.files.clone(),
+        },
+    };
+    let result = match exists {
+        Ok(exists) => target.server.call(op(exists), None).await.map(|_| exists).map_err(|e| crate::describe(&e)),
+        Err(e) => Err(e),
+    };
+    let url = target.url.clone();
+    target.close().await;
+    let updated = result?;
+    let verb = if updated { "updated" } else { "created" };
+    let others = if source.files.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = source.files.iter().map(|(p, _)| p.as_str()).collect();
+        format!(" and {}", names.join(", "))
+    };
+    println!("{verb} function {} ({} bytes of index.js{others}) on {url}", args.name, source.code.len());
+    if !source.skipped.is_empty() {
+        println!("note: not uploaded: {}", source.skipped.join(", "));
     }
     Ok(())
 }

@@ -1,15 +1,30 @@
-//! `minicloud invoke`: call a cloud function through the core, on an embedded engine or a real server.
+//! `minicloud invoke`: call a cloud function through the core, in one of two forms.
+//!
+//! - **As an app user** (the client SDK's `BaaS.invoke`, through [`Client`]): prints the answer's JSON body
+//!   alone, e.g. `{"code":0,"data":"hello allen","error":{}}`. Without `--url` an engine runs in this process
+//!   and a local user is signed in; with `--url`, `--username`/`--anonymous`/`--session` say who calls.
+//! - **As a server** (the open API, like `mincloud invoke`): runs the function through
+//!   `/oserve/v1.3/cloud-function/{name}/debug/` and prints the result, then the job id, run time, billing
+//!   time, memory, then the log (`--json`: the whole answer).
+//!
+//! The server form is used with `--server`, or when open-API credentials are at hand (a saved login,
+//! `MINICLOUD_CLIENT_SECRET`, `--client-secret-file`) and no user flag (`--username`, `--anonymous`,
+//! `--session`, `--as-user`) asks for the user form. So the first command of the README stays the user form
+//! until you log in, and a `mincloud` user's habits work after `minicloud login`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::secret::{self, Secret};
+use crate::target::{TargetArgs, LOCAL_CLIENT_ID};
 use clap::Args;
+use minicloud_core::minapp_server::ServerOp;
 use minicloud_core::{
     AccountKind, AutoLogin, Client, ClientConfig, Credentials, FileStore, HError, Invocation, Platform, SessionStore,
 };
 use minicloud_engine::{Engine, EngineConfig};
+use serde_json::Value;
 
 /// Arguments of `minicloud invoke`. No `Debug`: it holds the password.
 #[derive(Args)]
@@ -21,18 +36,14 @@ pub struct InvokeArgs {
     /// Do not wait for the result (`sync: false`): the server answers {"status":"ok"}.
     #[arg(long = "async")]
     pub run_async: bool,
-    /// A 知晓云 server (or `minicloud serve`) to call. Without it, an engine is started in-process on DIR.
+    /// Run as a server through the open API (mincloud's form): result, job id, times, memory, log.
+    #[arg(long, conflicts_with_all = ["as_user", "username", "anonymous", "session"])]
+    pub server: bool,
+    /// Run as an app user (the client SDK's form) even when open-API credentials are at hand.
     #[arg(long)]
-    pub url: Option<String>,
-    /// Functions directory of the embedded engine (default ./functions, else the bundled examples).
-    #[arg(long, conflicts_with = "url")]
-    pub dir: Option<PathBuf>,
-    /// The client ID (with --url).
-    #[arg(long, default_value = "minicloud-local")]
-    pub client_id: String,
-    /// The environment ID (X-Hydrogen-Env-ID).
-    #[arg(long)]
-    pub env: Option<String>,
+    pub as_user: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Sign in with this username (password from MINICLOUD_PASSWORD or --password-file) before the call
     /// when there is no live session.
     #[arg(long)]
@@ -54,8 +65,17 @@ pub struct InvokeArgs {
     pub timeout_ms: Option<u64>,
 }
 
-/// Runs the call and prints the server's body as JSON on stdout.
+/// Whether this call runs in the server form (see the module's docs).
+fn server_form(args: &InvokeArgs) -> Result<bool, String> {
+    let user_flags = args.as_user || args.username.is_some() || args.anonymous || args.session.is_some();
+    Ok(args.server || (!user_flags && (args.target.names_credentials() || crate::rc::load()?.is_some())))
+}
+
+/// Runs the call and prints the result as the form says.
 pub async fn run(args: InvokeArgs) -> Result<(), String> {
+    if server_form(&args)? {
+        return run_as_server(args).await;
+    }
     let params = match &args.params {
         Some(text) => Some(serde_json::from_str(text).map_err(|e| format!("PARAMS is not valid JSON: {e}"))?),
         None => None,
@@ -66,7 +86,7 @@ pub async fn run(args: InvokeArgs) -> Result<(), String> {
         invocation = invocation.timeout(Duration::from_millis(ms));
     }
 
-    let result = match &args.url {
+    let result = match &args.target.url {
         Some(url) => invoke_remote(&args, url, invocation).await,
         None => invoke_embedded(&args, invocation).await?,
     };
@@ -75,7 +95,7 @@ pub async fn run(args: InvokeArgs) -> Result<(), String> {
             println!("{body}");
             Ok(())
         }
-        Err(e) => Err(describe(&e)),
+        Err(e) => Err(crate::describe(&e)),
     }
 }
 
@@ -84,11 +104,14 @@ async fn invoke_embedded(
     args: &InvokeArgs,
     invocation: Invocation,
 ) -> Result<Result<serde_json::Value, HError>, String> {
-    let dir = args.dir.clone().unwrap_or_else(crate::serve::default_dir);
+    let (dir, _examples) = match &args.target.dir {
+        Some(dir) => (dir.clone(), None),
+        None => crate::examples::default_dir()?,
+    };
     let engine = Engine::start(EngineConfig::new(&dir)).await.map_err(|e| e.to_string())?;
     let mut config = ClientConfig::new(engine.client_id(), Platform::Desktop).with_host(engine.url());
-    config.env = args.env.clone();
-    let client = Client::builder(config).build().map_err(|e| describe(&e))?;
+    config.env = args.target.env.clone();
+    let client = Client::builder(config).build().map_err(|e| crate::describe(&e))?;
     let local_user = Credentials::new(AccountKind::Username, "minicloud-cli", "minicloud-cli-local");
     let result = match client.register(&local_user).await {
         Ok(_) => client.invoke(invocation).await,
@@ -105,8 +128,9 @@ async fn invoke_embedded(
 
 /// Invokes on a real server, signing in as the flags say.
 async fn invoke_remote(args: &InvokeArgs, url: &str, invocation: Invocation) -> Result<serde_json::Value, HError> {
-    let mut config = ClientConfig::new(&args.client_id, Platform::Desktop).with_host(url);
-    config.env = args.env.clone();
+    let client_id = args.target.client_id.as_deref().unwrap_or(LOCAL_CLIENT_ID);
+    let mut config = ClientConfig::new(client_id, Platform::Desktop).with_host(url);
+    config.env = args.target.env.clone();
     let password = Secret {
         what: "password",
         env: "MINICLOUD_PASSWORD",
@@ -129,12 +153,38 @@ async fn invoke_remote(args: &InvokeArgs, url: &str, invocation: Invocation) -> 
     builder.build()?.invoke(invocation).await
 }
 
-/// `"404: not found (kind not_found, request r-1)"`.
-fn describe(error: &HError) -> String {
-    let mut text = format!("{} (kind {}", error.message(), error.kind());
-    if let Some(id) = error.request_id() {
-        text.push_str(&format!(", request {id}"));
+/// The server form: `debug` (or `invoke` with `--async`) through the open API, printed as `mincloud` prints
+/// it.
+async fn run_as_server(args: InvokeArgs) -> Result<(), String> {
+    let target = args.target.connect().await?;
+    let (name, data_json) = (args.name.clone(), args.params.clone());
+    let op = match args.run_async {
+        true => ServerOp::Invoke { name, data_json, sync: false },
+        false => ServerOp::Debug { name, data_json },
+    };
+    let result = target.server.call(op, args.timeout_ms.map(Duration::from_millis)).await;
+    target.close().await;
+    let text = result.map_err(|e| crate::describe(&e))?;
+    let mut answer: Value = serde_json::from_str(&text).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    if args.target.json || args.run_async {
+        println!("{answer}");
+        return Ok(());
     }
-    text.push(')');
-    text
+    let mut facts = serde_json::Map::new();
+    if let Some(body) = answer.as_object_mut() {
+        for key in ["job_id", "execution_time", "billing_time", "mem_usage", "log"] {
+            if let Some(v) = body.remove(key) {
+                facts.insert(key.to_owned(), v);
+            }
+        }
+    }
+    println!("{answer}");
+    let number = |k: &str| facts.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    println!("job id: {}", facts.get("job_id").and_then(Value::as_str).unwrap_or("-"));
+    println!("run time: {} ms", number("execution_time"));
+    println!("billing time: {} ms", number("billing_time"));
+    println!("memory: {:.1} MB", number("mem_usage") / (1024.0 * 1024.0));
+    println!("log:");
+    print!("{}", facts.get("log").and_then(Value::as_str).unwrap_or_default());
+    Ok(())
 }

@@ -29,7 +29,13 @@ pub struct OutboxArgs {
 
 /// Fetches every entry (oldest first) from `GET /dev/v1/openapi/outbox`.
 async fn fetch(args: &OutboxArgs) -> Result<Vec<Value>, String> {
-    let token = crate::deploy::admin_token(&args.admin_token_file, args.admin_token.is_some())?;
+    let token = crate::secret::Secret {
+        what: "admin token",
+        env: "MINICLOUD_ADMIN_TOKEN",
+        file: crate::secret::path(&args.admin_token_file),
+        refused_flag: ("--admin-token", args.admin_token.is_some()),
+    }
+    .required()?;
     let http = reqwest::Client::new();
     let url = format!("{}/dev/v1/openapi/outbox", args.url.trim_end_matches('/'));
     let mut entries = Vec::new();

@@ -2,17 +2,17 @@
 
 use crate::secret::{self, Secret};
 use clap::Args;
-use minicloud_engine::{Engine, EngineConfig, DEFAULT_WECHAT_SECRET};
+use minicloud_engine::{Engine, EngineConfig, DEFAULT_CLIENT_SECRET, DEFAULT_WECHAT_SECRET};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Arguments of `minicloud serve`.
 #[derive(Args)]
 pub struct ServeArgs {
     /// Functions directory (one sub-directory per function with an index.js). Defaults to
-    /// ./functions if present, else the bundled examples/functions.
+    /// ./functions if present, else the bundled examples (written to a temporary directory).
     pub dir: Option<PathBuf>,
     /// Port to listen on (0 picks a free port; the URL is printed on the first line).
     #[arg(long, default_value_t = 0)]
@@ -62,6 +62,14 @@ pub struct ServeArgs {
     /// Refused: secrets are not taken on the command line.
     #[arg(long, hide = true)]
     pub wechat_secret: Option<String>,
+    /// A file holding the open-API client secret (or set MINICLOUD_CLIENT_SECRET) that `minicloud login`,
+    /// `MinappServer` and other open-API clients use with --client-id. Without one the public default
+    /// "minicloud-local-secret" is accepted (on loopback only).
+    #[arg(long)]
+    pub client_secret_file: Option<PathBuf>,
+    /// Refused: secrets are not taken on the command line.
+    #[arg(long, hide = true)]
+    pub client_secret: Option<String>,
     /// The cloud environment ID the WeChat HTTP API accepts (functions see it as ENV).
     #[arg(long, default_value = "minicloud-local")]
     pub wechat_env: String,
@@ -69,16 +77,6 @@ pub struct ServeArgs {
     /// chrome://inspect or VS Code. Time limits still apply: raise them while stepping through code.
     #[arg(long)]
     pub inspect: bool,
-}
-
-/// Where functions are served from when no DIR is given.
-pub(crate) fn default_dir() -> PathBuf {
-    let candidates = [
-        PathBuf::from("functions"),
-        PathBuf::from("examples/functions"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/functions"),
-    ];
-    candidates.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| candidates[0].clone())
 }
 
 /// Runs the engine until Ctrl-C or SIGTERM.
@@ -91,7 +89,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let dir = args.dir.unwrap_or_else(default_dir);
+    let (dir, _examples) = match args.dir {
+        Some(dir) => (dir, None),
+        None => crate::examples::default_dir()?,
+    };
     let mut config = EngineConfig::new(&dir)
         .bind(SocketAddr::new(args.host, args.port))
         .client_id(args.client_id)
@@ -118,6 +119,17 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     .read()?;
     let default_secret = wechat_secret.is_none();
+    let client_secret = Secret {
+        what: "client secret",
+        env: "MINICLOUD_CLIENT_SECRET",
+        file: secret::path(&args.client_secret_file),
+        refused_flag: ("--client-secret", args.client_secret.is_some()),
+    }
+    .read()?;
+    let default_client_secret = client_secret.is_none();
+    if let Some(secret) = client_secret {
+        config = config.client_secret(secret);
+    }
     config = config
         .wechat_app(args.wechat_appid.clone(), wechat_secret.unwrap_or_else(|| DEFAULT_WECHAT_SECRET.to_string()))
         .wechat_env(args.wechat_env.clone())
@@ -130,6 +142,12 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let _ = writeln!(out, "client id: {}", engine.client_id());
         let token_hint = if management { "" } else { " (needs an admin token: MINICLOUD_ADMIN_TOKEN)" };
         let _ = writeln!(out, "dashboard: {}/dashboard/{token_hint}", engine.url());
+        let secret_line = if default_client_secret {
+            format!("{DEFAULT_CLIENT_SECRET} (the public default; set MINICLOUD_CLIENT_SECRET for your own)")
+        } else {
+            "from MINICLOUD_CLIENT_SECRET / --client-secret-file (not shown)".to_string()
+        };
+        let _ = writeln!(out, "open-API client secret: {secret_line}");
         let _ = out.flush();
     }
     tracing::info!(

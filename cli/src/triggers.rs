@@ -27,7 +27,10 @@ pub async fn run(args: TriggersArgs) -> Result<(), String> {
             .with_timezone(&Utc),
         None => Utc::now(),
     };
-    let dir = args.dir.unwrap_or_else(crate::serve::default_dir);
+    let (dir, _examples) = match args.dir {
+        Some(dir) => (dir, None),
+        None => crate::examples::default_dir()?,
+    };
     if !dir.is_dir() {
         return Err(format!("functions directory {} does not exist", dir.display()));
     }

@@ -113,7 +113,7 @@ async fn deploy_with_a_wrong_admin_token_fails_clearly() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("HTTP 401: invalid admin token"), "{err}");
+    assert!(err.contains("401: invalid access token"), "{err}");
     assert!(!err.contains("wrong"), "token not echoed: {err}");
     engine.shutdown().await;
 }

@@ -63,7 +63,7 @@ fn deploy_refuses_bad_names_before_sending_anything() {
     let file = dir.path().join("f.js");
     std::fs::write(&file, "exports.main = async () => 1\n").unwrap();
     // Port 9 (discard) on loopback: had anything been sent, the error would be a connection failure.
-    for bad in ["x/../y", "../y", "a\u{0}b", &"a".repeat(65), "函数"] {
+    for bad in ["x/../y", "../y", "a\u{0}b", &"a".repeat(65)] {
         let out = Command::new(BIN)
             .args(["deploy", bad])
             .arg(&file)
@@ -77,7 +77,7 @@ fn deploy_refuses_bad_names_before_sending_anything() {
         };
         assert!(!out.status.success(), "{bad:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("invalid function name"), "{bad:?}: {err}");
+        assert!(err.contains("605: function name"), "{bad:?}: {err}");
     }
 }
 

@@ -100,14 +100,16 @@ impl ClientBuilder {
     }
 }
 
+/// The default transport of the 知晓云 clients (`Client`, `MinappServer`): reqwest on native targets.
 #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest-transport"))]
-fn default_transport() -> Result<Arc<dyn Transport>, HError> {
+pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, HError> {
     let transport = crate::transport::ReqwestTransport::new().map_err(|e| e.into_herror())?;
     Ok(Arc::new(transport))
 }
 
+/// Without the reqwest transport there is no default: the host supplies one.
 #[cfg(not(all(not(target_arch = "wasm32"), feature = "reqwest-transport")))]
-fn default_transport() -> Result<Arc<dyn Transport>, HError> {
+pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, HError> {
     Err(HError::invalid_argument("no transport: this build has no default transport, supply one"))
 }
 

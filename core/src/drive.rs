@@ -1,5 +1,6 @@
 //! The one async loop that drives a protocol machine for the native API: [`Client`](crate::Client) and
-//! [`WeChatCloud`](crate::wechat::WeChatCloud) are this loop over [`Machine`] and [`WeChatMachine`].
+//! [`WeChatCloud`](crate::wechat::WeChatCloud) and [`MinappServer`](crate::minapp_server::MinappServer) are this
+//! loop over [`Machine`], [`WeChatMachine`] and [`MinappServerMachine`].
 //!
 //! For each call: ask the machine for the next action, perform it with the host's parts (transport, host
 //! APIs, token service, timer) while racing the call's deadline, feed the outcome back, and apply the
@@ -19,7 +20,7 @@ use futures::future::{select, Either};
 use crate::clock::Clock;
 use crate::host::Host;
 use crate::machine::wechat::{AccessToken, WeChatError, WeChatErrorKind, WeChatMachine};
-use crate::machine::{Action, CallId, LogEvent, LogLevel, LoginCodeAnswer, Machine, Now, Output};
+use crate::machine::{Action, CallId, LogEvent, LogLevel, LoginCodeAnswer, Machine, MinappServerMachine, Now, Output};
 use crate::session::SessionStore;
 use crate::timer::Timer;
 use crate::transport::{HttpResponse, Transport, TransportError};
@@ -128,6 +129,32 @@ impl Protocol for WeChatMachine {
     }
     fn poll_output(&mut self) -> Option<Output> {
         WeChatMachine::poll_output(self)
+    }
+}
+
+impl Protocol for MinappServerMachine {
+    type Answer = String;
+    type Error = HError;
+    fn next(&mut self, call: CallId, now: Now) -> Action<String, HError> {
+        MinappServerMachine::next(self, call, now)
+    }
+    fn deadline_ms(&self, call: CallId) -> Option<u64> {
+        MinappServerMachine::deadline_ms(self, call)
+    }
+    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
+        MinappServerMachine::on_response(self, call, response, now)
+    }
+    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
+        MinappServerMachine::on_transport_error(self, call, error, now)
+    }
+    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
+        MinappServerMachine::on_deadline(self, call, now)
+    }
+    fn cancel(&mut self, call: CallId) {
+        MinappServerMachine::cancel(self, call)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        MinappServerMachine::poll_output(self)
     }
 }
 

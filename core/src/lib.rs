@@ -3,7 +3,8 @@
 //! One implementation of the 知晓云 (ifanr minapp) client protocol, wire-compatible with the official
 //! `minapp-sdk`: `BaaS.invoke` / `invokeFunction`, the HError codes and messages, and the session rules
 //! (login, silent login per host, auto-login with a single in-flight login, the 401 resend); and of WeChat
-//! cloud's server-side `invokeCloudFunction` with a managed access_token.
+//! cloud's server-side `invokeCloudFunction` with a managed access_token; and of the 知晓云 open API from the
+//! server side ([`MinappServer`]: invoke, debug, manage functions, job records, the two-step token flow).
 //!
 //! Two layers:
 //! - [`machine`]: every protocol rule, as synchronous state machines ([`Machine`], [`WeChatMachine`]) that
@@ -33,6 +34,7 @@ pub mod redact;
 pub use machine::config::{self, AccountKind, AutoLogin, ClientConfig, Credentials};
 pub use machine::error::{self, ErrorKind, HError};
 pub use machine::http::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
+pub use machine::minapp_server::MinappServerMachine;
 pub use machine::platform::{self, Platform};
 pub use machine::session::{CurrentUser, Session};
 pub use machine::wechat::WeChatMachine;
@@ -52,6 +54,8 @@ pub mod host;
 pub mod invoke;
 #[cfg(feature = "driver")]
 pub mod log;
+#[cfg(feature = "driver")]
+pub mod minapp_server;
 #[cfg(feature = "driver")]
 pub mod session;
 #[cfg(feature = "driver")]
@@ -73,6 +77,8 @@ pub use drive::{Logger, TracingLogger};
 pub use host::{Host, NoHost};
 #[cfg(feature = "driver")]
 pub use invoke::{params_from, Invocation};
+#[cfg(feature = "driver")]
+pub use minapp_server::{MinappServer, MinappServerBuilder};
 #[cfg(feature = "driver")]
 pub use session::{FileStore, MemoryStore, SessionStore};
 #[cfg(feature = "driver")]

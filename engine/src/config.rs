@@ -8,6 +8,10 @@ use std::time::Duration;
 /// count as anonymous (`/tcb/invokecloudfunction` then needs [`EngineConfig::allow_anonymous`]).
 pub const DEFAULT_WECHAT_SECRET: &str = "minicloud-local-secret";
 
+/// The open-API client secret an engine accepts unless given its own (PROTOCOL.md §5.1). It is public, so an
+/// engine listening beyond loopback refuses it.
+pub const DEFAULT_CLIENT_SECRET: &str = "minicloud-local-secret";
+
 /// Configuration of one engine instance.
 ///
 /// Every field is public; the builder-style setters are a convenience:
@@ -17,7 +21,7 @@ pub const DEFAULT_WECHAT_SECRET: &str = "minicloud-local-secret";
 /// let cfg = EngineConfig::new("functions").client_id("my-app").allow_anonymous(true);
 /// assert_eq!(cfg.client_id, "my-app");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EngineConfig {
     /// Directory holding one sub-directory per function (`<dir>/<name>/index.js`).
     pub functions_dir: PathBuf,
@@ -74,6 +78,12 @@ pub struct EngineConfig {
     /// [`crate::RunningEngine::inspectors`]), like `firebase emulators --inspect-functions`. Time limits
     /// still apply: raise them while stepping through code. Default `false`.
     pub inspect: bool,
+    /// The open-API client secret (PROTOCOL.md §5.1) the authorize and access-token steps accept for
+    /// [`EngineConfig::client_id`]. Default [`DEFAULT_CLIENT_SECRET`], which is public: an engine listening
+    /// beyond loopback refuses it (set your own).
+    pub client_secret: String,
+    /// How long an open-API access token lasts, in seconds. Default 7200.
+    pub open_api_token_expires_in: u64,
 }
 
 impl Default for EngineConfig {
@@ -104,6 +114,8 @@ impl Default for EngineConfig {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 4096,
             inspect: false,
+            client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            open_api_token_expires_in: 7200,
         }
     }
 }
@@ -223,9 +235,57 @@ impl EngineConfig {
         self
     }
 
+    /// Sets [`EngineConfig::client_secret`], the open-API client secret.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = secret.into();
+        self
+    }
+
+    /// Sets [`EngineConfig::open_api_token_expires_in`] (seconds).
+    pub fn open_api_token_expires_in(mut self, secs: u64) -> Self {
+        self.open_api_token_expires_in = secs;
+        self
+    }
+
     /// Sets [`EngineConfig::timer_triggers`].
     pub fn timer_triggers(mut self, run: bool) -> Self {
         self.timer_triggers = run;
         self
+    }
+}
+
+/// What a secret shows as in [`EngineConfig`]'s `Debug` text.
+const REDACTED: &str = "[redacted]";
+
+/// Every field but the secrets (admin token, WeChat app secret, open-API client secret), which show as
+/// `[redacted]`.
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("functions_dir", &self.functions_dir)
+            .field("client_id", &self.client_id)
+            .field("bind", &self.bind)
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| REDACTED))
+            .field("session_expires_in", &self.session_expires_in)
+            .field("sms_dev_code", &self.sms_dev_code)
+            .field("pool_size", &self.pool_size)
+            .field("sync_time_limit", &self.sync_time_limit)
+            .field("async_time_limit", &self.async_time_limit)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("node", &self.node)
+            .field("wechat_app_id", &self.wechat_app_id)
+            .field("wechat_app_secret", &REDACTED)
+            .field("wechat_env", &self.wechat_env)
+            .field("wechat_token_expires_in", &self.wechat_token_expires_in)
+            .field("timer_triggers", &self.timer_triggers)
+            .field("data_dir", &self.data_dir)
+            .field("memory_limit_mb", &self.memory_limit_mb)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("inspect", &self.inspect)
+            .field("client_secret", &REDACTED)
+            .field("open_api_token_expires_in", &self.open_api_token_expires_in)
+            .finish()
     }
 }

@@ -1,7 +1,9 @@
 //! The event each function contract sees (PROTOCOL.md §3, §5.4): what `exports.main` receives for a job.
 //!
-//! - 知晓云: `main(event, callback)`, `event = {data?, request: {user?}, eventType, jobId, timeLimitInMS,
-//!   memoryLimitInMB}`.
+//! - 知晓云: `main(event, callback)`, `event = {data?, request: {meta: {ip_address, user_agent}, user: {id,
+//!   openid, unionid, nickname, avatar_url, ...}} (empty for server-side calls), eventType, jobId, miniappId
+//!   (the engine's client id), timeLimitInMS, memoryLimitInMB, env? ({id, name} when the client named one
+//!   with X-Hydrogen-Env-ID)}`, and the global `BaaS` (`runner.js`).
 //! - WeChat: `main(event, context)`, `event = {...data, userInfo: {appId, openId?}}`, `context =
 //!   {function_name, request_id, time_limit_in_ms}`, and `cloud.getWXContext()` from `wxContext`.
 
@@ -16,6 +18,8 @@ pub(crate) struct RunSettings<'a> {
     pub app_id: &'a str,
     /// The cloud environment functions see (`ENV`).
     pub env: &'a str,
+    /// The 知晓云 app functions see (`event.miniappId`): the engine's client id.
+    pub miniapp_id: &'a str,
     pub sync_limit: std::time::Duration,
     pub async_limit: std::time::Duration,
 }
@@ -35,14 +39,21 @@ pub(crate) fn job_message(
                 event.insert("data".into(), d.clone());
             }
             let request = match &job.caller {
-                Some(c) => json!({"user": c.to_json()}),
+                Some(c) => json!({
+                    "meta": {"ip_address": job.origin.client_ip, "user_agent": job.origin.user_agent},
+                    "user": c.to_json(),
+                }),
                 None => json!({}),
             };
             event.insert("request".into(), request);
             event.insert("eventType".into(), json!("invoke_cloud_function"));
             event.insert("jobId".into(), json!(job.job_id));
+            event.insert("miniappId".into(), json!(settings.miniapp_id));
             event.insert("timeLimitInMS".into(), json!(limit_ms));
             event.insert("memoryLimitInMB".into(), json!(meta.memory_limit_mb));
+            if let Some(env) = &job.origin.env_id {
+                event.insert("env".into(), json!({"id": env, "name": env}));
+            }
             JobMessage {
                 id: job.job_id.clone(),
                 contract: "minapp",

@@ -77,6 +77,7 @@ pub(crate) async fn execute(
     let settings = RunSettings {
         app_id: &shared.config.wechat_app_id,
         env: &shared.config.wechat_env,
+        miniapp_id: &shared.config.client_id,
         sync_limit: shared.config.sync_time_limit,
         async_limit: shared.config.async_time_limit,
     };

@@ -25,13 +25,27 @@ pub(crate) struct Origin {
     pub unionid: Option<String>,
     /// `CLIENTIP`: the caller's address for client calls.
     pub client_ip: Option<String>,
-    /// `callFunction` nesting depth (0 for a job started from outside).
+    /// `callFunction` / `BaaS.invoke` nesting depth (0 for a job started from outside).
     pub depth: u32,
+    /// The caller's `User-Agent` for client calls (知晓云 `event.request.meta.user_agent`).
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// The environment the client named (`X-Hydrogen-Env-ID`; 知晓云 `event.env`).
+    #[serde(default)]
+    pub env_id: Option<String>,
 }
 
 impl Origin {
     fn new(source: &str) -> Self {
-        Origin { source: source.to_string(), openid: None, unionid: None, client_ip: None, depth: 0 }
+        Origin {
+            source: source.to_string(),
+            openid: None,
+            unionid: None,
+            client_ip: None,
+            depth: 0,
+            user_agent: None,
+            env_id: None,
+        }
     }
     /// A client call (`/hserve/...`) by a signed-in user.
     pub(crate) fn client(caller: &Caller, ip: Option<std::net::IpAddr>) -> Self {
@@ -53,6 +67,11 @@ impl Origin {
     /// A pushed message from user `openid`.
     pub(crate) fn message(openid: &str) -> Self {
         Origin { openid: Some(openid.to_string()), ..Origin::new(SOURCE_MESSAGE) }
+    }
+    /// The origin of a job started by `BaaS.invoke` (the server SDK inside a 知晓云 function) from a job of this
+    /// origin: a server-side call, so no user, counted in the same chain as `callFunction`.
+    pub(crate) fn baas_chained(&self) -> Self {
+        Origin { depth: self.depth + 1, env_id: self.env_id.clone(), ..Origin::new(&format!("{},scf", self.source)) }
     }
     /// The origin of a job started by `cloud.callFunction` from a job of this origin.
     pub(crate) fn chained(&self) -> Self {

@@ -2,7 +2,7 @@
 //!
 //! A real local server that runs real cloud functions (Node child processes, a warm
 //! pool per function) behind the 知晓云 protocol (`/hserve/...`) plus the 知晓云
-//! management API (`/oserve/v1.3/cloud-function/...`).
+//! open API (`/api/oauth2/...` credentials, `/oserve/v1.3/cloud-function/...`) and WeChat's server API.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), minicloud_engine::EngineError> {
@@ -61,8 +61,10 @@
 //! # Access rules
 //!
 //! Every route that runs code follows the same rule: a signed-in, non-anonymous caller, or anonymous
-//! callers when [`EngineConfig::allow_anonymous`]. `/hserve` checks the session; `/oserve` and `/dev` need
-//! the admin token; `/tcb` needs an access_token, and one obtained with the public
+//! callers when [`EngineConfig::allow_anonymous`]. `/hserve` checks the session; `/oserve` needs an open-API
+//! access token (from `/api/oauth2/`, for [`EngineConfig::client_id`] with [`EngineConfig::client_secret`];
+//! the public [`DEFAULT_CLIENT_SECRET`] is refused on an engine listening beyond loopback) or the admin token
+//! as a local shortcut; `/dev` needs the admin token; `/tcb` needs an access_token, and one obtained with the public
 //! [`DEFAULT_WECHAT_SECRET`] counts as anonymous (errcode 48001 unless anonymous calls are allowed): give
 //! the engine its own secret ([`EngineConfig::wechat_app`], `MINICLOUD_WECHAT_SECRET`). CORS headers are
 //! answered on `/hserve/` only, the routes a browser legitimately calls. The engine binds 127.0.0.1 unless
@@ -74,8 +76,9 @@
 //! shape: `/hserve`, `/oserve` and `/dev` errors are `{"status":"error","error_msg":"..."}`; `/cgi-bin`
 //! and `/tcb` always answer WeChat's `{"errcode","errmsg"}` (an unknown path 40066, a body over the limit
 //! 47001 with HTTP 413). `/hserve/` calls need `X-Hydrogen-Client-ID` equal to the engine's client id
-//! (else 400); `/oserve/` and `/dev/` calls need exactly `Authorization: Bearer <admin token>` (401
-//! otherwise; 404 when no admin token is set).
+//! (else 400); `/oserve/` calls need `Authorization: Bearer <access token or admin token>` (401 `missing
+//! access token`, `invalid access token`, `access token expired`); `/dev/` calls need exactly `Authorization:
+//! Bearer <admin token>` (401 otherwise; 404 when no admin token is set).
 //!
 //! | method, path | success | failures |
 //! | --- | --- | --- |
@@ -87,18 +90,22 @@
 //! | `POST /hserve/v2.5/idp/{wechat,qq,baidu,bytedance,jd,kuaishou,alipay}/silent-login/` `{code, create_user?}` | 201 session answer; same (provider, code) → same user and openid | 400 empty code, 404 unknown provider |
 //! | `POST /hserve/v2.0/session/destroy/` | 204, token revoked | 401 |
 //! | `GET /hserve/v2.5/user/info/{id}/` | 200 profile `{id, openid, unionid, nickname, avatar, ...}` | 401, 404 |
-//! | `GET /oserve/v1.3/cloud-function/` | 200 `{"meta":{limit,offset,next,previous,total_count},"objects":[{name,remark,function_code,created_at,updated_at}]}` | |
-//! | `POST /oserve/v1.3/cloud-function/` `{name, function_code, remark?}` | 201 function object | 400 bad name / exists / the reserved name `job` (its paths would be the job records') |
-//! | `GET` / `PATCH {function_code?, remark?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object / 204 | 400 bad name, 404 missing |
+//! | `POST /api/oauth2/hydrogen/openapi/authorize/` `{client_id, client_secret}` | `302 Found` → `.../authorize/confirm/?grant=` with `Set-Cookie`, which answers `302` → `.../authorize/code/?grant=` (both need the cookies) → 200 `{"code","expires_in":600}` | 401 wrong client, 403 cookie lost or default secret beyond loopback, 400 unknown grant |
+//! | `POST /api/oauth2/access_token/` multipart `client_id, client_secret, code, grant_type=authorization_code` | 200 `{"access_token","token_type":"Bearer","expires_in","refresh_token","scope"}`; tokens persist and expire ([`EngineConfig::open_api_token_expires_in`]) | 400 not multipart / grant_type / used or expired code, 401 wrong client |
+//! | `GET /oserve/v1.3/cloud-function/` | 200 `{"meta":{limit,offset,next,previous,total_count},"objects":[function]}`; a function is `{audit_status: "approved", created_at, created_by, function_code, id, name, plan_circle: null, remark, updated_at, updated_by}` | |
+//! | `POST /oserve/v1.3/cloud-function/` `{name, function_code, remark?, files?}` | 201 function object (+ `files`) | 400 bad name / exists / the reserved name `job` (its paths would be the job records') / a file path outside the function |
+//! | `GET` / `PATCH {function_code?, remark?, files?}` / `DELETE /oserve/v1.3/cloud-function/{name}/` | 200 / 202 function object with `files` (the directory's other text files: minicloud's extension, what `deploy` and `pull` carry) / 204 | 400 bad name, 404 missing |
 //! | `POST /oserve/v1.3/cloud-function/{name}/job/` `{data?, sync?}` | as the client invoke (no `request.user`) | |
-//! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` | |
+//! | `GET /oserve/v1.3/cloud-function/{name}/job/?source=&status=&created_at__gte=&created_at__lte=&limit=&offset=` | 200 `{"meta", "objects":[{id, created_at, started_at, finished_at, mem_usage, service_type, source, status, user_log_url}]}` (times in Unix seconds; `time_sensitive` sync, `batch` async) | 400 bad filter |
+//! | `POST /oserve/v1.3/cloud-function/{name}/debug/` `{data?}` | 200 invoke body + `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log` (知晓云 functions' lines: `ISO time LEVEL message`) | |
 //! | `GET /oserve/v1.3/cloud-function/job/?function_name=&limit=&offset=` | 200 `{"meta":..,"objects":[JobRecord..]}` newest first, `limit` at most [`MAX_JOB_PAGE`] | |
 //! | `GET /oserve/v1.3/cloud-function/job/{id}/` | 200 [`JobRecord`] (a running job's `log`: what it printed so far) | 404 |
 //! | `GET /cgi-bin/token?grant_type=client_credential&appid&secret` | `{"access_token","expires_in"}` (new token each time; older ones live 5 more minutes) | `{"errcode","errmsg"}`: 40002 grant_type, 41002/40013 appid, 41004/40001 secret |
 //! | `POST /cgi-bin/stable_token` `{grant_type, appid, secret, force_refresh}` | the same token until it expires or `force_refresh` | as above |
 //! | `POST /tcb/invokecloudfunction?access_token&env&name` (event as body) | `{"errcode":0,"errmsg":"ok","resp_data":"<JSON text>"}` | 41001, 40014, 42001, 43002, 44002, 47001, 40101, 48001 default secret while anonymous calls are refused, -501000 unknown env/function, -504002 failed, -501002 timed out, -604001 result over 1 MB |
-//! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}` | 401, 404 |
+//! | `GET /dev/v1/stats` (admin token; for other languages' tests) | 200 `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests", "open_api_token_fetches"}` | 401, 404 |
 //! | `POST /dev/v1/wechat/expire-tokens` (admin token) | 204: every access_token expired | 401, 404 |
+//! | `POST /dev/v1/open-api/expire-tokens` (admin token) | 204: every open-API access token expired | 401, 404 |
 //! | `POST /dev/v1/sessions/revoke` / `POST /dev/v1/sessions/expire` (admin token) | 204: every token invalid / expired | 401, 404 |
 //! | `GET /dev/v1/openapi/outbox?function_name=&api=&limit=&offset=` (admin token) | 200 `{"meta":..,"objects":[OutboxEntry..]}` oldest first: every `cloud.openapi.*` call (`id, api, args, function_name, job_id, openid, source, time, err_code, err_msg`) | 401, 404 |
 //! | `DELETE /dev/v1/openapi/outbox` (admin token) | 204: outbox emptied | 401, 404 |
@@ -120,6 +127,19 @@
 //! `{"env": {...}}` its environment variables. Edits take effect on the next invocation. With
 //! [`EngineConfig::inspect`] workers start with the Node inspector on 127.0.0.1
 //! ([`RunningEngine::inspectors`]).
+//!
+//! # 知晓云 functions (PROTOCOL.md §3.1, §5.4)
+//!
+//! `exports.main(event, callback)` or `async (event)`; `event` carries `data`, `request` (`meta.{ip_address,
+//! user_agent}` and `user.{id, openid, unionid, nickname, avatar_url, ...}` for client calls, `{}` for
+//! server-side ones), `eventType`, `jobId`, `miniappId` (the client id), `timeLimitInMS`, `memoryLimitInMB` and
+//! `env` (`{id, name}` when the client sent `X-Hydrogen-Env-ID`). The global `BaaS` is there without `require`:
+//! `BaaS.invoke(name, params, sync = true)` runs another function as a server-side call and resolves to its
+//! `{code, data, error}` (`{status: "ok"}` async), rejecting with an `Error` whose `code` is the HTTP status
+//! (`404: not found`, `400: ...` for a bad name, a chain deeper than [`MAX_CALL_DEPTH`] or a schedule
+//! failure); the deprecated `BaaS.invokeFunction` resolves to `{status, statusText, data}`. `console.*` lines
+//! are printed as the real runtime prints them: `2018-09-21T03:46:26.026Z LOG message` (`INFO`, `WARN`,
+//! `ERROR`, `DEBUG`).
 //!
 //! # Cloud call (WeChat cloud functions, PROTOCOL.md §3.2)
 //!
@@ -161,6 +181,7 @@ mod http;
 mod invoke;
 mod job;
 mod jobs;
+mod open_api_tokens;
 mod pool;
 mod queue;
 pub mod request;
@@ -172,7 +193,7 @@ mod worker;
 
 pub use cloud::outbox::{OutboxEntry, MAX_OUTBOX};
 pub use cloud::MAX_CALL_DEPTH;
-pub use config::{EngineConfig, DEFAULT_WECHAT_SECRET};
+pub use config::{EngineConfig, DEFAULT_CLIENT_SECRET, DEFAULT_WECHAT_SECRET};
 pub use worker::INHERITED_ENV;
 
 /// Timer triggers as declared in functions' `config.json` (WeChat's 7-field cron, UTC+8).
@@ -248,6 +269,7 @@ pub(crate) struct Shared {
     pub(crate) login_count: AtomicU64,
     pub(crate) wechat_tokens: wechat_tokens::Tokens,
     pub(crate) outbox: cloud::outbox::Outbox,
+    pub(crate) open_api_tokens: open_api_tokens::OpenApiTokens,
 }
 
 /// Entry point: starts engines.
@@ -268,6 +290,7 @@ impl Engine {
         let addr = listener.local_addr()?;
         let store = Arc::new(store::Store::open(config.data_dir.as_deref())?);
         let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
+        let open_api_tokens = open_api_tokens::OpenApiTokens::load(store.clone()).map_err(StoreError::from)?;
         let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
         let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
         let runtime = worker::Runtime::new(config.node.clone(), config.inspect, shutdown_rx.clone())?;
@@ -285,6 +308,7 @@ impl Engine {
             login_count: AtomicU64::new(0),
             wechat_tokens: wechat_tokens::Tokens::default(),
             outbox: cloud::outbox::Outbox::default(),
+            open_api_tokens,
             config,
         });
         if shared.config.timer_triggers {
@@ -416,6 +440,16 @@ impl RunningEngine {
     /// Number of requests the WeChat token endpoints received, refused ones included.
     pub fn wechat_token_requests(&self) -> u64 {
         self.shared.wechat_tokens.requests.load(Ordering::SeqCst)
+    }
+
+    /// Number of open-API access tokens handed out (`/api/oauth2/access_token/`).
+    pub fn open_api_token_fetches(&self) -> u64 {
+        self.shared.open_api_tokens.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Makes every open-API access token expired (the next `/oserve` call answers 401 `access token expired`).
+    pub fn expire_open_api_tokens(&self) {
+        self.shared.open_api_tokens.expire_all();
     }
 
     /// Makes every WeChat access_token expired (the next business call answers 42001).

@@ -132,6 +132,41 @@ function dropStaleCalls () {
   }
 }
 
+// 知晓云 functions print log lines as the real runtime does: ISO-8601 time, level, message
+// (`2018-09-21T03:46:26.026Z LOG event.data:  {}`). WeChat functions keep Node's plain output.
+const util = require('util')
+for (const [method, level] of [['log', 'LOG'], ['info', 'INFO'], ['warn', 'WARN'], ['error', 'ERROR'], ['debug', 'DEBUG']]) {
+  const original = console[method].bind(console)
+  console[method] = function (...args) {
+    const job = current
+    if (!job || job.done || !job.minapp) return original(...args)
+    const stream = level === 'WARN' || level === 'ERROR' ? process.stderr : process.stdout
+    stream.write(new Date().toISOString() + ' ' + level + ' ' + util.format(...args) + '\n')
+  }
+}
+
+// The 知晓云 server SDK's global `BaaS` (PROTOCOL.md §5.4), in every 知晓云-style job: `BaaS.invoke(name,
+// params, sync)` runs another function through the engine and resolves like the client call ({code, data,
+// error}); a refused call rejects with an Error carrying the HError `code` (400, 404). The deprecated
+// `invokeFunction` resolves to the whole response ({status, data}).
+function baasInvoke (name, params, sync) {
+  const payload = { name, sync: sync === undefined ? true : sync }
+  if (params !== undefined) payload.data = params
+  return callEngine('invoke', payload).then((reply) => {
+    if (reply && reply.ok) return reply.result
+    const error = new Error(String((reply && reply.errMsg) || 'BaaS.invoke failed'))
+    error.code = reply && reply.errCode
+    throw error
+  })
+}
+const BaaS = {
+  invoke: baasInvoke,
+  invokeFunction (name, params, sync) {
+    return baasInvoke(name, params, sync).then((data) => ({ status: 200, statusText: 'OK', data }))
+  }
+}
+Object.defineProperty(global, 'BaaS', { value: BaaS, writable: true, configurable: true, enumerable: false })
+
 // The engine's `wx-server-sdk` stand-in (cloud/wx_server_sdk.js), used only when the function does
 // not ship its own `wx-server-sdk`.
 const Module = require('module')
@@ -206,7 +241,7 @@ function isThenable (v) {
 }
 
 function runJob (msg) {
-  const job = { id: msg.id, log: [], logLen: 0, pending: '', flushTimer: null, done: false }
+  const job = { id: msg.id, log: [], logLen: 0, pending: '', flushTimer: null, done: false, minapp: msg.contract !== 'wechat' }
   dropStaleCalls()
   current = job
   wxContext = msg.wxContext || {}

@@ -35,6 +35,7 @@ impl Caller {
             "openid": self.openid,
             "unionid": self.unionid,
             "nickname": self.nickname,
+            "avatar_url": "",
             "is_anonymous": self.is_anonymous,
         })
     }

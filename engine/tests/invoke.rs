@@ -114,6 +114,20 @@ async fn process_exit_is_reported_and_worker_replaced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_printed_just_before_process_exit_reaches_the_job_log() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "exitsLoud"})).await;
+    assert_eq!(r.body["error"]["type"], "ProcessExit", "{}", r.text);
+    let job = h.engine.job(&r.request_id()).unwrap();
+    assert!(
+        job.log.contains("last line before exit 🚪"),
+        "log ends with {:?}",
+        job.log.chars().rev().take(80).collect::<String>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_limit_kills_worker_and_next_call_succeeds() {
     let h = start_default().await;
     let t = h.user_token().await;
@@ -562,7 +576,7 @@ async fn a_job_past_its_limit_keeps_what_it_printed_in_its_record() {
     let r = h.invoke(&t, json!({"function_name": "slow", "data": {"hang": true}})).await;
     assert_eq!(r.body["error"]["type"], "DeadlineExceeded", "{}", r.text);
     let job = h.engine.job(&r.request_id()).unwrap();
-    assert_eq!(job.log, "hanging on purpose\n");
+    assert!(job.log.ends_with(" LOG hanging on purpose\n"), "{:?}", job.log);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -152,3 +152,12 @@ test('official SDK: an unknown function is HError 404 "not found"', async () => 
   await BaaS.auth.loginWithWechat();
   await assert.rejects(BaaS.invoke('noSuchFunction'), (e) => e.code === 404 && e.message === '404: not found');
 });
+
+test('official SDK: a 知晓云 function chaining another through the global BaaS.invoke', async () => {
+  const host = wxHost('official-code-chain');
+  const BaaS = loadSdk(host);
+  BaaS.init(CLIENT_ID, { host: engine.url });
+  await BaaS.auth.loginWithWechat();
+  const res = await BaaS.invoke('greetChain', { name: '小明 🌏' });
+  assert.deepStrictEqual(res, { code: 0, data: { greeting: 'hello 小明 🌏', via: 'BaaS.invoke' }, error: {} });
+});

@@ -32,6 +32,9 @@ from ._ffi import (  # noqa: F401  (re-exported)
     CallbackError,
     CancelToken,
     ClientConfig,
+    ClientSecret,
+    JobQuery,
+    MinappServerConfig,
     Clock,
     Credentials,
     HostApis,
@@ -52,6 +55,7 @@ __all__ = [
     "MinicloudError", "NetworkError", "RequestTimeoutError", "CancelledError", "InvalidArgumentError",
     "UnsupportedError", "UnauthenticatedError", "NotFoundError", "HttpError", "InvalidResponseError",
     "WeChatCloud", "WeChatCloudConfig", "WeChatTokenMode", "WeChatError", "AppSecret",
+    "MinappServer", "MinappServerConfig", "ClientSecret", "JobQuery",
 ]
 
 
@@ -379,3 +383,70 @@ class WeChatCloud:
         except _ffi.WeChatCloudError as e:
             raise WeChatError(e) from None
         return json.loads(text)
+
+
+def _data_json(data: typing.Any) -> typing.Optional[str]:
+    """Call data as JSON text (``ABSENT``: not sent); a value JSON cannot hold is the core's 605."""
+    if data is ABSENT:
+        return None
+    try:
+        return json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(605, f"605: data cannot be encoded as JSON: {e}", "invalid_argument",
+                                   None, None, False, None) from None
+
+
+class MinappServer:
+    """The 知晓云 open API from the server side: run functions as a server, debug them, manage them and read
+    their job records, with the access token (client ID + secret, then a code, then the token) fetched,
+    cached, renewed and refreshed once on a 401 by the core. Answers are plain dicts; errors are
+    :class:`MinicloudError` subclasses with the HTTP status as ``code`` (404 unknown function, 400 schedule
+    failure, 401 token). Keep it on servers: a client secret must never ship inside an app."""
+
+    def __init__(self, config: MinappServerConfig) -> None:
+        try:
+            self.ffi = _ffi.MinappServer(config)
+        except _ffi.MinicloudError as e:
+            raise _convert(e) from None
+
+    async def _run(self, call: typing.Awaitable[typing.Any]) -> typing.Any:
+        try:
+            text = await call
+        except _ffi.MinicloudError as e:
+            raise _convert(e) from None
+        return None if text is None else json.loads(text)
+
+    async def invoke(self, name: str, data: typing.Any = ABSENT, sync: bool = True,
+                     cancel: typing.Optional[CancelToken] = None) -> typing.Any:
+        """Runs ``name`` as a server: ``{code, data, error}`` (``{"status": "ok"}`` when not ``sync``)."""
+        return await self._run(self.ffi.invoke(name, _data_json(data), sync, cancel))
+
+    async def debug(self, name: str, data: typing.Any = ABSENT,
+                    cancel: typing.Optional[CancelToken] = None) -> dict:
+        """Runs ``name`` and returns its result with ``job_id``, ``execution_time``, ``billing_time``,
+        ``mem_usage`` and ``log``."""
+        return await self._run(self.ffi.debug(name, _data_json(data), cancel))
+
+    async def list_functions(self, limit: typing.Optional[int] = None, offset: typing.Optional[int] = None) -> dict:
+        """One page of functions: ``{meta, objects}``."""
+        return await self._run(self.ffi.list_functions(limit, offset))
+
+    async def get_function(self, name: str) -> dict:
+        return await self._run(self.ffi.get_function(name))
+
+    async def create_function(self, name: str, code: str, remark: typing.Optional[str] = None) -> dict:
+        return await self._run(self.ffi.create_function(name, code, remark))
+
+    async def update_function(self, name: str, code: typing.Optional[str] = None,
+                              remark: typing.Optional[str] = None) -> dict:
+        return await self._run(self.ffi.update_function(name, code, remark))
+
+    async def delete_function(self, name: str) -> None:
+        await self._run(self.ffi.delete_function(name))
+
+    async def list_jobs(self, name: str, query: typing.Optional[JobQuery] = None) -> dict:
+        """Function ``name``'s job records, filtered: ``{meta, objects}``."""
+        return await self._run(self.ffi.list_jobs(name, query or JobQuery()))
+
+    def __repr__(self) -> str:
+        return "MinappServer(...)"

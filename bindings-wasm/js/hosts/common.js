@@ -1,4 +1,25 @@
-// Pieces every host adapter shares: a request task that settles exactly once, with its own time limit.
+// Pieces every host adapter shares: a request task that settles exactly once, with its own time limit, and a
+// callback-style host API call that always settles. Timers are guarded: hosts without clearTimeout (or whose
+// timer functions throw) still get every call settled (issue 17's `callHost` bug: a throwing clearTimeout
+// used to drop both outcomes).
+
+/** setTimeout when the host has it (null otherwise: the driver's deadline still ends the call). */
+export function later(fn, ms) {
+  try {
+    return typeof setTimeout === 'function' ? setTimeout(fn, ms) : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** clearTimeout when the host has it; never throws. */
+export function cancelLater(timer) {
+  try {
+    if (timer !== null && timer !== undefined && typeof clearTimeout === 'function') clearTimeout(timer);
+  } catch (_) {
+    // the timer fires later and finds its work done
+  }
+}
 
 /** How long a host login API may take to call back before the adapter gives up. */
 export const HOST_API_LIMIT_MS = 10000;
@@ -29,10 +50,10 @@ export function requestTask(timeoutMs, start) {
   const finish = (outcome) => {
     if (settled) return;
     settled = true;
-    if (timer !== null) clearTimeout(timer);
+    cancelLater(timer);
     resolve(outcome);
   };
-  timer = setTimeout(() => {
+  timer = later(() => {
     finish({ error: 'timeout', message: `no answer within ${timeoutMs} ms` });
     abortTask();
   }, timeoutMs);
@@ -56,13 +77,14 @@ export function requestTask(timeoutMs, start) {
 export function callHost(api, name, args, pick, limitMs = HOST_API_LIMIT_MS) {
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => end(reject, new Error(`${name} did not answer within ${limitMs} ms`)), limitMs);
+    let timer = null;
     function end(fn, value) {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelLater(timer);
       fn(value);
     }
+    timer = later(() => end(reject, new Error(`${name} did not answer within ${limitMs} ms`)), limitMs);
     try {
       api[name](
         Object.assign({}, args, {
@@ -73,13 +95,23 @@ export function callHost(api, name, args, pick, limitMs = HOST_API_LIMIT_MS) {
               end(reject, e);
             }
           },
-          fail: (err) => end(reject, new Error(`${name} failed: ${(err && (err.errMsg || err.errorMessage)) || JSON.stringify(err)}`)),
+          fail: (err) => end(reject, new Error(`${name} failed: ${describe(err)}`)),
         }),
       );
     } catch (e) {
       end(reject, e);
     }
   });
+}
+
+/** A host failure object in the host's words. */
+function describe(err) {
+  if (err && (err.errMsg || err.errorMessage)) return String(err.errMsg || err.errorMessage);
+  try {
+    return JSON.stringify(err);
+  } catch (_) {
+    return String(err);
+  }
 }
 
 /** Whether the host reports no network; always settles, `false` when the host cannot tell. */

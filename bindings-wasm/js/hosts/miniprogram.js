@@ -1,7 +1,7 @@
 // The adapter of the wx-style hosts (wx, qq, swan, tt, jd, ks): X.request with `header`, answers with
 // `statusCode`/`header`/`data`, X.setStorageSync(k, v) / X.getStorageSync(k), X.getNetworkType.
 
-import { requestTask, callHost, isOffline, headerObject, needApi } from './common.js';
+import { requestTask, callHost, isOffline, headerObject, needApi, later } from './common.js';
 
 /** How each host hands out its one-time login code (PROTOCOL.md §1.6). */
 const LOGIN_CODE = {
@@ -55,7 +55,7 @@ export function miniProgramHost(api, platform) {
           fail: (err) => {
             const answer = failAnswer(err);
             if (answer) finish(answer);
-            else setTimeout(() => finish(failure(err)), 0);
+            else if (later(() => finish(failure(err)), 0) === null) finish(failure(err));
           },
         }),
       );

@@ -73,6 +73,19 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind of a non-2xx HTTP answer of this status.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::PermissionDenied,
+            404 => ErrorKind::NotFound,
+            413 => ErrorKind::PayloadTooLarge,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Http,
+        }
+    }
+
     /// The machine-readable name bindings expose (`"network"`, `"timeout"`, `"cancelled"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -225,16 +238,8 @@ impl HError {
         } else {
             field("error_msg").or_else(|| field("message")).unwrap_or_else(|| default_text(status.into()).to_owned())
         };
-        let kind = match status {
-            401 => ErrorKind::Unauthenticated,
-            403 => ErrorKind::PermissionDenied,
-            404 => ErrorKind::NotFound,
-            413 => ErrorKind::PayloadTooLarge,
-            429 => ErrorKind::RateLimited,
-            500..=599 => ErrorKind::Server,
-            _ => ErrorKind::Http,
-        };
-        let mut error = Self::with_text(status.into(), kind, text).with_details_json(&body_text);
+        let mut error =
+            Self::with_text(status.into(), ErrorKind::for_status(status), text).with_details_json(&body_text);
         error.0.status = Some(status);
         error.0.request_id = request_id;
         error.0.retryable = matches!(status, 408 | 429 | 500..=599);
@@ -248,6 +253,24 @@ impl HError {
         let redaction = json::Redaction { is_secret_key: &is_secret_key, replacement: REDACTED, scrub: &redact_text };
         let redacted = json::redacted(details, &redaction).unwrap_or_else(|_| text_details(details));
         self.0.details = Some(redacted);
+        self
+    }
+
+    /// Replaces every occurrence of `secret` (a value the caller knows: a client secret, an app secret) in the
+    /// message and the details with `[redacted]`. Key-based redaction cannot see a secret an answer echoes
+    /// back as plain text; this removes it by value.
+    pub fn without_secret(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        if self.0.message.contains(secret) {
+            self.0.message = self.0.message.replace(secret, REDACTED);
+        }
+        if let Some(details) = self.0.details.as_mut().filter(|d| d.contains(secret)) {
+            let scrubbed = details.replace(secret, REDACTED);
+            // A secret that was JSON syntax (a bare number) leaves text that is no longer JSON: keep it as text.
+            *details = if json::parse(&scrubbed).is_ok() { scrubbed } else { text_details(&scrubbed) };
+        }
         self
     }
 

@@ -15,6 +15,10 @@ pub enum Method {
     Get,
     /// `POST`
     Post,
+    /// `PATCH` (the 知晓云 open API's function update)
+    Patch,
+    /// `DELETE` (the 知晓云 open API's function removal)
+    Delete,
 }
 
 impl Method {
@@ -23,11 +27,15 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }
 
-/// One request, complete with its time limit and the largest answer the caller will hold.
+/// One request, complete with its time limit and the largest answer the caller will hold. A transport sends
+/// exactly this request and hands back exactly its answer: it never follows a redirect (a `3xx` is an answer
+/// like any other; the machine that wants redirects followed follows them itself, with its own cookie rules).
 #[derive(Clone, PartialEq)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
@@ -36,7 +44,8 @@ pub struct HttpRequest {
     pub url: String,
     /// The SDK's headers, in the order the official SDK sends them (PROTOCOL.md §1.2).
     pub headers: Vec<(String, String)>,
-    /// The JSON body (UTF-8); a transport sends it with `content-type: application/json`. `None`: no body.
+    /// The body (UTF-8); a transport sends it with the `content-type` of [`HttpRequest::headers`] when they
+    /// carry one (the open API's multipart form), else `content-type: application/json`. `None`: no body.
     pub body: Option<Vec<u8>>,
     /// The whole exchange must end within this time (the rest of the call's own limit); past it the transport
     /// reports [`TransportErrorKind::Timeout`].
@@ -52,7 +61,15 @@ impl HttpRequest {
         after_scheme.find('/').and_then(|i| after_scheme.get(i..)).unwrap_or("/")
     }
 
-    /// The body as text (bodies are JSON, so UTF-8).
+    /// The `content-type` the body is sent with: the headers' own, else `application/json`.
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map_or("application/json", |(_, v)| v.as_str())
+    }
+
+    /// The body as text (bodies are JSON or form text, so UTF-8).
     pub fn body_text(&self) -> Option<&str> {
         self.body.as_deref().and_then(|b| std::str::from_utf8(b).ok())
     }

@@ -133,6 +133,26 @@ impl<'a> Raw<'a> {
         members
     }
 
+    /// The elements of an array, in order. Empty for anything else.
+    pub fn elements(&self) -> Vec<Raw<'a>> {
+        let mut elements = Vec::new();
+        if self.kind != Kind::Array {
+            return elements;
+        }
+        let bytes = self.text.as_bytes();
+        let mut i = skip_ws(bytes, 1);
+        while bytes.get(i).is_some_and(|b| *b != b']') {
+            let end = skip_value(bytes, i);
+            let (Some(text), Some(first)) = (self.text.get(i..end), bytes.get(i)) else { break };
+            elements.push(Raw { text, kind: kind_of(*first) });
+            i = skip_ws(bytes, end);
+            if bytes.get(i) == Some(&b',') {
+                i = skip_ws(bytes, i + 1);
+            }
+        }
+        elements
+    }
+
     /// The value of `key` in an object (the last one, as `JSON.parse` keeps it).
     pub fn get(&self, key: &str) -> Option<Raw<'a>> {
         self.members().into_iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
@@ -769,6 +789,16 @@ fn floor_i64(text: &str) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn array_elements_are_read_in_order() {
+        let list = parse(r#" [ ["名", "值 🚀"], {"a": [1, 2]}, "x,y]", 3 ] "#).unwrap();
+        let texts: Vec<&str> = list.elements().iter().map(|e| e.text()).collect();
+        assert_eq!(texts, [r#"["名", "值 🚀"]"#, r#"{"a": [1, 2]}"#, r#""x,y]""#, "3"]);
+        assert_eq!(list.elements()[0].elements()[1].as_str().as_deref(), Some("值 🚀"));
+        assert!(parse("[]").unwrap().elements().is_empty());
+        assert!(parse("{}").unwrap().elements().is_empty());
+    }
 
     #[test]
     fn documents_are_validated_strictly() {

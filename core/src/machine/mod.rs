@@ -44,6 +44,7 @@ pub mod http;
 pub mod invoke;
 pub mod json;
 pub mod limits;
+pub mod minapp_server;
 pub mod platform;
 pub mod session;
 pub mod step;
@@ -53,5 +54,6 @@ pub mod wechat;
 
 pub use client::{Answer, LoginCodeAnswer, Machine, Op, SilentLogin};
 pub use invoke::Invoke;
+pub use minapp_server::MinappServerMachine;
 pub use session::{CurrentUser, StoredSession};
 pub use step::{Action, CallId, LogEvent, LogLevel, Now, Output};

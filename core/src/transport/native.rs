@@ -19,12 +19,16 @@ impl ReqwestTransport {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
+            // A transport hands back the answer it got: redirects are the machine's to follow (PROTOCOL.md §5.1).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError::new(TransportErrorKind::Connect, e.to_string()))?;
         Ok(ReqwestTransport { client })
     }
 
-    /// A transport over a client the app configured itself (proxies, certificates, ...).
+    /// A transport over a client the app configured itself (proxies, certificates, ...). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: the open-API client follows redirects itself, keeping
+    /// their cookies.
     pub fn with_client(client: reqwest::Client) -> Self {
         ReqwestTransport { client }
     }
@@ -33,13 +37,16 @@ impl ReqwestTransport {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
         };
+        let content_type = request.content_type().to_owned();
         let mut builder = self.client.request(method, &request.url).timeout(request.timeout);
-        for (name, value) in &request.headers {
+        for (name, value) in request.headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-type")) {
             builder = builder.header(name, value);
         }
         if let Some(body) = request.body {
-            builder = builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+            builder = builder.header(reqwest::header::CONTENT_TYPE, content_type).body(body);
         }
         let mut response = builder.send().await.map_err(classify)?;
         let status = response.status().as_u16();

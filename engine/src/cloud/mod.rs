@@ -7,6 +7,7 @@
 //!   worker's socket as `{"call": {seq, job, kind, ...}}` lines; [`call_handler`] answers them.
 //! - [`openapi`]: the open-API stand-in; [`outbox`]: the record of every open-API call.
 //! - [`triggers`] and [`scheduler`]: timer triggers; [`message_push`]: pushed customer-service messages.
+//! - [`baas`]: `BaaS.invoke` inside 知晓云 functions (the server SDK's global), through the same channel.
 //!
 //! Decisions where WeChat is not observable here:
 //! - An undeclared API answers `errCode -604101`, `errMsg "openapi.<name>:fail -604101 function has
@@ -20,6 +21,7 @@
 //! - A callee waits for a free worker of its function like any job: a function that calls itself
 //!   while all of its workers are busy waits until the caller's time limit ends the chain.
 
+pub(crate) mod baas;
 pub(crate) mod message_push;
 pub(crate) mod openapi;
 pub(crate) mod outbox;
@@ -53,6 +55,7 @@ async fn handle_call(shared: Arc<Shared>, job: CallingJob, req: CallRequest) -> 
     match req.call.get("kind").and_then(Value::as_str) {
         Some("callFunction") => call_function(shared, job, &req.call).await,
         Some("openapi") => call_openapi(&shared, &job, &req),
+        Some("invoke") => baas::invoke(shared, job, &req.call).await,
         other => fail(-1, format!("unknown call kind {other:?}")),
     }
 }

@@ -1,7 +1,9 @@
-//! Who may call what: the client id of `/hserve`, session tokens, and the admin token of `/oserve` and
-//! `/dev` (a layer on those routers, so no handler checks it by hand).
+//! Who may call what: the client id of `/hserve`, session tokens, the open-API access token (or the admin
+//! token) of `/oserve`, and the admin token of `/dev` (layers on those routers, so no handler checks it by
+//! hand).
 
 use super::reply::{err, header, ApiError};
+use crate::open_api_tokens::OpenApiTokenStatus;
 use crate::sessions::Caller;
 use crate::util::{invalid_name_message, valid_function_name};
 use crate::Shared;
@@ -56,7 +58,37 @@ pub(crate) async fn admin_only(State(shared): State<Arc<Shared>>, req: Request, 
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Who may use `/oserve`: a live open-API access token (`Authorization: Bearer`, from the token flow of
+/// `/api/oauth2/`), or the admin token as a local shortcut. 401 names what is wrong: missing, invalid or
+/// expired.
+fn check_open_api(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = super::open_api::bearer(headers) else {
+        return Err(err(
+            401,
+            "missing access token: send Authorization: Bearer <token> (from /api/oauth2/access_token/, or the admin token)",
+        ));
+    };
+    if let Some(admin) = shared.config.admin_token.as_deref() {
+        if constant_time_eq(token.as_bytes(), admin.as_bytes()) {
+            return Ok(());
+        }
+    }
+    match shared.open_api_tokens.status(token) {
+        OpenApiTokenStatus::Live => Ok(()),
+        OpenApiTokenStatus::Expired => Err(err(401, "access token expired")),
+        OpenApiTokenStatus::Invalid => Err(err(401, "invalid access token")),
+    }
+}
+
+/// Layer of the open-API router (`/oserve`): an open-API access token or the admin token (401).
+pub(crate) async fn open_api_or_admin(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    match check_open_api(&shared, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

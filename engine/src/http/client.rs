@@ -2,7 +2,7 @@
 //! browser legitimately calls.
 
 use super::auth::{authenticate, check_client_id, check_function};
-use super::reply::{err, read_body, read_object, required_str, respond, ApiError};
+use super::reply::{err, header, read_body, read_object, required_str, respond, ApiError};
 use super::{no_content, run_invocation, S};
 use crate::job::Origin;
 use crate::sessions::Ident;
@@ -48,7 +48,10 @@ async fn invoke(
     }
     let request = crate::request::invoke_request(&read_body(&s, &headers, body).await?)?;
     check_function(&s, &request.function_name)?;
-    let origin = Origin::client(&caller, Some(peer.ip()));
+    let mut origin = Origin::client(&caller, Some(peer.ip()));
+    // A user agent may carry non-ASCII text (a host's Chinese app name): kept as UTF-8.
+    origin.user_agent = headers.get("user-agent").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    origin.env_id = header(&headers, "x-hydrogen-env-id").map(str::to_owned);
     Ok(run_invocation(s.clone(), request.function_name, request.data, Some(caller), request.sync, origin).await)
 }
 

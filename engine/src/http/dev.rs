@@ -23,19 +23,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/sessions/revoke", post(revoke_sessions))
         .route("/sessions/expire", post(expire_sessions))
         .route("/wechat/expire-tokens", post(expire_wechat_tokens))
+        .route("/open-api/expire-tokens", post(expire_open_api_tokens))
         .route("/openapi/outbox", get(outbox).delete(clear_outbox))
         .route("/message-push", post(message_push))
         .merge(super::dashboard::api_router())
         .route_layer(axum::middleware::from_fn_with_state(shared, admin_only))
 }
 
-/// `GET /dev/v1/stats`: `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests"}`.
+/// `GET /dev/v1/stats`: `{"login_count", "job_count", "wechat_token_fetches", "wechat_token_requests",
+/// "open_api_token_fetches"}`.
 async fn stats(State(s): S) -> Response {
     let body = json!({
         "login_count": s.login_count.load(Ordering::SeqCst),
         "job_count": s.jobs.count(None),
         "wechat_token_fetches": s.wechat_tokens.fetches.load(Ordering::SeqCst),
         "wechat_token_requests": s.wechat_tokens.requests.load(Ordering::SeqCst),
+        "open_api_token_fetches": s.open_api_tokens.fetches.load(Ordering::SeqCst),
     });
     (StatusCode::OK, axum::Json(body)).into_response()
 }
@@ -49,6 +52,12 @@ async fn revoke_sessions(State(s): S) -> Response {
 /// `POST /dev/v1/sessions/expire`: every token expires now (204).
 async fn expire_sessions(State(s): S) -> Response {
     s.sessions.lock().unwrap().expire_all();
+    no_content()
+}
+
+/// `POST /dev/v1/open-api/expire-tokens`: every open-API access token expires now (204).
+async fn expire_open_api_tokens(State(s): S) -> Response {
+    s.open_api_tokens.expire_all();
     no_content()
 }
 

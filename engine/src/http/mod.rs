@@ -3,7 +3,8 @@
 //! | family | prefix | errors | CORS | auth |
 //! | --- | --- | --- | --- | --- |
 //! | 知晓云 client ([`client`]) | `/hserve` | JSON `{"status":"error","error_msg"}` | yes | client id + session token |
-//! | 知晓云 management ([`manage`]) | `/oserve/v1.3` | JSON | no | admin token |
+//! | 知晓云 open API: credentials ([`open_api`]) | `/api/oauth2` | JSON | no | client id + client secret → code → access token |
+//! | 知晓云 open API: cloud functions ([`manage`]) | `/oserve/v1.3` | JSON | no | open-API access token, or the admin token |
 //! | development controls ([`dev`]) | `/dev/v1` | JSON | no | admin token |
 //! | WeChat server API ([`wechat`]) | `/cgi-bin`, `/tcb` | WeChat `{"errcode","errmsg"}` | no | app secret → access_token |
 //! | the dashboard page ([`dashboard`]) | `/dashboard/` | — | no | none (its data: admin token) |
@@ -12,7 +13,9 @@ mod auth;
 mod client;
 mod dashboard;
 mod dev;
+mod function_files;
 mod manage;
+mod open_api;
 mod reply;
 pub(crate) mod serve;
 mod wechat;
@@ -67,6 +70,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/hserve", client::router())
         .nest("/oserve/v1.3", manage::router(shared.clone()))
         .nest("/dev/v1", dev::router(shared.clone()))
+        .merge(open_api::router())
         .merge(wechat::router())
         .merge(dashboard::page_router())
         .fallback(fallback)

@@ -1,5 +1,5 @@
-//! Persistence on an embedded SQLite database (bundled, no server): users, sessions, function settings,
-//! job records and the async queue.
+//! Persistence on an embedded SQLite database (bundled, no server): users, sessions, open-API access tokens,
+//! function settings, job records and the async queue.
 //!
 //! The database lives in the engine's data directory ([`crate::EngineConfig::data_dir`], file
 //! `minicloud.sqlite3`, the directory `0700` and the file `0600`: it holds session tokens and password
@@ -9,6 +9,7 @@
 
 mod accounts;
 mod jobs;
+mod open_api;
 
 pub(crate) use accounts::{StoredSession, UserRow};
 pub(crate) use jobs::JobWrite;
@@ -39,7 +40,8 @@ pub enum StoreError {
 }
 
 /// The schema, applied once per version (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT, email TEXT, phone TEXT,
@@ -77,7 +79,14 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_by_function ON jobs (function_name, seq);
 CREATE INDEX jobs_unfinished ON jobs (status) WHERE status IN ('waiting', 'executing');
-"#];
+"#,
+    r#"
+CREATE TABLE open_api_tokens (
+    token TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+"#,
+];
 
 /// The engine's database.
 pub(crate) struct Store {

@@ -32,6 +32,9 @@ fn page_size() -> u64 {
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     u64::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
 }
+
+/// How long an exited worker's last output may take to be read.
+const OUTPUT_DRAIN_LIMIT: Duration = Duration::from_millis(500);
 const SPAWN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The runner script, embedded in the engine.
@@ -135,12 +138,13 @@ impl Runtime {
         })?;
         let pid = child.id();
         let output = Arc::new(Mutex::new(OutputState::default()));
+        let mut pumps = Vec::with_capacity(2);
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None));
+            pumps.push(tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None)));
         }
         if let Some(err) = child.stderr.take() {
             let inspectors = self.inspect.then(|| self.inspectors.clone());
-            tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors));
+            pumps.push(tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors)));
         }
         let accepted = tokio::select! {
             r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
@@ -163,6 +167,7 @@ impl Runtime {
             reader: BufReader::new(r),
             writer: w,
             output,
+            pumps,
             generation,
             retire: false,
         })
@@ -276,6 +281,8 @@ pub(crate) struct Worker {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     output: Arc<Mutex<OutputState>>,
+    /// The tasks reading its stdout and stderr into `output`.
+    pumps: Vec<tokio::task::JoinHandle<()>>,
     /// The pool generation it was started for (a worker of an older generation runs stale code).
     pub(crate) generation: u64,
     /// Set when the worker must not be reused.
@@ -415,6 +422,14 @@ impl Worker {
         Some(pages * page_size())
     }
 
+    /// Waits (briefly) until what the exited worker wrote to stdout/stderr has been read: its last lines
+    /// (a `console.log` just before `process.exit`) belong to the job's log. A descendant still holding the
+    /// pipes open cannot make this wait longer than [`OUTPUT_DRAIN_LIMIT`].
+    async fn drain_output(&mut self) {
+        let pumps = std::mem::take(&mut self.pumps);
+        let _ = tokio::time::timeout(OUTPUT_DRAIN_LIMIT, futures::future::join_all(pumps)).await;
+    }
+
     /// Ends capturing the job's output and returns what was captured.
     pub(crate) fn stop_capture(&self) -> String {
         let mut o = self.output.lock().unwrap();
@@ -424,7 +439,10 @@ impl Worker {
 
     async fn exit_description(&mut self) -> String {
         match tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await {
-            Ok(st) => describe_status(st.ok()),
+            Ok(st) => {
+                self.drain_output().await;
+                describe_status(st.ok())
+            }
             Err(_) => {
                 self.kill();
                 "closed its result channel".to_string()

@@ -1393,6 +1393,156 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
 
 
 /**
+ * An open-API client secret. An opaque object whose text form is `[redacted]` in every language (Kotlin
+ * `toString`, Python `str` and `repr`, Swift `description` and `debugDescription`), so a printed
+ * [`MinappServerConfig`] never shows it; the value only reaches the core's token flow.
+ */
+public protocol ClientSecretProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * An open-API client secret. An opaque object whose text form is `[redacted]` in every language (Kotlin
+ * `toString`, Python `str` and `repr`, Swift `description` and `debugDescription`), so a printed
+ * [`MinappServerConfig`] never shows it; the value only reaches the core's token flow.
+ */
+open class ClientSecret: ClientSecretProtocol, @unchecked Sendable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_clientsecret(self.handle, $0) }
+    }
+    /**
+     * Wraps the client secret.
+     */
+public convenience init(value: String) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_constructor_clientsecret_new(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_clientsecret(handle, $0) }
+    }
+
+    
+
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_clientsecret_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_method_clientsecret_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientSecret: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ClientSecret
+
+    public static func lift(_ handle: UInt64) throws -> ClientSecret {
+        return ClientSecret(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ClientSecret) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientSecret {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ClientSecret, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientSecret_lift(_ handle: UInt64) throws -> ClientSecret {
+    return try FfiConverterTypeClientSecret.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientSecret_lower(_ value: ClientSecret) -> UInt64 {
+    return FfiConverterTypeClientSecret.lower(value)
+}
+
+
+
+
+
+
+/**
  * The clock sessions expire by (epoch seconds). Apps rarely need it; tests use a fixed time.
  */
 public protocol Clock: AnyObject, Sendable {
@@ -2299,6 +2449,333 @@ public func FfiConverterTypeLogger_lift(_ handle: UInt64) throws -> Logger {
 #endif
 public func FfiConverterTypeLogger_lower(_ value: Logger) -> UInt64 {
     return FfiConverterTypeLogger.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The 知晓云 open API from the server side, with the access token fetched through the two-step flow,
+ * cached, renewed ahead of expiry, shared by concurrent calls and refreshed once on a 401. Every call
+ * returns the server's answer as JSON text; cancelling the caller's coroutine or task stops it, and so does
+ * `cancel`.
+ */
+public protocol MinappServerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Creates function `name` whose `index.js` is `code`.
+     */
+    func createFunction(name: String, code: String, remark: String?) async throws  -> String
+    
+    /**
+     * Runs function `name` and returns its result with `job_id`, `execution_time`, `billing_time`,
+     * `mem_usage` and `log`.
+     */
+    func debug(name: String, dataJson: String?, cancel: CancelToken?) async throws  -> String
+    
+    /**
+     * Deletes function `name`.
+     */
+    func deleteFunction(name: String) async throws 
+    
+    /**
+     * One function (404 when there is none).
+     */
+    func getFunction(name: String) async throws  -> String
+    
+    /**
+     * Runs function `name` as a server with `data_json` as `event.data`: `{code, data, error}`, or
+     * `{status: "ok"}` when not `sync`.
+     */
+    func invoke(name: String, dataJson: String?, sync: Bool, cancel: CancelToken?) async throws  -> String
+    
+    /**
+     * One page of functions: `{meta, objects}`.
+     */
+    func listFunctions(limit: UInt32?, offset: UInt32?) async throws  -> String
+    
+    /**
+     * Function `name`'s job records: `{meta, objects}`.
+     */
+    func listJobs(name: String, query: JobQuery) async throws  -> String
+    
+    /**
+     * Changes function `name`'s code and/or remark.
+     */
+    func updateFunction(name: String, code: String?, remark: String?) async throws  -> String
+    
+}
+/**
+ * The 知晓云 open API from the server side, with the access token fetched through the two-step flow,
+ * cached, renewed ahead of expiry, shared by concurrent calls and refreshed once on a 401. Every call
+ * returns the server's answer as JSON text; cancelling the caller's coroutine or task stops it, and so does
+ * `cancel`.
+ */
+open class MinappServer: MinappServerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_minicloud_uniffi_fn_clone_minappserver(self.handle, $0) }
+    }
+    /**
+     * Checks the config and builds the client (an empty client ID or secret, a bad URL or time limit is
+     * HError 605).
+     */
+public convenience init(config: MinappServerConfig)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMinicloudError__as_error_lift) {
+        uniffiCallStatus in
+    uniffi_minicloud_uniffi_fn_constructor_minappserver_new(
+        FfiConverterTypeMinappServerConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_minicloud_uniffi_fn_free_minappserver(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Creates function `name` whose `index.js` is `code`.
+     */
+open func createFunction(name: String, code: String, remark: String?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_create_function(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(code),FfiConverterOptionString.lower(remark)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * Runs function `name` and returns its result with `job_id`, `execution_time`, `billing_time`,
+     * `mem_usage` and `log`.
+     */
+open func debug(name: String, dataJson: String?, cancel: CancelToken?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_debug(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(dataJson),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * Deletes function `name`.
+     */
+open func deleteFunction(name: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_delete_function(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_void,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_void,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * One function (404 when there is none).
+     */
+open func getFunction(name: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_get_function(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * Runs function `name` as a server with `data_json` as `event.data`: `{code, data, error}`, or
+     * `{status: "ok"}` when not `sync`.
+     */
+open func invoke(name: String, dataJson: String?, sync: Bool, cancel: CancelToken?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_invoke(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(dataJson),FfiConverterBool.lower(sync),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * One page of functions: `{meta, objects}`.
+     */
+open func listFunctions(limit: UInt32?, offset: UInt32?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_list_functions(
+                        self.uniffiCloneHandle(),FfiConverterOptionUInt32.lower(limit),FfiConverterOptionUInt32.lower(offset)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * Function `name`'s job records: `{meta, objects}`.
+     */
+open func listJobs(name: String, query: JobQuery)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_list_jobs(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterTypeJobQuery_lower(query)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+    /**
+     * Changes function `name`'s code and/or remark.
+     */
+open func updateFunction(name: String, code: String?, remark: String?)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_minicloud_uniffi_fn_method_minappserver_update_function(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterOptionString.lower(code),FfiConverterOptionString.lower(remark)
+                )
+            },
+            pollFunc: ffi_minicloud_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_minicloud_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_minicloud_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMinicloudError__as_error_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMinappServer: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = MinappServer
+
+    public static func lift(_ handle: UInt64) throws -> MinappServer {
+        return MinappServer(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: MinappServer) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MinappServer {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MinappServer, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMinappServer_lift(_ handle: UInt64) throws -> MinappServer {
+    return try FfiConverterTypeMinappServer.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMinappServer_lower(_ value: MinappServer) -> UInt64 {
+    return FfiConverterTypeMinappServer.lower(value)
 }
 
 
@@ -3463,6 +3940,115 @@ public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuf
 
 
 /**
+ * Filters of a job listing; unset ones are not sent.
+ */
+public struct JobQuery: Equatable, Hashable {
+    /**
+     * What started the jobs.
+     */
+    public var source: String?
+    /**
+     * Their status (`fulfilled`, `execution_failed`, ...).
+     */
+    public var status: String?
+    /**
+     * Created at or after (Unix seconds).
+     */
+    public var createdAtGte: UInt64?
+    /**
+     * Created at or before (Unix seconds).
+     */
+    public var createdAtLte: UInt64?
+    /**
+     * Page size.
+     */
+    public var limit: UInt32?
+    /**
+     * Page start.
+     */
+    public var offset: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What started the jobs.
+         */source: String? = nil, 
+        /**
+         * Their status (`fulfilled`, `execution_failed`, ...).
+         */status: String? = nil, 
+        /**
+         * Created at or after (Unix seconds).
+         */createdAtGte: UInt64? = nil, 
+        /**
+         * Created at or before (Unix seconds).
+         */createdAtLte: UInt64? = nil, 
+        /**
+         * Page size.
+         */limit: UInt32? = nil, 
+        /**
+         * Page start.
+         */offset: UInt32? = nil) {
+        self.source = source
+        self.status = status
+        self.createdAtGte = createdAtGte
+        self.createdAtLte = createdAtLte
+        self.limit = limit
+        self.offset = offset
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension JobQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeJobQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> JobQuery {
+        return
+            try JobQuery(
+                source: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterOptionString.read(from: &buf), 
+                createdAtGte: FfiConverterOptionUInt64.read(from: &buf), 
+                createdAtLte: FfiConverterOptionUInt64.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf), 
+                offset: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: JobQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.status, into: &buf)
+        FfiConverterOptionUInt64.write(value.createdAtGte, into: &buf)
+        FfiConverterOptionUInt64.write(value.createdAtLte, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+        FfiConverterOptionUInt32.write(value.offset, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJobQuery_lift(_ buf: RustBuffer) throws -> JobQuery {
+    return try FfiConverterTypeJobQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeJobQuery_lower(_ value: JobQuery) -> RustBuffer {
+    return FfiConverterTypeJobQuery.lower(value)
+}
+
+
+/**
  * The signed-in user, as every login resolves and `get_current_user` returns it: the core's current-user
  * shape (the official SDK's current-user object). The token stays in the session store and is never
  * returned.
@@ -3570,6 +4156,105 @@ public func FfiConverterTypeLoginResult_lift(_ buf: RustBuffer) throws -> LoginR
 #endif
 public func FfiConverterTypeLoginResult_lower(_ value: LoginResult) -> RustBuffer {
     return FfiConverterTypeLoginResult.lower(value)
+}
+
+
+/**
+ * The configuration of a [`MinappServer`]. Printing it never shows the secret, in any language.
+ */
+public struct MinappServerConfig {
+    /**
+     * The open-API client ID.
+     */
+    public var clientId: String
+    /**
+     * The client secret ([`ClientSecret`], whose text form is `[redacted]`).
+     */
+    public var clientSecret: ClientSecret
+    /**
+     * The open API's base URL (default `https://cloud.minapp.com`; a local engine in development).
+     */
+    public var host: String?
+    /**
+     * The environment to act on (`X-Hydrogen-Env-ID`).
+     */
+    public var env: String?
+    /**
+     * Time limit of each call in milliseconds (default 15000).
+     */
+    public var timeoutMs: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The open-API client ID.
+         */clientId: String, 
+        /**
+         * The client secret ([`ClientSecret`], whose text form is `[redacted]`).
+         */clientSecret: ClientSecret, 
+        /**
+         * The open API's base URL (default `https://cloud.minapp.com`; a local engine in development).
+         */host: String? = nil, 
+        /**
+         * The environment to act on (`X-Hydrogen-Env-ID`).
+         */env: String? = nil, 
+        /**
+         * Time limit of each call in milliseconds (default 15000).
+         */timeoutMs: UInt64? = nil) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.host = host
+        self.env = env
+        self.timeoutMs = timeoutMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MinappServerConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMinappServerConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MinappServerConfig {
+        return
+            try MinappServerConfig(
+                clientId: FfiConverterString.read(from: &buf), 
+                clientSecret: FfiConverterTypeClientSecret.read(from: &buf), 
+                host: FfiConverterOptionString.read(from: &buf), 
+                env: FfiConverterOptionString.read(from: &buf), 
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MinappServerConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.clientId, into: &buf)
+        FfiConverterTypeClientSecret.write(value.clientSecret, into: &buf)
+        FfiConverterOptionString.write(value.host, into: &buf)
+        FfiConverterOptionString.write(value.env, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMinappServerConfig_lift(_ buf: RustBuffer) throws -> MinappServerConfig {
+    return try FfiConverterTypeMinappServerConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMinappServerConfig_lower(_ value: MinappServerConfig) -> RustBuffer {
+    return FfiConverterTypeMinappServerConfig.lower(value)
 }
 
 
@@ -4500,6 +5185,30 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
     typealias SwiftType = UInt64?
 
@@ -4612,6 +5321,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCancelToken: FfiConverterRustBuffer {
+    typealias SwiftType = CancelToken?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCancelToken.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCancelToken.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5103,6 +5836,30 @@ private let initializationResult: InitializationResult = {
     if (uniffi_minicloud_uniffi_checksum_method_logger_log() != 26017) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_create_function() != 34524) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_debug() != 56295) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_delete_function() != 55495) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_get_function() != 35478) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_invoke() != 38064) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_list_functions() != 21427) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_list_jobs() != 23274) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_method_minappserver_update_function() != 49804) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_minicloud_uniffi_checksum_method_wechatcloud_invoke_cloud_function() != 42721) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5128,6 +5885,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_constructor_credentials_new() != 28874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_constructor_clientsecret_new() != 14372) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_minicloud_uniffi_checksum_constructor_minappserver_new() != 46913) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_minicloud_uniffi_checksum_constructor_appsecret_new() != 51798) {

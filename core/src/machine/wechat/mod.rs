@@ -334,8 +334,13 @@ impl WeChatMachine {
             };
             let stage = std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked);
             let action = match stage {
-                Stage::Finished(result) => {
+                Stage::Finished(mut result) => {
                     self.calls.remove_at(i);
+                    if let (Err(error), Tokens::AppSecret { app_secret, .. }) = (&mut result, &self.config.tokens) {
+                        // Whatever an answer echoed (a proxy's error page quoting the request) never carries
+                        // the app secret out.
+                        error.scrub(app_secret);
+                    }
                     return Action::Done(result);
                 }
                 Stage::Start => {
@@ -413,11 +418,7 @@ impl WeChatMachine {
         }
         match std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked) {
             Stage::AwaitToken { force, attempt } => {
-                let mut outcome = token_answer(&response);
-                if let (Err(error), Tokens::AppSecret { app_secret, .. }) = (&mut outcome, &self.config.tokens) {
-                    // An answer that echoes the request (a proxy's error page) must not carry the secret out.
-                    error.scrub(app_secret);
-                }
+                let outcome = token_answer(&response);
                 self.token_outcome(i, outcome, force, attempt, now);
             }
             Stage::AwaitAnswer { token } => {

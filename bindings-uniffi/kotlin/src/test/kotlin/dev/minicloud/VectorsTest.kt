@@ -8,6 +8,8 @@ import dev.minicloud.ffi.Clock
 import dev.minicloud.ffi.HostApis
 import dev.minicloud.ffi.Platform
 import dev.minicloud.ffi.clientVersion
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.awaitCancellation
@@ -41,8 +43,14 @@ val REPO = File(System.getProperty("minicloud.repo") ?: "../..").canonicalFile
 class VectorsTest {
     private val vectors = File(REPO, "tests/vectors").listFiles { f -> f.extension == "json" }!!.sortedBy { it.name }
 
-    private class VectorHost(private val env: JsonObject) : HostApis {
+    /**
+     * The vector's host. `allStarted`, for concurrent vectors, holds the login code back until every call of the
+     * vector has started: a call that started after the shared login ended would rightly log in again, which is
+     * not the case the vector describes.
+     */
+    private class VectorHost(private val env: JsonObject, private val allStarted: CompletableDeferred<Unit>?) : HostApis {
         override suspend fun loginCode(): String? {
+            allStarted?.await()
             if (env["loginHangs"]?.jsonPrimitive?.booleanOrNull == true) awaitCancellation()
             env["loginFails"]?.jsonPrimitive?.content?.let { throw CallbackException.Failed(it) }
             return env["loginCode"]?.jsonPrimitive?.content
@@ -145,6 +153,7 @@ class VectorsTest {
         val calls = vector["calls"]!!.jsonArray.map { it.jsonObject }
         val store = MapStore(vector["storage"]!!.jsonObject)
         val timeout = exchanges.any { it["failure"]?.jsonPrimitive?.content == "timeout" }
+        val allStarted = if (concurrent) CompletableDeferred<Unit>() else null
         ScriptedServer(exchanges, concurrent, clientVersion()).use { server ->
             val config = ClientConfig(
                 clientId = c["clientId"]!!.jsonPrimitive.content,
@@ -156,13 +165,19 @@ class VectorsTest {
                 syncTimeoutMs = if (timeout) 1000uL else null,
                 maxRequestBytes = c["maxRequestBytes"]?.jsonPrimitive?.longOrNull?.toULong(),
                 maxResponseBytes = c["maxResponseBytes"]?.jsonPrimitive?.longOrNull?.toULong(),
-                hostApis = VectorHost(vector["hostEnv"]!!.jsonObject),
+                hostApis = VectorHost(vector["hostEnv"]!!.jsonObject, allStarted),
                 clock = FixedClock(vector["now"]!!.jsonPrimitive.longOrNull!!),
             )
             val outcomes = Minicloud(config).use { client ->
                 runBlocking {
                     if (concurrent) {
-                        coroutineScope { calls.map { async { runCall(client, it) } }.awaitAll() }
+                        // UNDISPATCHED: each call runs up to its first suspension, i.e. has entered the core, before
+                        // the next one is launched; only then may the host hand out its login code.
+                        coroutineScope {
+                            val running = calls.map { async(start = CoroutineStart.UNDISPATCHED) { runCall(client, it) } }
+                            allStarted?.complete(Unit)
+                            running.awaitAll()
+                        }
                     } else {
                         calls.map { runCall(client, it) }
                     }

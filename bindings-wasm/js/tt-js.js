@@ -1,0 +1,9 @@
+// minicloud-wasm/tt/js: BaaS for ByteDance (Douyin, Toutiao) mini-programs on the JS build alone (the core through wasm2js, core.mjs/core.js
+// beside this file), for apps that ship no wasm or run where TTWebAssembly is missing.
+
+import { hostEntry, jsBuild } from './entry.js';
+import { ttHost } from './hosts/specs.js';
+import { instantiate } from './core.mjs';
+
+export const { BaaS, createBaaS } = hostEntry({ ...ttHost, builds: [jsBuild(instantiate)], ship: 'ship core.js beside the entry' });
+export default BaaS;
