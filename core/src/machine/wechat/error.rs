@@ -132,11 +132,13 @@ impl WeChatError {
     }
 
     /// Replaces every occurrence of `secret` (a value the caller knows, e.g. the app secret) in `errmsg` with
-    /// `[redacted]`: text echoed back from the request is redacted by value, not only by key.
-    pub fn scrub(&mut self, secret: &str) {
+    /// `[redacted]`: text echoed back from the request is redacted by value, not only by key (as
+    /// [`HError::without_secret`](crate::HError::without_secret)).
+    pub fn without_secret(mut self, secret: &str) -> Self {
         if !secret.is_empty() && self.errmsg.contains(secret) {
             self.errmsg = self.errmsg.replace(secret, crate::redact::REDACTED);
         }
+        self
     }
 
     /// A failure of ours, not WeChat's answer.

@@ -334,13 +334,14 @@ impl WeChatMachine {
             };
             let stage = std::mem::replace(&mut self.calls.at_mut(i).stage, Stage::Blocked);
             let action = match stage {
-                Stage::Finished(mut result) => {
+                Stage::Finished(result) => {
                     self.calls.remove_at(i);
-                    if let (Err(error), Tokens::AppSecret { app_secret, .. }) = (&mut result, &self.config.tokens) {
-                        // Whatever an answer echoed (a proxy's error page quoting the request) never carries
-                        // the app secret out.
-                        error.scrub(app_secret);
-                    }
+                    // Whatever an answer echoed (a proxy's error page quoting the request) never carries the app
+                    // secret out.
+                    let result = match &self.config.tokens {
+                        Tokens::AppSecret { app_secret, .. } => result.map_err(|e| e.without_secret(app_secret)),
+                        _ => result,
+                    };
                     return Action::Done(result);
                 }
                 Stage::Start => {
