@@ -23,7 +23,9 @@ use tokio::net::UnixListener;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-const MAX_CAPTURE: usize = 1024 * 1024;
+/// The most of a job's output kept for its log while it runs (its record keeps less:
+/// [`crate::jobs::RECORD_LOG_LIMIT`]).
+pub(crate) const MAX_CAPTURE: usize = 1024 * 1024;
 /// How often a running job's resident memory is checked against its limit.
 const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(50);
 
@@ -125,6 +127,7 @@ impl Runtime {
             .arg(&self.runner)
             .arg(&sock)
             .arg(&fn_dir)
+            .arg(page_size().to_string())
             .current_dir(&fn_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

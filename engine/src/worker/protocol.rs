@@ -77,10 +77,7 @@ pub(crate) struct JobResult {
     /// The worker's resident memory at the end of the job, in bytes.
     #[serde(default)]
     pub mem: u64,
-    /// Everything the job printed.
-    #[serde(default)]
-    pub log: String,
-    /// What it printed since the last `log` message (not yet in the engine's log).
+    /// What it printed since the last `log` message (the end of its log, not yet in the engine's log).
     #[serde(default)]
     pub tail: String,
     /// The worker should not be reused (the error escaped the function).
