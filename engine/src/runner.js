@@ -2,6 +2,9 @@
 //
 // Usage: node runner.js <socket path> <function dir> <memory page size>
 //
+// A spare worker starts with an empty function dir and learns its function from a {"t": "bind", "c":
+// {dir, env}} message before its first job.
+//
 // Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
 // same socket, one JSON line per job. Every message is {"t": kind, "c": content} (the
 // engine's worker/protocol.rs lists them). What the function writes to stdout/stderr during
@@ -19,7 +22,7 @@ const net = require('net')
 const path = require('path')
 
 const sockPath = process.argv[2]
-const fnDir = process.argv[3]
+let fnDir = process.argv[3] || null
 const pageSize = Number(process.argv[4]) || 4096
 
 let current = null // {id, pending, flushTimer, done, minapp}
@@ -191,6 +194,19 @@ Module._load = function (request, parent, isMain) {
 
 let mod = null
 let loadError = null
+
+// A spare worker's function: its directory becomes the working directory and its `env` joins process.env
+// (what a worker started for the function gets at start).
+function bind (c) {
+  try {
+    process.chdir(c.dir)
+    Object.assign(process.env, c.env || {})
+    fnDir = c.dir
+  } catch (e) {
+    loadError = e
+  }
+}
+
 function load () {
   if (mod || loadError) return
   try {
@@ -317,6 +333,8 @@ sock.on('data', (chunk) => {
     try { msg = JSON.parse(line) } catch (_) { continue }
     if (msg && msg.t === 'reply') {
       onReply(msg.c)
+    } else if (msg && msg.t === 'bind') {
+      bind(msg.c)
     } else if (msg && msg.t === 'job') {
       outbox = '{"t":"ack","c":{"id":' + JSON.stringify(String(msg.c.id)) + '}}\n'
       try {
