@@ -2,7 +2,9 @@
 // directory in a temp dir), against
 //  - the floor: a bare Node HTTP server calling the same function in-process,
 //  - the isolation floor: a bare Node HTTP server handing each call to one warm worker process over IPC, and
+//  - the isolation floor with the engine's semantics: 8 warm worker processes, one job each at a time, and
 //  - a spawn-a-process-per-call baseline;
+// every floor handing `main` an event of the engine's shape and size;
 // plus the engine's cold start (first call of a function: worker spawn + require), and the engine's resident
 // memory after N async jobs that each return 1 MB, and after listing all their records.
 // All speak the same invoke wire (POST /hserve/v1/cloud-function/job/) and are driven by the same
@@ -51,7 +53,8 @@ function post (base, pathname, body, headers = {}) {
   })
 }
 
-async function measure (label, base, headers, concurrency, total) {
+// `total` calls at `concurrency`: their latencies and the seconds they took.
+async function run (label, base, headers, concurrency, total) {
   const latencies = []
   let next = 0
   const t0 = process.hrtime.bigint()
@@ -65,10 +68,53 @@ async function measure (label, base, headers, concurrency, total) {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane))
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  return { latencies, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }
+}
+
+function summary (label, concurrency, latencies, seconds) {
   latencies.sort((a, b) => a - b)
   const pct = p => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]
+  const total = latencies.length
   return { label, concurrency, total, rps: total / seconds, p50: pct(0.5), p99: pct(0.99) }
+}
+
+async function measure (label, base, headers, concurrency, total) {
+  const { latencies, seconds } = await run(label, base, headers, concurrency, total)
+  return summary(label, concurrency, latencies, seconds)
+}
+
+// The targets measured in ROUNDS interleaved rounds of `total / ROUNDS` calls each, so that a machine whose
+// load drifts during the run weighs on every target alike.
+const ROUNDS = 5
+async function measureInterleaved (targets, concurrency, total) {
+  const acc = targets.map(() => ({ latencies: [], seconds: 0 }))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, t] of targets.entries()) {
+      const r = await run(t.label, t.base, t.headers, concurrency, Math.ceil(total / ROUNDS))
+      acc[i].latencies.push(...r.latencies)
+      acc[i].seconds += r.seconds
+    }
+  }
+  return targets.map((t, i) => summary(t.label, concurrency, acc[i].latencies, acc[i].seconds))
+}
+
+// The event the floors hand to `main`: the shape and size of the engine's 知晓云 event for an anonymous
+// caller (helloWorld prints its event, so a smaller event would make a floor's function cheaper).
+let jobSeq = 0
+function eventFor (data) {
+  const jobId = (++jobSeq).toString(16).padStart(32, '0')
+  return {
+    data,
+    request: {
+      meta: { ip_address: '127.0.0.1', user_agent: null },
+      user: { id: 1234567890, openid: 'anonymous-openid-0123456789abcdef', unionid: null, nickname: 'anonymous', avatar_url: '', is_anonymous: true }
+    },
+    eventType: 'invoke_cloud_function',
+    jobId,
+    miniappId: 'bench',
+    timeLimitInMS: 5000,
+    memoryLimitInMB: 256
+  }
 }
 
 // The floor: the function runs in this server's own process.
@@ -84,7 +130,7 @@ function floorServer () {
     req.on('end', () => {
       const job = JSON.parse(Buffer.concat(chunks))
       const saved = console.log; console.log = quiet.log.bind(quiet)
-      fn.main({ data: job.data, request: {} }, (err, data) => {
+      fn.main(eventFor(job.data), (err, data) => {
         console.log = saved
         res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify(err ? { code: 1, data: null, error: { message: String(err) } } : { code: 0, data, error: {} }))
@@ -98,7 +144,7 @@ function floorServer () {
 // engine that keeps functions out of its own process must pay: a second process hop per call).
 function workerServer () {
   const code = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});` +
-    `process.on('message',j=>fn.main({data:j.data,request:{}},(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
+    `process.on('message',j=>fn.main(j.event,(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
   const waiting = new Map()
   let seq = 0
@@ -110,7 +156,7 @@ function workerServer () {
       const job = JSON.parse(Buffer.concat(chunks))
       const id = ++seq
       waiting.set(id, body => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)) })
-      child.send({ id, data: job.data })
+      child.send({ id, event: eventFor(job.data) })
     })
   })
   server.on('close', () => child.kill())
@@ -121,7 +167,7 @@ function workerServer () {
 // (as the engine and the clouds run one request per instance), further jobs queued for the first free one.
 function poolServer (size) {
   const code = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});` +
-    `process.on('message',j=>fn.main({data:j.data,request:{}},(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
+    `process.on('message',j=>fn.main(j.event,(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
   const idle = []
   const queue = []
   const waiting = new Map()
@@ -144,7 +190,7 @@ function poolServer (size) {
       const run = (child) => {
         const id = ++seq
         waiting.set(id, body => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)) })
-        child.send({ id, data: job.data })
+        child.send({ id, event: eventFor(job.data) })
       }
       const child = idle.pop()
       if (child) run(child); else queue.push(run)
@@ -157,7 +203,7 @@ function poolServer (size) {
 // The baseline: a fresh Node process per call.
 function spawnServer () {
   const runner = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});console.log=()=>{};` +
-    `let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const j=JSON.parse(s);fn.main({data:j.data,request:{}},(e,d)=>process.stdout.write(JSON.stringify(e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}})))})`
+    `let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const j=JSON.parse(s);fn.main(j.event,(e,d)=>process.stdout.write(JSON.stringify(e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}})))})`
   const server = http.createServer((req, res) => {
     const chunks = []
     req.on('data', c => chunks.push(c))
@@ -166,7 +212,7 @@ function spawnServer () {
       let out = ''
       child.stdout.on('data', c => { out += c })
       child.on('close', () => { res.setHeader('content-type', 'application/json'); res.end(out) })
-      child.stdin.end(Buffer.concat(chunks))
+      child.stdin.end(JSON.stringify({ event: eventFor(JSON.parse(Buffer.concat(chunks)).data) }))
     })
   })
   return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })))
@@ -298,10 +344,12 @@ async function main () {
 
   const rows = []
   for (const c of [1, 16]) {
-    rows.push(await measure('minicloud engine', engine.base, headers, c, REQUESTS))
-    rows.push(await measure('floor (in-process node)', floor.base, {}, c, REQUESTS))
-    rows.push(await measure('isolation floor (node + 1 worker process)', isolated.base, {}, c, REQUESTS))
-    rows.push(await measure('isolation floor, one job per worker (node + 8 worker processes)', pooled.base, {}, c, REQUESTS))
+    rows.push(...await measureInterleaved([
+      { label: 'minicloud engine', base: engine.base, headers },
+      { label: 'floor (in-process node)', base: floor.base, headers: {} },
+      { label: 'isolation floor (node + 1 worker process)', base: isolated.base, headers: {} },
+      { label: 'isolation floor, one job per worker (node + 8 worker processes)', base: pooled.base, headers: {} }
+    ], c, REQUESTS))
     rows.push(await measure('spawn per call', perCall.base, {}, c, Math.max(50, REQUESTS / 20)))
   }
   const cold = await coldStart(5)
