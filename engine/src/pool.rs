@@ -314,6 +314,15 @@ impl Pools {
         map.entry(name.to_string()).or_insert_with(|| Arc::new(Pool::new(name, dir, size, default_memory_mb))).clone()
     }
 
+    /// Whether function `name` has a pool that loaded it and whose watch has seen no change since: it exists.
+    pub(crate) fn unchanged_since_loaded(&self, name: &str) -> bool {
+        let pool = self.map.lock().unwrap().get(name).cloned();
+        pool.is_some_and(|p| {
+            let mut inner = p.inner.lock().unwrap();
+            inner.fingerprint.is_some() && !inner.watch.maybe_changed()
+        })
+    }
+
     /// Kills the idle workers of `name` and forgets its pool.
     pub(crate) fn remove(&self, name: &str) {
         let pool = self.map.lock().unwrap().remove(name);

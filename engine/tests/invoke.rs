@@ -381,6 +381,18 @@ async fn an_edit_in_a_new_subdirectory_takes_effect_on_the_next_call() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_removed_after_its_first_call_is_not_found() {
+    let h = start_writable().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.body["data"], "hello a");
+    std::fs::remove_dir_all(h._tmp.as_ref().unwrap().path().join("helloWorld")).unwrap();
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.error_msg(), "function helloWorld not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn function_uses_its_own_node_modules() {
     let h = start_default().await;
     let t = h.user_token().await;
