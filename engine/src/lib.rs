@@ -282,8 +282,12 @@ impl Engine {
         if !config.functions_dir.is_dir() {
             return Err(EngineError::FunctionsDir(config.functions_dir.clone()));
         }
-        check_node(&config.node).await?;
         worker::become_subreaper();
+        // The spare worker starts first: Node starts while the engine checks Node and opens its database.
+        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
+        let spare = config.spare_worker.then_some(config.memory_limit_mb);
+        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, spare, shutdown_rx.clone())?;
+        check_node(&config.node).await?;
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
@@ -292,9 +296,6 @@ impl Engine {
         let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
         let open_api_tokens = open_api_tokens::OpenApiTokens::load(store.clone()).map_err(StoreError::from)?;
         let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
-        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
-        let spare = config.spare_worker.then_some(config.memory_limit_mb);
-        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, spare, shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
             sessions: Mutex::new(sessions),
