@@ -9,7 +9,7 @@
 // memory after N async jobs that each return 1 MB, and after listing all their records.
 // All speak the same invoke wire (POST /hserve/v1/cloud-function/job/) and are driven by the same
 // keep-alive client in one run.
-// Usage: node bench.js [--requests N] [--big-jobs N] [--bin path/to/minicloud]
+// Usage: node bench.js [--requests N] [--big-jobs N] [--bin path/to/minicloud] [--no-persistence] [--queued-floor]
 'use strict'
 const http = require('node:http')
 const path = require('node:path')
@@ -23,6 +23,8 @@ const REQUESTS = Number(opt('--requests', 2000))
 const BIG_JOBS = Number(opt('--big-jobs', 10000))
 // --no-persistence: engines keep their state in memory (to measure what persistence costs).
 const PERSIST = !args.includes('--no-persistence')
+// --queued-floor: one more target, 8 workers each holding a queued job beside the running one.
+const QUEUED_FLOOR = args.includes('--queued-floor')
 const ROOT = path.resolve(__dirname, '../..')
 const BIN = opt('--bin', path.join(ROOT, 'target/release/minicloud'))
 const EXAMPLES = path.join(ROOT, 'examples/functions')
@@ -165,7 +167,9 @@ function workerServer () {
 
 // The isolation floor with the engine's semantics: 8 warm worker processes, each running one job at a time
 // (as the engine and the clouds run one request per instance), further jobs queued for the first free one.
-function poolServer (size) {
+// With `depth` 2, each worker also holds one queued job (sent while it runs another): `--queued-floor`
+// measures whether handing a worker its next job ahead would help the engine (it does not: see the README).
+function poolServer (size, depth = 1) {
   const code = `const fn=require(${JSON.stringify(path.join(FUNCTIONS, 'helloWorld/index.js'))});` +
     `process.on('message',j=>fn.main(j.event,(e,d)=>process.send({id:j.id,body:e?{code:1,data:null,error:{message:String(e)}}:{code:0,data:d,error:{}}})))`
   const idle = []
@@ -179,7 +183,7 @@ function poolServer (size) {
       const next = queue.shift()
       if (next) next(child); else idle.push(child)
     })
-    idle.push(child)
+    for (let slot = 0; slot < depth; slot++) idle.push(child)
     return child
   })
   const server = http.createServer((req, res) => {
@@ -338,8 +342,9 @@ async function main () {
   const perCall = await spawnServer()
   const isolated = await workerServer()
   const pooled = await poolServer(8)
+  const queued = QUEUED_FLOOR ? await poolServer(8, 2) : null
   // Warm up every target (engine workers spawn, JIT, sockets).
-  for (const [base, h] of [[engine.base, headers], [floor.base, {}], [isolated.base, {}], [pooled.base, {}]]) await measure('warmup', base, h, 8, 400)
+  for (const [base, h] of [[engine.base, headers], [floor.base, {}], [isolated.base, {}], [pooled.base, {}], ...(queued ? [[queued.base, {}]] : [])]) await measure('warmup', base, h, 8, 400)
   await measure('warmup', perCall.base, {}, 2, 10)
 
   const rows = []
@@ -348,14 +353,15 @@ async function main () {
       { label: 'minicloud engine', base: engine.base, headers },
       { label: 'floor (in-process node)', base: floor.base, headers: {} },
       { label: 'isolation floor (node + 1 worker process)', base: isolated.base, headers: {} },
-      { label: 'isolation floor, one job per worker (node + 8 worker processes)', base: pooled.base, headers: {} }
+      { label: 'isolation floor, one job per worker (node + 8 worker processes)', base: pooled.base, headers: {} },
+      ...(queued ? [{ label: 'isolation floor, one job running and one queued per worker (node + 8 worker processes)', base: queued.base, headers: {} }] : [])
     ], c, REQUESTS))
     rows.push(await measure('spawn per call', perCall.base, {}, c, Math.max(50, REQUESTS / 20)))
   }
   const cold = await coldStart(5)
   const bareNode = nodeStart(5)
   const big = BIG_JOBS > 0 ? await bigJobs(BIG_JOBS) : null
-  engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); isolated.server.close(); pooled.server.close(); agent.destroy()
+  engine.child.kill('SIGTERM'); floor.server.close(); perCall.server.close(); isolated.server.close(); pooled.server.close(); if (queued) queued.server.close(); agent.destroy()
 
   console.log(`requests per target: ${REQUESTS} (spawn-per-call: ${Math.max(50, REQUESTS / 20)}); node ${process.version}; engine state ${PERSIST ? 'in a data directory (SQLite)' : 'in memory'}`)
   console.log('| target | concurrency | req/s | p50 ms | p99 ms |')
