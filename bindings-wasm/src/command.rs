@@ -141,7 +141,9 @@ fn step(machine: &mut Machine, op: &str, cmd: Raw<'_>, body: Vec<u8>) -> String 
 /// not an HTTP status is a transport failure (the host answered nothing usable).
 fn response(machine: &mut Machine, id: CallId, cmd: Raw<'_>, body: Vec<u8>, now: Now) {
     let status = cmd.get("status").and_then(|s| s.as_i64()).filter(|s| (100..=599).contains(s));
-    let exact = cmd.get("status").is_some_and(|s| s.kind() == Kind::Number && !s.text().contains(['.', 'e', 'E']));
+    let exact = cmd
+        .get("status")
+        .is_some_and(|s| s.kind() == Kind::Number && !s.text().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')));
     let Some(status) = status.filter(|_| exact) else {
         let error = TransportError::new(TransportErrorKind::Connect, "the host answered without a valid HTTP status");
         return machine.on_transport_error(id, error, now);

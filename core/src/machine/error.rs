@@ -163,9 +163,16 @@ impl HError {
 
     /// An error with an explicit text: the message becomes `"{code}: {text}"`.
     pub fn with_text(code: u32, kind: ErrorKind, text: impl AsRef<str>) -> Self {
+        Self::make(code, kind, text.as_ref())
+    }
+
+    /// [`HError::with_text`] for a `&str`: the one copy of the construction every generic wrapper calls
+    /// (kept out of line: inlined at each of the machine's error sites, it costs the wasm build bytes).
+    #[inline(never)]
+    fn make(code: u32, kind: ErrorKind, text: &str) -> Self {
         HError(Box::new(Fields {
             code,
-            message: message(code, text.as_ref()),
+            message: message(code, text),
             kind,
             status: None,
             request_id: None,
