@@ -31,7 +31,7 @@ use super::json::{self, Kind, ObjectWriter};
 use super::limits;
 use super::session::{user_from_profile, CurrentUser, LoginAnswer, Session, SessionState, StoredSession};
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
-use super::text::push_percent_encoded;
+use super::text::{preview, push_percent_encoded};
 use crate::redact::redact_text;
 
 /// Paths of the session endpoints (PROTOCOL.md §1.6).
@@ -893,7 +893,7 @@ fn json_body(response: &HttpResponse) -> Result<&str, HError> {
         .map_err(|_| "not UTF-8")
         .and_then(|text| json::parse(text).map(|_| text).map_err(|e| e.problem));
     parsed.map_err(|cause| {
-        let preview: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
+        let preview = preview(&response.body, 200);
         let details = ObjectWriter::new().string("cause", cause).string("body", &redact_text(&preview)).finish();
         HError::invalid_response("response body is not valid JSON")
             .with_details_json(&details)
