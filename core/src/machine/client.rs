@@ -435,18 +435,18 @@ impl Machine {
                 Stage::Lead(Lead::Begin) => self.lead(i, now),
                 Stage::Lead(Lead::Send { path, body }) => {
                     let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
-                    self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
+                    self.stage_at(i, Stage::AwaitAnswer { login: true });
                     Some(Action::Send(request))
                 }
                 Stage::CheckOffline { error, login } => {
-                    self.calls.at_mut(i).stage = Stage::AwaitOffline { error, login };
+                    self.stage_at(i, Stage::AwaitOffline { error, login });
                     Some(Action::CheckOffline)
                 }
                 waiting @ (Stage::Blocked
                 | Stage::Lead(Lead::AwaitCode)
                 | Stage::AwaitAnswer { .. }
                 | Stage::AwaitOffline { .. }) => {
-                    self.calls.at_mut(i).stage = waiting;
+                    self.stage_at(i, waiting);
                     Some(Action::Wait)
                 }
             };
@@ -478,7 +478,7 @@ impl Machine {
                     app_name.as_deref(),
                 );
                 match request {
-                    Ok((path, body)) => self.calls.at_mut(i).stage = Stage::Lead(Lead::Send { path, body }),
+                    Ok((path, body)) => self.stage_at(i, Stage::Lead(Lead::Send { path, body })),
                     Err(error) => self.end_flight(Err(error)),
                 }
             }
@@ -523,7 +523,7 @@ impl Machine {
             }
             Purpose::Other => Err(HError::invalid_response("unexpected answer")),
         };
-        self.calls.at_mut(i).stage = Stage::Finished(outcome);
+        self.stage_at(i, Stage::Finished(outcome));
     }
 
     /// The failure of [`Action::Send`]. Ignored unless `call` has a request out. A connection failure makes
@@ -536,7 +536,7 @@ impl Machine {
         }
         self.log_failure(&error);
         if error.kind == TransportErrorKind::Connect {
-            self.calls.at_mut(i).stage = Stage::CheckOffline { error, login };
+            self.stage_at(i, Stage::CheckOffline { error, login });
             return;
         }
         self.fail(i, login, error.into_herror());
@@ -579,7 +579,7 @@ impl Machine {
         if now.mono_ms < c.deadline_ms {
             return false;
         }
-        self.calls.at_mut(i).stage = Stage::Finished(Err(HError::timeout()));
+        self.stage_at(i, Stage::Finished(Err(HError::timeout())));
         self.leave_flight(call, Some(HError::timeout()));
         true
     }
@@ -590,9 +590,16 @@ impl Machine {
         self.calls.index(call)
     }
 
+    /// Moves the call at `i` to `stage`. Out of line: each inlined store of a `Stage` (and the drop of the one
+    /// it replaces) cost the wasm build more than this call, at some twenty places.
+    #[inline(never)]
+    fn stage_at(&mut self, i: usize, stage: Stage) {
+        self.calls.at_mut(i).stage = stage;
+    }
+
     fn set_stage(&mut self, call: CallId, stage: Stage) {
         if let Some(i) = self.index(call) {
-            self.calls.at_mut(i).stage = stage;
+            self.stage_at(i, stage);
         }
     }
 
@@ -678,7 +685,7 @@ impl Machine {
                 }
             }
         };
-        self.calls.at_mut(i).stage = next;
+        self.stage_at(i, next);
     }
 
     /// Joins the login in flight, or leads an auto-login.
@@ -686,12 +693,12 @@ impl Machine {
         let id = self.calls.id(i);
         if let Some(flight) = &mut self.flight {
             flight.flight.join(id);
-            self.calls.at_mut(i).stage = Stage::Blocked;
+            self.stage_at(i, Stage::Blocked);
             return Some(Action::Wait);
         }
         let plan = match &self.config.auto_login {
             AutoLogin::Disabled => {
-                self.calls.at_mut(i).stage = Stage::Ready;
+                self.stage_at(i, Stage::Ready);
                 return None;
             }
             AutoLogin::Silent => LoginPlan::Silent(SilentLogin::default()),
@@ -701,14 +708,14 @@ impl Machine {
             }
         };
         self.flight = Some(LoginFlight { flight: Flight::new(id, plan), auto: true });
-        self.calls.at_mut(i).stage = Stage::Lead(Lead::Begin);
+        self.stage_at(i, Stage::Lead(Lead::Begin));
         None
     }
 
     /// The leader starts the login: ask the host for a code, or send the login request.
     fn lead(&mut self, i: usize, now: Now) -> Option<Action<Answer, HError>> {
         let Some(plan) = self.flight.as_ref().map(|f| f.flight.plan().clone()) else {
-            self.calls.at_mut(i).stage = Stage::NeedLogin;
+            self.stage_at(i, Stage::NeedLogin);
             return None;
         };
         let (path, body) = match plan {
@@ -717,7 +724,7 @@ impl Machine {
                     self.end_flight(Err(self.config.platform.no_silent_login()));
                     return None;
                 }
-                self.calls.at_mut(i).stage = Stage::Lead(Lead::AwaitCode);
+                self.stage_at(i, Stage::Lead(Lead::AwaitCode));
                 return Some(Action::LoginCode);
             }
             LoginPlan::Anonymous => (paths::ANONYMOUS_LOGIN.to_owned(), "{}".to_owned()),
@@ -742,7 +749,7 @@ impl Machine {
             }
         };
         let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
-        self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
+        self.stage_at(i, Stage::AwaitAnswer { login: true });
         Some(Action::Send(request))
     }
 
@@ -760,7 +767,7 @@ impl Machine {
             }
             What::Session(_) | What::Refused => {
                 let error = HError::invalid_argument("a login has no request of its own");
-                self.calls.at_mut(i).stage = Stage::Finished(Err(error));
+                self.stage_at(i, Stage::Finished(Err(error)));
                 return None;
             }
         };
@@ -784,18 +791,18 @@ impl Machine {
     fn unauthorized(&mut self, i: usize, now: Now) {
         self.calls.at_mut(i).retry_401 = true;
         if self.flight.is_some() {
-            self.calls.at_mut(i).stage = Stage::NeedLogin;
+            self.stage_at(i, Stage::NeedLogin);
             return;
         }
         let failed = self.calls.at(i).sent_token.as_deref();
         let replaced = self.session.token().is_some_and(|t| Some(t) != failed) && self.session.is_live(now.unix_secs);
         if replaced {
-            self.calls.at_mut(i).stage = Stage::Ready;
+            self.stage_at(i, Stage::Ready);
             return;
         }
         self.log(LogLevel::Debug, "relogin_after_401", "401: logging in again and resending once".to_owned());
         self.session.clear(&mut self.outputs);
-        self.calls.at_mut(i).stage = Stage::NeedLogin;
+        self.stage_at(i, Stage::NeedLogin);
     }
 
     /// The answer to the flight's login request.
@@ -812,7 +819,7 @@ impl Machine {
         if self.flight.as_ref().is_some_and(|f| f.flight.leader() == self.calls.id(i)) {
             self.end_flight(outcome);
         } else {
-            self.calls.at_mut(i).stage = Stage::Finished(outcome.map(Answer::User));
+            self.stage_at(i, Stage::Finished(outcome.map(Answer::User)));
         }
     }
 
@@ -821,7 +828,7 @@ impl Machine {
         if login {
             self.end_flight(Err(error));
         } else {
-            self.calls.at_mut(i).stage = Stage::Finished(Err(error));
+            self.stage_at(i, Stage::Finished(Err(error)));
         }
     }
 
@@ -831,11 +838,14 @@ impl Machine {
         let (leader, waiters, _) = flight.end();
         if let Some(i) = self.index(leader) {
             let explicit = matches!(self.calls.at(i).what, What::Session(_));
-            self.calls.at_mut(i).stage = match &outcome {
-                Ok(user) if explicit => Stage::Finished(Ok(Answer::User(user.clone()))),
-                Ok(_) => Stage::Ready,
-                Err(error) => Stage::Finished(Err(error.clone())),
-            };
+            self.stage_at(
+                i,
+                match &outcome {
+                    Ok(user) if explicit => Stage::Finished(Ok(Answer::User(user.clone()))),
+                    Ok(_) => Stage::Ready,
+                    Err(error) => Stage::Finished(Err(error.clone())),
+                },
+            );
         }
         for waiter in waiters {
             let stage = match &outcome {
