@@ -31,7 +31,7 @@ use super::json::{self, Kind, ObjectWriter};
 use super::limits;
 use super::session::{user_from_profile, CurrentUser, LoginAnswer, Session, SessionState, StoredSession};
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
-use super::text::{preview, push_percent_encoded};
+use super::text::{has_byte, preview, push_percent_encoded};
 use crate::redact::redact_text;
 
 /// Paths of the session endpoints (PROTOCOL.md §1.6).
@@ -918,7 +918,7 @@ fn http_error(response: &HttpResponse) -> HError {
 
 /// Appends `text` percent-encoded as JavaScript's `encodeURIComponent` does.
 fn push_uri_component(out: &mut String, text: &str) {
-    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b), false);
+    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || has_byte(b"-_.!~*'()", b), false);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! depth without recursion, and refuses lone UTF-16 surrogate escapes (`"\ud800"`), which no Rust string
 //! and no serde_json value can hold.
 
-use super::text::push_u64;
+use super::text::{has_byte, push_u64};
 
 /// The type of a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,20 +403,14 @@ impl ObjectWriter {
 /// that key in place (keeping its position, as a JS object assignment does) or is appended. `object` that is
 /// not a JSON object counts as `{}`.
 pub fn merge_object(object: Option<&str>, updates: &[(&str, &str)]) -> String {
-    let existing = object.and_then(|text| parse(text).ok()).filter(|raw| raw.kind() == Kind::Object);
-    let mut members: Vec<(String, String)> = Vec::new();
-    if let Some(raw) = existing {
-        for (key, value) in raw.members() {
-            match members.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = value.text().to_owned(),
-                None => members.push((key, value.text().to_owned())),
-            }
-        }
-    }
-    for (key, value) in updates {
-        match members.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = (*value).to_owned(),
-            None => members.push(((*key).to_owned(), (*value).to_owned())),
+    let existing = object.and_then(|text| parse(text).ok()).map(|raw| raw.members()).unwrap_or_default();
+    // Every member borrows its key and JSON text from `existing` or `updates`: no copy until the writer.
+    let mut members: Vec<(&str, &str)> = Vec::new();
+    for (key, value) in existing.iter().map(|(key, value)| (key.as_str(), value.text())).chain(updates.iter().copied())
+    {
+        match members.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => members.push((key, value)),
         }
     }
     members.iter().fold(ObjectWriter::new(), |object, (key, value)| object.raw(key, value)).finish()
@@ -698,13 +692,13 @@ fn skip_string(bytes: &[u8], i: usize) -> usize {
 /// The text of a validated JSON string (with its quotes), escapes resolved.
 fn unescape(raw: &str) -> String {
     // Byte searches only (every byte looked for is ASCII, so each cut is a character boundary): the wasm build
-    // carries no char pattern searcher.
+    // carries no char pattern searcher and no memchr.
     let inner = match raw.as_bytes() {
         [b'"', .., b'"'] => raw.get(1..raw.len() - 1).unwrap_or_default(),
         _ => raw,
     };
     let bytes = inner.as_bytes();
-    if !bytes.contains(&b'\\') {
+    if !has_byte(bytes, b'\\') {
         return inner.to_owned();
     }
     let mut out = String::with_capacity(inner.len());
@@ -746,7 +740,7 @@ fn unescape(raw: &str) -> String {
 /// `text` split around the first of the ASCII bytes `at` (so at a character boundary), that byte dropped;
 /// `(text, "")` when there is none. Byte search: the wasm build carries no char pattern searcher.
 fn cut<'a>(text: &'a str, at: &[u8]) -> (&'a str, &'a str) {
-    match text.bytes().position(|b| at.contains(&b)) {
+    match text.bytes().position(|b| has_byte(at, b)) {
         Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..).unwrap_or_default()),
         None => (text, ""),
     }

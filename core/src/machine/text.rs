@@ -162,6 +162,13 @@ pub fn preview(bytes: &[u8], chars: usize) -> String {
     text.get(..end).unwrap_or_default().to_owned()
 }
 
+/// Whether `set` holds `byte`. A plain loop: `<[u8]>::contains` brings memchr into the wasm build, for sets of
+/// a few bytes.
+#[allow(clippy::manual_contains)]
+pub fn has_byte(set: &[u8], byte: u8) -> bool {
+    set.iter().any(|b| *b == byte)
+}
+
 /// Concatenates text pieces into one string.
 pub fn concat(pieces: &[&str]) -> String {
     let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
