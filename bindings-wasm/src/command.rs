@@ -4,8 +4,8 @@
 //! `Invoke::from_json_args`, `SilentLogin::login_with_wechat`, `limits`, `Platform::parse`).
 //!
 //! Numbers a rule must see exactly (time and size limits: `NaN`, `Infinity`, `1e300` are named in the error)
-//! arrive as the 16 hex digits of their IEEE-754 bits, since JSON cannot hold `NaN` or `Infinity` and the
-//! module carries no decimal float parser. Every command that touches a call carries `now`:
+//! arrive as their IEEE-754 bits, two 32-bit halves high first (`[hi, lo]`), since JSON cannot hold `NaN` or
+//! `Infinity` and the module carries no decimal float parser. Every command that touches a call carries `now`:
 //! `{"mono": ms, "unix": s}`.
 
 use minicloud_core::machine::json::{self, Kind, Raw};
@@ -181,10 +181,15 @@ fn stored(cmd: Raw<'_>) -> StoredSession {
     stored
 }
 
-/// A number sent as the hex digits of its IEEE-754 bits (see the module docs).
+/// A number sent as its IEEE-754 bits, `[hi, lo]` (see the module docs); anything else is NaN. The halves are
+/// read as JSON integers, so the module needs no hex parser.
 fn number(value: Raw<'_>) -> f64 {
-    let bits = value.as_str().and_then(|hex| u64::from_str_radix(&hex, 16).ok());
-    bits.map_or(f64::NAN, f64::from_bits)
+    let halves = value.elements();
+    let half = |i: usize| halves.get(i).and_then(Raw::as_i64).and_then(|h| u32::try_from(h).ok()).map(u64::from);
+    match (halves.len(), half(0), half(1)) {
+        (2, Some(hi), Some(lo)) => f64::from_bits(hi << 32 | lo),
+        _ => f64::NAN,
+    }
 }
 
 /// Option `name` of `BaaS.init`: its JSON value from `options`, or, for a number, its bits from `numbers`.
