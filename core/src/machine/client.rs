@@ -17,7 +17,6 @@
 //!   together; each request carries the time left. A login that runs out of its leader's time fails for
 //!   everyone waiting on it; a cancelled leader hands the login to a waiter, which starts it again.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -286,7 +285,8 @@ pub struct Machine {
     flight: Option<LoginFlight>,
     /// Explicit session calls waiting for the login in flight to end.
     queued: Vec<CallId>,
-    outputs: VecDeque<Output>,
+    /// In order; few at a time (a step's storage writes and wake-ups), so a `Vec` read from the front.
+    outputs: Vec<Output>,
 }
 
 /// Whether `invokeFunction`'s deprecation was noticed: once per process, whatever the number of clients (as
@@ -308,7 +308,7 @@ impl Machine {
             calls: Calls::new(),
             flight: None,
             queued: Vec::new(),
-            outputs: VecDeque::new(),
+            outputs: Vec::new(),
         })
     }
 
@@ -340,7 +340,7 @@ impl Machine {
 
     /// The next output (storage write, log event, wake-up), in order.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        (!self.outputs.is_empty()).then(|| self.outputs.remove(0))
     }
 
     /// When `call` runs out of time, on the [`Now::mono_ms`] clock.
@@ -608,7 +608,7 @@ impl Machine {
     }
 
     fn log(&mut self, level: LogLevel, code: &'static str, message: String) {
-        self.outputs.push_back(Output::Log(LogEvent { level, code, message }));
+        self.outputs.push(Output::Log(LogEvent { level, code, message }));
     }
 
     fn log_failure(&mut self, error: &TransportError) {
@@ -854,7 +854,7 @@ impl Machine {
                 Err(_) => Stage::NeedLogin,
             };
             self.set_stage(waiter, stage);
-            self.outputs.push_back(Output::Wake(waiter));
+            self.outputs.push(Output::Wake(waiter));
         }
         self.release_queue();
     }
@@ -863,7 +863,7 @@ impl Machine {
     fn release_queue(&mut self) {
         for queued in std::mem::take(&mut self.queued) {
             self.set_stage(queued, Stage::Start);
-            self.outputs.push_back(Output::Wake(queued));
+            self.outputs.push(Output::Wake(queued));
         }
     }
 
@@ -880,7 +880,7 @@ impl Machine {
             (true, None) => match flight.flight.hand_over() {
                 Some(next) => {
                     self.set_stage(next, Stage::Lead(Lead::Begin));
-                    self.outputs.push_back(Output::Wake(next));
+                    self.outputs.push(Output::Wake(next));
                 }
                 None => {
                     self.flight = None;
