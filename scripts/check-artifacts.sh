@@ -6,8 +6,10 @@
 #   an x86_64 machine where Debian's objdump cannot; it lists the same versions as `objdump -T`);
 # - each musl CLI is statically linked; each musl addon/library links musl's libc.so, never glibc's libc.so.6;
 # - auditwheel accepts each manylinux wheel for the tag in its file name (musllinux: see below).
-# Fails at the first artifact that does not hold.
+# Fails at the first artifact that does not hold. A run narrowed to some targets (build-release.sh --only)
+# leaves some kinds out: each kind is checked when present, and an empty DIST fails.
 set -euo pipefail
+shopt -s nullglob
 DIST="$(cd "${1:?usage: scripts/check-artifacts.sh DIST}" && pwd)"
 PATH="$(cd "$(dirname "$0")/.." && pwd)/target/tools/venv/bin:$PATH"   # auditwheel (scripts/release-tools.sh)
 FLOOR=2.17
@@ -74,10 +76,12 @@ echo "== packages"
 for f in "$DIST"/npm/*.tgz "$DIST"/kotlin/*.jar; do
   rows+=("| \`${f#"$DIST"/}\` | $(stat -c %s "$f") | $(file -b "$f" | cut -d, -f1) | |")
 done
-jar="$(ls "$DIST"/kotlin/*.jar)"
-for prefix in $(cd "$DIST/jna" && ls); do
-  unzip -l "$jar" | grep " $prefix/libminicloud_uniffi.so$" >/dev/null || fail "$jar lacks $prefix/libminicloud_uniffi.so"
+for jar in "$DIST"/kotlin/*.jar; do
+  for prefix in $(cd "$DIST/jna" 2>/dev/null && ls); do
+    unzip -l "$jar" | grep " $prefix/libminicloud_uniffi.so$" >/dev/null || fail "$jar lacks $prefix/libminicloud_uniffi.so"
+  done
 done
+[ "${#rows[@]}" -gt 0 ] || fail "no artifact in $DIST"
 
 {
   echo "# Release artifacts (scripts/build-release.sh, profile dist)"

@@ -126,7 +126,11 @@ pub(crate) fn needs_server(command: &str) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread: the engine's own work per call is small (the functions run in worker processes), and on
+    // a single thread it skips the wake-ups between runtime threads: at concurrency 1 the engine spent ~20%
+    // less CPU per call and answered ~15% more calls per second than on the multi-thread runtime
+    // (benches/README.md, "Local engine").
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("minicloud: cannot start the async runtime: {e}");

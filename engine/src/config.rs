@@ -78,6 +78,10 @@ pub struct EngineConfig {
     /// [`crate::RunningEngine::inspectors`]), like `firebase emulators --inspect-functions`. Time limits
     /// still apply: raise them while stepping through code. Default `false`.
     pub inspect: bool,
+    /// Keep one spare worker started ahead of need, so that a function's first call (and its first call
+    /// after an edit) does not wait for Node to start. It costs one idle Node process. Default `true`;
+    /// never with [`EngineConfig::inspect`].
+    pub spare_worker: bool,
     /// The open-API client secret (PROTOCOL.md §5.1) the authorize and access-token steps accept for
     /// [`EngineConfig::client_id`]. Default [`DEFAULT_CLIENT_SECRET`], which is public: an engine listening
     /// beyond loopback refuses it (set your own).
@@ -114,6 +118,7 @@ impl Default for EngineConfig {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 4096,
             inspect: false,
+            spare_worker: true,
             client_secret: DEFAULT_CLIENT_SECRET.to_string(),
             open_api_token_expires_in: 7200,
         }
@@ -235,6 +240,12 @@ impl EngineConfig {
         self
     }
 
+    /// Sets [`EngineConfig::spare_worker`].
+    pub fn spare_worker(mut self, on: bool) -> Self {
+        self.spare_worker = on;
+        self
+    }
+
     /// Sets [`EngineConfig::client_secret`], the open-API client secret.
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = secret.into();
@@ -284,6 +295,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("max_connections", &self.max_connections)
             .field("inspect", &self.inspect)
+            .field("spare_worker", &self.spare_worker)
             .field("client_secret", &REDACTED)
             .field("open_api_token_expires_in", &self.open_api_token_expires_in)
             .finish()

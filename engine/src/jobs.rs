@@ -139,7 +139,7 @@ const BATCH: usize = 1024;
 /// How long the writer gathers writes after the first of a batch when nobody waits for the commit: a busy
 /// engine wakes it once per batch, not once per job. (Reads stay consistent meanwhile: unwritten sync
 /// records are still in memory.)
-const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 impl JobStore {
     pub(crate) fn new(store: Arc<Store>) -> Self {

@@ -1,7 +1,7 @@
 //! The minicloud local cloud engine.
 //!
 //! A real local server that runs real cloud functions (Node child processes, a warm
-//! pool per function) behind the 知晓云 protocol (`/hserve/...`) plus the 知晓云
+//! pool per function, and one spare worker started ahead of need: [`EngineConfig::spare_worker`]) behind the 知晓云 protocol (`/hserve/...`) plus the 知晓云
 //! open API (`/api/oauth2/...` credentials, `/oserve/v1.3/cloud-function/...`) and WeChat's server API.
 //!
 //! ```no_run
@@ -282,8 +282,12 @@ impl Engine {
         if !config.functions_dir.is_dir() {
             return Err(EngineError::FunctionsDir(config.functions_dir.clone()));
         }
-        check_node(&config.node).await?;
         worker::become_subreaper();
+        // The spare worker starts first: Node starts while the engine checks Node and opens its database.
+        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
+        let spare = config.spare_worker.then_some(config.memory_limit_mb);
+        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, spare, shutdown_rx.clone())?;
+        check_node(&config.node).await?;
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EngineError::Bind { addr: config.bind, source })?;
@@ -292,8 +296,6 @@ impl Engine {
         let sessions = sessions::Sessions::load(config.session_expires_in, store.clone()).map_err(StoreError::from)?;
         let open_api_tokens = open_api_tokens::OpenApiTokens::load(store.clone()).map_err(StoreError::from)?;
         let remarks: HashMap<String, String> = store.remarks().map_err(StoreError::from)?.into_iter().collect();
-        let (shutdown_tx, shutdown_rx) = watch::channel(Phase::Serving);
-        let runtime = worker::Runtime::new(config.node.clone(), config.inspect, shutdown_rx.clone())?;
         let shared = Arc::new(Shared {
             allow_anonymous: AtomicBool::new(config.allow_anonymous),
             sessions: Mutex::new(sessions),
@@ -505,6 +507,7 @@ impl RunningEngine {
             self.shared.store.release();
         }
         self.shared.pools.retire_all();
+        self.shared.runtime.stop_spare();
         // What workers that exited on their own left to this process (see the worker's reaper).
         let _ = tokio::task::spawn_blocking(|| worker::sweep_adopted(None, Duration::from_secs(1))).await;
     }
@@ -512,6 +515,7 @@ impl RunningEngine {
     fn signal_stop(&self) {
         let _ = self.shutdown_tx.send(Phase::Stopped);
         self.shared.pools.retire_all();
+        self.shared.runtime.stop_spare();
     }
 }
 

@@ -4,15 +4,16 @@
 //! [`event`](crate::event) module's.
 
 use crate::event::{job_message, RunSettings};
+use crate::function::watch::DirWatch;
 use crate::function::{fingerprint, load_meta, FunctionMeta};
 use crate::job::{failure_body, JobInput, Outcome};
 use crate::jobs::JobStatus;
 use crate::util::now_ms;
-use crate::worker::{log_function_output, RunOutcome, Runtime, Worker};
+use crate::worker::{log_function_output, RunOutcome, Runtime, Worker, MAX_CAPTURE};
 use crate::Phase;
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -25,9 +26,11 @@ struct PoolInner {
     fingerprint: Option<u64>,
     /// How many files the last fingerprint saw.
     files: usize,
+    /// Says whether the files may have changed since the last fingerprint.
+    watch: DirWatch,
     generation: u64,
     idle: Vec<Worker>,
-    meta: FunctionMeta,
+    meta: Arc<FunctionMeta>,
 }
 
 /// The warm pool of one function.
@@ -50,9 +53,10 @@ impl Pool {
             inner: Mutex::new(PoolInner {
                 fingerprint: None,
                 files: 0,
+                watch: DirWatch::default(),
                 generation: 0,
                 idle: Vec::new(),
-                meta: FunctionMeta::new(default_memory_mb),
+                meta: Arc::new(FunctionMeta::new(default_memory_mb)),
             }),
         }
     }
@@ -62,29 +66,40 @@ impl Pool {
             let mut inner = self.inner.lock().unwrap();
             inner.generation += 1;
             inner.fingerprint = None;
+            inner.watch = DirWatch::default();
             std::mem::take(&mut inner.idle)
         };
         drop(drained);
     }
 
     /// The function's meta as last read, reloaded when its files changed; `Err` when it is gone.
-    async fn refresh(&self) -> Result<(FunctionMeta, u64), String> {
+    async fn refresh(&self) -> Result<(Arc<FunctionMeta>, u64), String> {
         let (known, files) = {
-            let inner = self.inner.lock().unwrap();
+            let mut inner = self.inner.lock().unwrap();
+            // Nothing changed since the last scan: no need to scan again.
+            if inner.fingerprint.is_some() && !inner.watch.maybe_changed() {
+                return Ok((inner.meta.clone(), inner.generation));
+            }
             (inner.fingerprint, inner.files)
         };
-        let scanned = if files <= INLINE_SCAN_FILES {
-            fingerprint(&self.dir)
+        // The watch is armed before the scan, so a change made during the scan is seen at the next call.
+        let scan = |dir: &Path| (DirWatch::arm(dir), fingerprint(dir));
+        let (watch, scanned) = if files <= INLINE_SCAN_FILES {
+            scan(&self.dir)
         } else {
             let dir = self.dir.clone();
-            tokio::task::spawn_blocking(move || fingerprint(&dir))
+            tokio::task::spawn_blocking(move || scan(&dir))
                 .await
                 .map_err(|_| "cannot read the function directory".to_string())?
         };
         let Some((fp, files)) = scanned else {
             return Err(format!("function {} not found", self.name));
         };
-        self.inner.lock().unwrap().files = files;
+        {
+            let mut inner = self.inner.lock().unwrap();
+            inner.files = files;
+            inner.watch = watch;
+        }
         let mut fresh_meta = None;
         if known != Some(fp) {
             let dir = self.dir.clone();
@@ -105,7 +120,8 @@ impl Pool {
                 }
                 inner.generation += 1;
                 inner.fingerprint = Some(fp);
-                inner.meta = fresh_meta.take().unwrap_or_else(|| load_meta(&self.dir, self.default_memory_mb));
+                inner.meta =
+                    Arc::new(fresh_meta.take().unwrap_or_else(|| load_meta(&self.dir, self.default_memory_mb)));
                 stale = std::mem::take(&mut inner.idle);
             }
             drained = stale;
@@ -219,12 +235,15 @@ impl Pool {
             interrupted: false,
         };
         match outcome {
-            RunOutcome::Done(mut result) => {
+            RunOutcome::Done(result) => {
                 if !result.tail.is_empty() {
                     log_function_output(&self.name, &job.job_id, &result.tail);
                 }
                 out.mem = result.mem;
-                out.log = std::mem::take(&mut result.log);
+                // The job's log: what arrived while it ran (`log` messages), then what it printed last.
+                if out.log.len() < MAX_CAPTURE {
+                    out.log.push_str(&result.tail);
+                }
                 if result.ok {
                     out.body = Some(json!({"code": 0, "data": result.data, "error": {}}));
                 } else {
@@ -293,6 +312,15 @@ impl Pools {
     pub(crate) fn get(&self, name: &str, dir: PathBuf, size: usize, default_memory_mb: u64) -> Arc<Pool> {
         let mut map = self.map.lock().unwrap();
         map.entry(name.to_string()).or_insert_with(|| Arc::new(Pool::new(name, dir, size, default_memory_mb))).clone()
+    }
+
+    /// Whether function `name` has a pool that loaded it and whose watch has seen no change since: it exists.
+    pub(crate) fn unchanged_since_loaded(&self, name: &str) -> bool {
+        let pool = self.map.lock().unwrap().get(name).cloned();
+        pool.is_some_and(|p| {
+            let mut inner = p.inner.lock().unwrap();
+            inner.fingerprint.is_some() && !inner.watch.maybe_changed()
+        })
     }
 
     /// Kills the idle workers of `name` and forgets its pool.

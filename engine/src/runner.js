@@ -1,27 +1,31 @@
 // minicloud worker runner: loads one cloud function and runs its jobs one at a time.
 //
-// Usage: node runner.js <socket path> <function dir>
+// Usage: node runner.js <socket path> <function dir> <memory page size>
+//
+// A spare worker starts with an empty function dir and learns its function from a {"t": "bind", "c":
+// {dir, env}} message before its first job.
 //
 // Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
 // same socket, one JSON line per job. Every message is {"t": kind, "c": content} (the
 // engine's worker/protocol.rs lists them). What the function writes to stdout/stderr during
 // a job is captured (the result carries it as `log`) and reaches the engine's log over
 // the socket, tagged with the job: batched every 100 ms as {"log": id, "text"} while the
-// job runs, and the rest as the result's `tail`. Batching keeps a short job to one
-// message each way (no extra pipe wake-ups). Output outside a job, and anything Node
+// job runs, and the rest as the result's `tail` (the engine puts the job's log together from
+// them). Batching keeps a short job to one message each way (no extra pipe wake-ups). Output outside a job, and anything Node
 // itself prints on a crash, stays plain stdout/stderr, which the engine also logs. While a job runs, the function may call back into the engine
 // (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on the same
 // socket: {"t": "call"} out, {"t": "reply", "c": {seq, body}} back.
 'use strict'
 
+const fs = require('fs')
 const net = require('net')
 const path = require('path')
 
 const sockPath = process.argv[2]
-const fnDir = process.argv[3]
-const MAX_LOG = 1024 * 1024
+let fnDir = process.argv[3] || null
+const pageSize = Number(process.argv[4]) || 4096
 
-let current = null // {id, log: [], logLen, done}
+let current = null // {id, pending, flushTimer, done, minapp}
 
 const FLUSH_MS = 100
 
@@ -33,17 +37,18 @@ function capture (chunk) {
   if (typeof chunk === 'string') s = chunk
   else if (chunk instanceof Uint8Array) s = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
   else return false
-  if (job.logLen < MAX_LOG) {
-    const kept = job.logLen + s.length > MAX_LOG ? s.slice(0, MAX_LOG - job.logLen) : s
-    job.log.push(kept)
-    job.logLen += kept.length
-  }
   job.pending += s
-  if (!job.flushTimer) {
-    job.flushTimer = setTimeout(() => flushOutput(job), FLUSH_MS)
-    job.flushTimer.unref()
-  }
+  // While the job message is being handled, a job that ends now sends its output with its result; one
+  // that goes on arms the timer when the handler returns (see the socket's 'data' handler).
+  if (outbox === null) armFlush(job)
   return true
+}
+
+/** Sends the job's output within FLUSH_MS unless it ends before. */
+function armFlush (job) {
+  if (job.flushTimer || job.done || !job.pending) return
+  job.flushTimer = setTimeout(() => flushOutput(job), FLUSH_MS)
+  job.flushTimer.unref()
 }
 
 /** Sends what a still-running job wrote since the last batch. */
@@ -60,7 +65,7 @@ function flushOutput (job) {
 process.on('exit', () => {
   const job = current
   if (job && !job.done && job.pending) {
-    try { require('fs').writeSync(1, job.pending) } catch (_) {}
+    try { fs.writeSync(1, job.pending) } catch (_) {}
   }
 })
 
@@ -113,7 +118,7 @@ function callEngine (kind, payload) {
       return resolve({ ok: false, errCode: -1, errMsg: kind + ':fail arguments are not JSON-serializable: ' + String(e && e.message) })
     }
     pendingCalls.set(seq, { resolve, job: job.id })
-    sock.write(line + '\n')
+    writeLine(line)
   })
 }
 
@@ -189,6 +194,19 @@ Module._load = function (request, parent, isMain) {
 
 let mod = null
 let loadError = null
+
+// A spare worker's function: its directory becomes the working directory and its `env` joins process.env
+// (what a worker started for the function gets at start).
+function bind (c) {
+  try {
+    process.chdir(c.dir)
+    Object.assign(process.env, c.env || {})
+    fnDir = c.dir
+  } catch (e) {
+    loadError = e
+  }
+}
+
 function load () {
   if (mod || loadError) return
   try {
@@ -209,30 +227,54 @@ sock.setEncoding('utf8')
 sock.on('error', () => process.exit(0))
 sock.on('close', () => process.exit(0))
 
+// While a job message is handled, lines gather here and go out in one write when the handler returns: a
+// job that completes synchronously sends its ack and its result together (one wake-up of the engine).
+let outbox = null
+
+function writeLine (line) {
+  if (outbox !== null) outbox += line + '\n'
+  else sock.write(line + '\n')
+}
+
 function send (obj) {
-  sock.write(JSON.stringify(obj) + '\n')
+  writeLine(JSON.stringify(obj))
+}
+
+// The worker's resident memory, reported with each result: one pread of /proc/self/statm, kept open (Node's
+// process.memoryUsage.rss() opens, reads and closes /proc/self/stat on every call); elsewhere, Node's own.
+let statm = -1
+try { statm = fs.openSync('/proc/self/statm', 'r') } catch (_) {}
+const statmBuf = Buffer.alloc(128)
+function residentMemory () {
+  if (statm >= 0) {
+    try {
+      const n = fs.readSync(statm, statmBuf, 0, statmBuf.length, 0)
+      const pages = Number(statmBuf.toString('latin1', 0, n).split(' ')[1])
+      if (pages > 0) return pages * pageSize
+    } catch (_) {}
+  }
+  return process.memoryUsage.rss()
 }
 
 function finish (job, ok, value, retire) {
   if (job.done) return
-  const log = job.log.join('')
   const tail = job.pending
   job.pending = ''
   if (job.flushTimer) clearTimeout(job.flushTimer)
   job.done = true
   if (current === job) current = null
-  const mem = process.memoryUsage.rss()
+  const mem = residentMemory()
   if (ok) {
     let line
     try {
-      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: true, data: value === undefined ? null : value, mem, log, tail } })
+      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: true, data: value === undefined ? null : value, mem, tail } })
     } catch (e) {
       const err = { message: 'function result is not JSON-serializable: ' + String(e && e.message), type: 'TypeError', stack: cleanStack(e && e.stack) }
-      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: false, error: err, mem, log, tail } })
+      line = JSON.stringify({ t: 'result', c: { id: job.id, ok: false, error: err, mem, tail } })
     }
-    sock.write(line + '\n')
+    writeLine(line)
   } else {
-    send({ t: 'result', c: { id: job.id, ok: false, error: serializeError(value), mem, log, tail, retire: !!retire } })
+    send({ t: 'result', c: { id: job.id, ok: false, error: serializeError(value), mem, tail, retire: !!retire } })
   }
 }
 
@@ -241,7 +283,7 @@ function isThenable (v) {
 }
 
 function runJob (msg) {
-  const job = { id: msg.id, log: [], logLen: 0, pending: '', flushTimer: null, done: false, minapp: msg.contract !== 'wechat' }
+  const job = { id: msg.id, pending: '', flushTimer: null, done: false, minapp: msg.contract !== 'wechat' }
   dropStaleCalls()
   current = job
   wxContext = msg.wxContext || {}
@@ -291,12 +333,18 @@ sock.on('data', (chunk) => {
     try { msg = JSON.parse(line) } catch (_) { continue }
     if (msg && msg.t === 'reply') {
       onReply(msg.c)
+    } else if (msg && msg.t === 'bind') {
+      bind(msg.c)
     } else if (msg && msg.t === 'job') {
-      // Corked: a job that completes synchronously sends its ack and result in one write.
-      sock.cork()
-      send({ t: 'ack', c: { id: msg.c.id } })
-      runJob(msg.c)
-      process.nextTick(() => sock.uncork())
+      outbox = '{"t":"ack","c":{"id":' + JSON.stringify(String(msg.c.id)) + '}}\n'
+      try {
+        runJob(msg.c)
+      } finally {
+        const lines = outbox
+        outbox = null
+        sock.write(lines)
+        if (current) armFlush(current)
+      }
     }
   }
 })

@@ -91,6 +91,14 @@ async fn untagged_grandchild(h: &Harness, data: serde_json::Value, pid_file: &st
     let body = json!({ "data": data });
     let r = h.send(h.admin(reqwest::Method::POST, "/oserve/v1.3/cloud-function/untaggedChild/job/").json(&body)).await;
     let pid = read_pid(pid_file);
+    // `setsid env -i sleep` reports its pid before it has exec'd `sleep`: until then the process still has its
+    // parent's environment (the tag included). Read it once it is `sleep`.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() != "sleep")
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
     assert!(!String::from_utf8_lossy(&environ).contains("MINICLOUD_WORKER"), "the grandchild kept the worker tag");
     (r, pid)

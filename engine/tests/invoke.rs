@@ -359,6 +359,40 @@ async fn edited_index_js_takes_effect_without_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_in_a_new_subdirectory_takes_effect_on_the_next_call() {
+    let h = start_writable().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.body["data"], "hello a");
+    let dir = h._tmp.as_ref().unwrap().path().join("helloWorld");
+    // A directory that did not exist when the function was first loaded, then a file inside it edited.
+    std::fs::create_dir_all(dir.join("lib/问候")).unwrap();
+    std::fs::write(dir.join("lib/问候/words.js"), "module.exports = '你好'\n").unwrap();
+    std::fs::write(
+        dir.join("index.js"),
+        "exports.main = (event, callback) => callback(null, `${require('./lib/问候/words.js')} ${event.data.name}`)\n",
+    )
+    .unwrap();
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.body["data"], "你好 a", "{}", r.text);
+    std::fs::write(dir.join("lib/问候/words.js"), "module.exports = '👋 hello'\n").unwrap();
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.body["data"], "👋 hello a", "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_removed_after_its_first_call_is_not_found() {
+    let h = start_writable().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.body["data"], "hello a");
+    std::fs::remove_dir_all(h._tmp.as_ref().unwrap().path().join("helloWorld")).unwrap();
+    let r = h.invoke(&t, json!({"function_name": "helloWorld", "data": {"name": "a"}})).await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert_eq!(r.error_msg(), "function helloWorld not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn function_uses_its_own_node_modules() {
     let h = start_default().await;
     let t = h.user_token().await;
@@ -393,6 +427,18 @@ async fn function_output_is_captured_in_job_log() {
     let job = h.engine.job(&r.request_id()).unwrap();
     assert!(job.log.contains("line one"), "{:?}", job.log);
     assert!(job.log.contains("line two"), "{:?}", job.log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_sent_while_running_and_at_the_end_is_in_the_job_log_once_and_in_order() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let r = h.invoke(&t, json!({"function_name": "logsAcrossFlush"})).await;
+    assert_eq!(r.body["data"], "printed twice", "{}", r.text);
+    let log = h.engine.job(&r.request_id()).unwrap().log;
+    assert_eq!(log.matches("first part 你好").count(), 1, "{log:?}");
+    assert_eq!(log.matches("second part 🌏 mixed ایران").count(), 1, "{log:?}");
+    assert!(log.find("first part").unwrap() < log.find("second part").unwrap(), "{log:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

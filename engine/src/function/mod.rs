@@ -1,7 +1,9 @@
 //! A function as it lies on disk: `<functions_dir>/<name>/index.js` plus an optional `config.json`,
-//! read into [`FunctionMeta`], and a fingerprint of its files so edits take effect on the next call.
+//! read into [`FunctionMeta`], and a fingerprint of its files so edits take effect on the next call (taken
+//! again only when a [`watch::DirWatch`] says the files may have changed).
 
 pub(crate) mod config;
+pub(crate) mod watch;
 
 use config::{read_config, CloudConfig};
 use serde_json::Value;

@@ -95,9 +95,10 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether function `name` exists (has an `index.js`).
+/// Whether function `name` exists (has an `index.js`): known without a `stat` while its pool's watch has seen
+/// no change since it was loaded.
 pub(crate) fn function_exists(shared: &Shared, name: &str) -> bool {
-    shared.config.functions_dir.join(name).join("index.js").is_file()
+    shared.pools.unchanged_since_loaded(name) || shared.config.functions_dir.join(name).join("index.js").is_file()
 }
 
 /// Validates a function name (400) and checks that the function exists (404).

@@ -69,19 +69,7 @@ impl Store {
                         .execute((id, at))?;
                 }
                 JobWrite::Finished(id, end) => finish(&tx, id, end)?,
-                JobWrite::Record(rec) => {
-                    insert(&tx, rec, None)?;
-                    let end = JobEnd {
-                        status: rec.status,
-                        started_at: rec.started_at,
-                        finished_at: rec.finished_at.unwrap_or_default(),
-                        execution_time_ms: rec.execution_time_ms,
-                        mem_usage: rec.mem_usage,
-                        result: rec.result.clone(),
-                        log: rec.log.clone(),
-                    };
-                    finish(&tx, &rec.id, &end)?;
-                }
+                JobWrite::Record(rec) => insert_whole(&tx, rec)?,
                 JobWrite::Requeue(id) => {
                     tx.prepare_cached(
                         "UPDATE jobs SET status = 'waiting', started_at = NULL WHERE id = ?1 AND input IS NOT NULL",
@@ -162,6 +150,29 @@ fn insert(conn: &rusqlite::Connection, rec: &JobRecord, input: Option<&str>) -> 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute((&rec.id, &rec.function_name, rec.status.as_str(), rec.sync, &rec.source, rec.created_at, input))?;
+    Ok(())
+}
+
+/// A finished sync job's record, in one statement.
+fn insert_whole(conn: &rusqlite::Connection, rec: &JobRecord) -> rusqlite::Result<()> {
+    let result_text = rec.result.as_ref().map(|v| v.to_string());
+    conn.prepare_cached(&format!(
+        "INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    ))?
+    .execute(rusqlite::params![
+        rec.id,
+        rec.function_name,
+        rec.status.as_str(),
+        rec.sync,
+        rec.source,
+        rec.created_at,
+        rec.started_at,
+        rec.finished_at,
+        rec.execution_time_ms,
+        rec.mem_usage,
+        result_text,
+        rec.log
+    ])?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod protocol;
 mod reaper;
+mod spare;
 
 pub(crate) use reaper::{become_subreaper, sweep_adopted};
 
@@ -23,7 +24,9 @@ use tokio::net::UnixListener;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-const MAX_CAPTURE: usize = 1024 * 1024;
+/// The most of a job's output kept for its log while it runs (its record keeps less:
+/// [`crate::jobs::RECORD_LOG_LIMIT`]).
+pub(crate) const MAX_CAPTURE: usize = 1024 * 1024;
 /// How often a running job's resident memory is checked against its limit.
 const MEMORY_CHECK_EVERY: Duration = Duration::from_millis(50);
 
@@ -42,9 +45,9 @@ const RUNNER_JS: &str = include_str!("../runner.js");
 /// The `wx-server-sdk` stand-in the runner loads (`cloud/wx_server_sdk.js`).
 const WX_SERVER_SDK_JS: &str = include_str!("../cloud/wx_server_sdk.js");
 
-/// Process-level settings for spawning workers: the Node executable and the private directory holding
-/// the runner script and the workers' sockets.
-pub(crate) struct Runtime {
+/// How workers are started: the Node executable, the private directory holding the runner script and the
+/// workers' sockets, and this engine's worker tags. Shared with the task that starts the spare worker.
+struct Launcher {
     dir: PathBuf,
     runner: PathBuf,
     node: PathBuf,
@@ -53,25 +56,52 @@ pub(crate) struct Runtime {
     /// With `--inspect`: workers start with the Node inspector on 127.0.0.1.
     inspect: bool,
     /// The inspector URLs of the workers started so far.
+    inspectors: Inspectors,
+    counter: AtomicU64,
+}
+
+/// Process-level settings for spawning workers ([`Launcher`]), the spare worker, and the running jobs' output.
+pub(crate) struct Runtime {
+    launcher: Arc<Launcher>,
+    /// A worker started ahead of need ([`spare`]); `None` when disabled.
+    spare: Option<spare::Spare>,
+    /// The inspector URLs of the workers started so far.
     pub(crate) inspectors: Inspectors,
     /// What each running job printed so far, by job id (the dashboard's live tail).
     live: Arc<Mutex<std::collections::HashMap<String, Arc<Mutex<OutputState>>>>>,
-    counter: AtomicU64,
     pub(crate) shutdown: watch::Receiver<Phase>,
 }
 
 impl Runtime {
-    /// Creates the private runtime directory and writes the runner script there.
-    pub(crate) fn new(node: PathBuf, inspect: bool, shutdown: watch::Receiver<Phase>) -> std::io::Result<Self> {
+    /// Creates the private runtime directory and writes the runner script there. With `spare_memory_mb`,
+    /// starts a spare worker with that memory limit (not with `inspect`).
+    pub(crate) fn new(
+        node: PathBuf,
+        inspect: bool,
+        spare_memory_mb: Option<u64>,
+        shutdown: watch::Receiver<Phase>,
+    ) -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("minicloud-{}-{}", std::process::id(), crate::util::random_hex(4)));
         std::fs::create_dir_all(&dir)?;
         let runner = dir.join("runner.js");
         std::fs::write(&runner, RUNNER_JS)?;
         std::fs::write(dir.join("wx-server-sdk.js"), WX_SERVER_SDK_JS)?;
         let id = crate::util::random_hex(6);
-        let inspectors = Arc::default();
+        let inspectors: Inspectors = Arc::default();
         let live = Arc::default();
-        Ok(Runtime { dir, runner, node, id, inspect, inspectors, live, counter: AtomicU64::new(0), shutdown })
+        let launcher = Arc::new(Launcher {
+            dir,
+            runner,
+            node,
+            id,
+            inspect,
+            inspectors: inspectors.clone(),
+            counter: AtomicU64::new(0),
+        });
+        let spare = spare_memory_mb
+            .filter(|_| !inspect)
+            .map(|memory_mb| spare::Spare::start(launcher.clone(), memory_mb, shutdown.clone()));
+        Ok(Runtime { launcher, spare, inspectors, live, shutdown })
     }
 
     /// What running job `job_id` printed so far; `None` when it is not running.
@@ -87,13 +117,21 @@ impl Runtime {
         LiveLog { live: self.live.clone(), job_id: job_id.to_string() }
     }
 
-    /// Removes the runtime directory.
-    pub(crate) fn cleanup(&self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+    /// Stops the spare worker (the engine is stopping).
+    pub(crate) fn stop_spare(&self) {
+        if let Some(spare) = &self.spare {
+            spare.stop();
+        }
     }
 
-    /// Starts a worker for function `name` in `fn_dir` with the function's `meta` (environment, memory
-    /// limit); `generation` is the pool's generation it belongs to.
+    /// Stops the spare worker and removes the runtime directory.
+    pub(crate) fn cleanup(&self) {
+        self.stop_spare();
+        let _ = std::fs::remove_dir_all(&self.launcher.dir);
+    }
+
+    /// A worker for function `name` in `fn_dir` with the function's `meta` (environment, memory limit);
+    /// `generation` is the pool's generation it belongs to. The spare worker when it fits, else a new one.
     pub(crate) async fn spawn(
         &self,
         name: &str,
@@ -101,11 +139,35 @@ impl Runtime {
         meta: &FunctionMeta,
         generation: u64,
     ) -> Result<Worker, String> {
+        let fn_dir = std::fs::canonicalize(fn_dir).unwrap_or_else(|_| fn_dir.to_path_buf());
+        if let Some(spare) = self.spare.as_ref().filter(|s| s.fits(meta)) {
+            if let Some(mut worker) = spare.take().await {
+                if worker.bind(name, &fn_dir, meta, generation).await.is_ok() {
+                    tracing::debug!(function = %name, pid = ?worker.pid, "spare worker given to the function");
+                    return Ok(worker);
+                }
+            }
+        }
+        self.launcher.launch(Some((name, &fn_dir)), meta.memory_limit_mb, &meta.env, generation).await
+    }
+}
+
+impl Launcher {
+    /// Starts a worker: for `function` (name, directory), or a spare one that learns its function later
+    /// ([`Worker::bind`]); with `env` on top of the allowlist, and a V8 heap limit of `memory_mb`.
+    async fn launch(
+        &self,
+        function: Option<(&str, &Path)>,
+        memory_mb: u64,
+        env: &std::collections::BTreeMap<String, String>,
+        generation: u64,
+    ) -> Result<Worker, String> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let sock = self.dir.join(format!("w{n}.sock"));
         let _ = std::fs::remove_file(&sock);
         let listener = UnixListener::bind(&sock).map_err(|e| format!("cannot create worker socket: {e}"))?;
-        let fn_dir = std::fs::canonicalize(fn_dir).unwrap_or_else(|_| fn_dir.to_path_buf());
+        // A spare worker waits in the runtime directory; `bind` moves it to its function's.
+        let (name, fn_dir) = function.unwrap_or(("-", &self.dir));
         let tag = format!("{}.{n}", self.id);
         let mut command = Command::new(&self.node);
         // A clean environment: the allowlist, the function's own `env`, and the worker's tag; never the
@@ -116,16 +178,17 @@ impl Runtime {
                 command.env(key, value);
             }
         }
-        command.envs(&meta.env).env(reaper::TAG_VAR, &tag);
-        command.arg(format!("--max-old-space-size={}", meta.memory_limit_mb));
+        command.envs(env).env(reaper::TAG_VAR, &tag);
+        command.arg(format!("--max-old-space-size={memory_mb}"));
         if self.inspect {
             command.arg("--inspect=127.0.0.1:0");
         }
         command
             .arg(&self.runner)
             .arg(&sock)
-            .arg(&fn_dir)
-            .current_dir(&fn_dir)
+            .arg(if function.is_some() { fn_dir.as_os_str() } else { std::ffi::OsStr::new("") })
+            .arg(page_size().to_string())
+            .current_dir(fn_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -137,14 +200,14 @@ impl Runtime {
             format!("cannot start node ({}): {e}", self.node.display())
         })?;
         let pid = child.id();
-        let output = Arc::new(Mutex::new(OutputState::default()));
+        let output = Arc::new(Mutex::new(OutputState { function: name.to_string(), ..OutputState::default() }));
         let mut pumps = Vec::with_capacity(2);
         if let Some(out) = child.stdout.take() {
-            pumps.push(tokio::spawn(pump(out, name.to_string(), "stdout", output.clone(), None)));
+            pumps.push(tokio::spawn(pump(out, "stdout", output.clone(), None)));
         }
         if let Some(err) = child.stderr.take() {
             let inspectors = self.inspect.then(|| self.inspectors.clone());
-            pumps.push(tokio::spawn(pump(err, name.to_string(), "stderr", output.clone(), inspectors)));
+            pumps.push(tokio::spawn(pump(err, "stderr", output.clone(), inspectors)));
         }
         let accepted = tokio::select! {
             r = tokio::time::timeout(SPAWN_TIMEOUT, listener.accept()) => match r {
@@ -162,7 +225,7 @@ impl Runtime {
             name: name.to_string(),
             pid,
             tag,
-            memory_limit: meta.memory_limit_mb * 1024 * 1024,
+            memory_limit: memory_mb * 1024 * 1024,
             child,
             reader: BufReader::new(r),
             writer: w,
@@ -194,6 +257,8 @@ impl Drop for LiveLog {
 
 #[derive(Default)]
 struct OutputState {
+    /// The function the worker runs (`-` for a spare worker not yet given one).
+    function: String,
     job: Option<String>,
     capturing: bool,
     buf: String,
@@ -207,7 +272,6 @@ const INSPECTOR_LINE: &str = "Debugger listening on ";
 
 async fn pump(
     stream: impl AsyncRead + Unpin,
-    name: String,
     which: &'static str,
     output: Arc<Mutex<OutputState>>,
     inspectors: Option<Inspectors>,
@@ -223,17 +287,18 @@ async fn pump(
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
         if let (Some(list), Some(url)) = (&inspectors, text.strip_prefix(INSPECTOR_LINE)) {
+            let name = output.lock().unwrap().function.clone();
             tracing::info!(function = %name, %url, "worker inspector listening (attach chrome://inspect or VS Code)");
-            list.lock().unwrap().push((name.clone(), url.to_string()));
+            list.lock().unwrap().push((name, url.to_string()));
             continue;
         }
-        let job = {
+        let (name, job) = {
             let mut o = output.lock().unwrap();
             if o.capturing && o.buf.len() < MAX_CAPTURE {
                 o.buf.push_str(text);
                 o.buf.push('\n');
             }
-            o.job.clone().unwrap_or_else(|| "-".to_string())
+            (o.function.clone(), o.job.clone().unwrap_or_else(|| "-".to_string()))
         };
         tracing::info!(target: "minicloud::function", function = %name, job_id = %job, stream = which, "{text}");
     }
@@ -308,6 +373,17 @@ impl Worker {
         let mut line = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
         line.push(b'\n');
         self.writer.write_all(&line).await
+    }
+
+    /// Gives a spare worker its function: `name` in `dir` (its working directory from now on), with the
+    /// function's `env`; `generation` is the pool's generation it now belongs to.
+    async fn bind(&mut self, name: &str, dir: &Path, meta: &FunctionMeta, generation: u64) -> std::io::Result<()> {
+        let dir = dir.to_str().ok_or_else(|| std::io::Error::other("the function's path is not UTF-8"))?;
+        self.send(&ToWorker::Bind { dir: dir.to_string(), env: meta.env.clone() }).await?;
+        self.name = name.to_string();
+        self.output.lock().unwrap().function = name.to_string();
+        self.generation = generation;
+        Ok(())
     }
 
     /// Sends the job and reads the worker's messages until its result. Calls the function makes

@@ -4,6 +4,7 @@
 //!
 //! | direction | `t` | content |
 //! | --- | --- | --- |
+//! | engine → worker | `bind` | `{dir, env}`: a spare worker's function (before its first job) |
 //! | engine → worker | `job` | [`JobMessage`]: run this job |
 //! | engine → worker | `reply` | `{seq, body}`: the answer to a call the function made |
 //! | worker → engine | `ack` | `{id}`: the job started |
@@ -19,6 +20,8 @@ use serde_json::Value;
 #[derive(Debug, Serialize)]
 #[serde(tag = "t", content = "c", rename_all = "snake_case")]
 pub(crate) enum ToWorker {
+    /// A spare worker's function: its directory (the working directory from now on) and its `env`.
+    Bind { dir: String, env: std::collections::BTreeMap<String, String> },
     /// Run a job.
     Job(JobMessage),
     /// Answer call `seq`.
@@ -77,10 +80,7 @@ pub(crate) struct JobResult {
     /// The worker's resident memory at the end of the job, in bytes.
     #[serde(default)]
     pub mem: u64,
-    /// Everything the job printed.
-    #[serde(default)]
-    pub log: String,
-    /// What it printed since the last `log` message (not yet in the engine's log).
+    /// What it printed since the last `log` message (the end of its log, not yet in the engine's log).
     #[serde(default)]
     pub tail: String,
     /// The worker should not be reused (the error escaped the function).
