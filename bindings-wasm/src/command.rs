@@ -4,8 +4,8 @@
 //! `Invoke::from_json_args`, `SilentLogin::login_with_wechat`, `limits`, `Platform::parse`).
 //!
 //! Numbers a rule must see exactly (time and size limits: `NaN`, `Infinity`, `1e300` are named in the error)
-//! arrive as the 16 hex digits of their IEEE-754 bits, since JSON cannot hold `NaN` or `Infinity` and the
-//! module carries no decimal float parser. Every command that touches a call carries `now`:
+//! arrive as their IEEE-754 bits, two 32-bit halves high first (`[hi, lo]`), since JSON cannot hold `NaN` or
+//! `Infinity` and the module carries no decimal float parser. Every command that touches a call carries `now`:
 //! `{"mono": ms, "unix": s}`.
 
 use minicloud_core::machine::json::{self, Kind, Raw};
@@ -141,7 +141,9 @@ fn step(machine: &mut Machine, op: &str, cmd: Raw<'_>, body: Vec<u8>) -> String 
 /// not an HTTP status is a transport failure (the host answered nothing usable).
 fn response(machine: &mut Machine, id: CallId, cmd: Raw<'_>, body: Vec<u8>, now: Now) {
     let status = cmd.get("status").and_then(|s| s.as_i64()).filter(|s| (100..=599).contains(s));
-    let exact = cmd.get("status").is_some_and(|s| s.kind() == Kind::Number && !s.text().contains(['.', 'e', 'E']));
+    let exact = cmd
+        .get("status")
+        .is_some_and(|s| s.kind() == Kind::Number && !s.text().bytes().any(|b| matches!(b, b'.' | b'e' | b'E')));
     let Some(status) = status.filter(|_| exact) else {
         let error = TransportError::new(TransportErrorKind::Connect, "the host answered without a valid HTTP status");
         return machine.on_transport_error(id, error, now);
@@ -179,10 +181,15 @@ fn stored(cmd: Raw<'_>) -> StoredSession {
     stored
 }
 
-/// A number sent as the hex digits of its IEEE-754 bits (see the module docs).
+/// A number sent as its IEEE-754 bits, `[hi, lo]` (see the module docs); anything else is NaN. The halves are
+/// read as JSON integers, so the module needs no hex parser.
 fn number(value: Raw<'_>) -> f64 {
-    let bits = value.as_str().and_then(|hex| u64::from_str_radix(&hex, 16).ok());
-    bits.map_or(f64::NAN, f64::from_bits)
+    let halves = value.elements();
+    let half = |i: usize| halves.get(i).and_then(Raw::as_i64).and_then(|h| u32::try_from(h).ok()).map(u64::from);
+    match (halves.len(), half(0), half(1)) {
+        (2, Some(hi), Some(lo)) => f64::from_bits(hi << 32 | lo),
+        _ => f64::NAN,
+    }
 }
 
 /// Option `name` of `BaaS.init`: its JSON value from `options`, or, for a number, its bits from `numbers`.

@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use crate::machine::text::has_byte;
+
 #[cfg(feature = "driver")]
 use serde_json::Value;
 
@@ -156,7 +158,7 @@ impl NextStop {
         match &self.known {
             Some(known) if known.start <= from && from <= known.end => known.end,
             _ => {
-                let end = bytes[from..].iter().position(|b| self.stops.contains(b)).map_or(bytes.len(), |i| from + i);
+                let end = bytes[from..].iter().position(|b| has_byte(self.stops, *b)).map_or(bytes.len(), |i| from + i);
                 self.known = Some(from..end);
                 end
             }

@@ -33,18 +33,22 @@ impl<C> Calls<C> {
         self.calls.iter().find(|(c, _)| *c == id).map(|(_, call)| call)
     }
 
-    // `i` always comes from `index` in the same step, so it is in range.
+    // `i` always comes from `index` in the same step, so it is in range. Out of line: the machine reaches its
+    // calls this way at dozens of places, and one bounds check each costs the wasm build more than a call.
     #[allow(clippy::indexing_slicing)]
+    #[inline(never)]
     pub(crate) fn id(&self, i: usize) -> CallId {
         self.calls[i].0
     }
 
     #[allow(clippy::indexing_slicing)]
+    #[inline(never)]
     pub(crate) fn at(&self, i: usize) -> &C {
         &self.calls[i].1
     }
 
     #[allow(clippy::indexing_slicing)]
+    #[inline(never)]
     pub(crate) fn at_mut(&mut self, i: usize) -> &mut C {
         &mut self.calls[i].1
     }

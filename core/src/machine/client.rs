@@ -17,7 +17,6 @@
 //!   together; each request carries the time left. A login that runs out of its leader's time fails for
 //!   everyone waiting on it; a cancelled leader hands the login to a waiter, which starts it again.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ use super::json::{self, Kind, ObjectWriter};
 use super::limits;
 use super::session::{user_from_profile, CurrentUser, LoginAnswer, Session, SessionState, StoredSession};
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
-use super::text::push_percent_encoded;
+use super::text::{has_byte, preview, push_percent_encoded};
 use crate::redact::redact_text;
 
 /// Paths of the session endpoints (PROTOCOL.md §1.6).
@@ -286,7 +285,8 @@ pub struct Machine {
     flight: Option<LoginFlight>,
     /// Explicit session calls waiting for the login in flight to end.
     queued: Vec<CallId>,
-    outputs: VecDeque<Output>,
+    /// In order; few at a time (a step's storage writes and wake-ups), so a `Vec` read from the front.
+    outputs: Vec<Output>,
 }
 
 /// Whether `invokeFunction`'s deprecation was noticed: once per process, whatever the number of clients (as
@@ -308,7 +308,7 @@ impl Machine {
             calls: Calls::new(),
             flight: None,
             queued: Vec::new(),
-            outputs: VecDeque::new(),
+            outputs: Vec::new(),
         })
     }
 
@@ -340,7 +340,7 @@ impl Machine {
 
     /// The next output (storage write, log event, wake-up), in order.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        (!self.outputs.is_empty()).then(|| self.outputs.remove(0))
     }
 
     /// When `call` runs out of time, on the [`Now::mono_ms`] clock.
@@ -435,18 +435,18 @@ impl Machine {
                 Stage::Lead(Lead::Begin) => self.lead(i, now),
                 Stage::Lead(Lead::Send { path, body }) => {
                     let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
-                    self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
+                    self.stage_at(i, Stage::AwaitAnswer { login: true });
                     Some(Action::Send(request))
                 }
                 Stage::CheckOffline { error, login } => {
-                    self.calls.at_mut(i).stage = Stage::AwaitOffline { error, login };
+                    self.stage_at(i, Stage::AwaitOffline { error, login });
                     Some(Action::CheckOffline)
                 }
                 waiting @ (Stage::Blocked
                 | Stage::Lead(Lead::AwaitCode)
                 | Stage::AwaitAnswer { .. }
                 | Stage::AwaitOffline { .. }) => {
-                    self.calls.at_mut(i).stage = waiting;
+                    self.stage_at(i, waiting);
                     Some(Action::Wait)
                 }
             };
@@ -478,7 +478,7 @@ impl Machine {
                     app_name.as_deref(),
                 );
                 match request {
-                    Ok((path, body)) => self.calls.at_mut(i).stage = Stage::Lead(Lead::Send { path, body }),
+                    Ok((path, body)) => self.stage_at(i, Stage::Lead(Lead::Send { path, body })),
                     Err(error) => self.end_flight(Err(error)),
                 }
             }
@@ -523,7 +523,7 @@ impl Machine {
             }
             Purpose::Other => Err(HError::invalid_response("unexpected answer")),
         };
-        self.calls.at_mut(i).stage = Stage::Finished(outcome);
+        self.stage_at(i, Stage::Finished(outcome));
     }
 
     /// The failure of [`Action::Send`]. Ignored unless `call` has a request out. A connection failure makes
@@ -536,7 +536,7 @@ impl Machine {
         }
         self.log_failure(&error);
         if error.kind == TransportErrorKind::Connect {
-            self.calls.at_mut(i).stage = Stage::CheckOffline { error, login };
+            self.stage_at(i, Stage::CheckOffline { error, login });
             return;
         }
         self.fail(i, login, error.into_herror());
@@ -579,7 +579,7 @@ impl Machine {
         if now.mono_ms < c.deadline_ms {
             return false;
         }
-        self.calls.at_mut(i).stage = Stage::Finished(Err(HError::timeout()));
+        self.stage_at(i, Stage::Finished(Err(HError::timeout())));
         self.leave_flight(call, Some(HError::timeout()));
         true
     }
@@ -590,9 +590,16 @@ impl Machine {
         self.calls.index(call)
     }
 
+    /// Moves the call at `i` to `stage`. Out of line: each inlined store of a `Stage` (and the drop of the one
+    /// it replaces) cost the wasm build more than this call, at some twenty places.
+    #[inline(never)]
+    fn stage_at(&mut self, i: usize, stage: Stage) {
+        self.calls.at_mut(i).stage = stage;
+    }
+
     fn set_stage(&mut self, call: CallId, stage: Stage) {
         if let Some(i) = self.index(call) {
-            self.calls.at_mut(i).stage = stage;
+            self.stage_at(i, stage);
         }
     }
 
@@ -601,7 +608,7 @@ impl Machine {
     }
 
     fn log(&mut self, level: LogLevel, code: &'static str, message: String) {
-        self.outputs.push_back(Output::Log(LogEvent { level, code, message }));
+        self.outputs.push(Output::Log(LogEvent { level, code, message }));
     }
 
     fn log_failure(&mut self, error: &TransportError) {
@@ -678,7 +685,7 @@ impl Machine {
                 }
             }
         };
-        self.calls.at_mut(i).stage = next;
+        self.stage_at(i, next);
     }
 
     /// Joins the login in flight, or leads an auto-login.
@@ -686,12 +693,12 @@ impl Machine {
         let id = self.calls.id(i);
         if let Some(flight) = &mut self.flight {
             flight.flight.join(id);
-            self.calls.at_mut(i).stage = Stage::Blocked;
+            self.stage_at(i, Stage::Blocked);
             return Some(Action::Wait);
         }
         let plan = match &self.config.auto_login {
             AutoLogin::Disabled => {
-                self.calls.at_mut(i).stage = Stage::Ready;
+                self.stage_at(i, Stage::Ready);
                 return None;
             }
             AutoLogin::Silent => LoginPlan::Silent(SilentLogin::default()),
@@ -701,14 +708,14 @@ impl Machine {
             }
         };
         self.flight = Some(LoginFlight { flight: Flight::new(id, plan), auto: true });
-        self.calls.at_mut(i).stage = Stage::Lead(Lead::Begin);
+        self.stage_at(i, Stage::Lead(Lead::Begin));
         None
     }
 
     /// The leader starts the login: ask the host for a code, or send the login request.
     fn lead(&mut self, i: usize, now: Now) -> Option<Action<Answer, HError>> {
         let Some(plan) = self.flight.as_ref().map(|f| f.flight.plan().clone()) else {
-            self.calls.at_mut(i).stage = Stage::NeedLogin;
+            self.stage_at(i, Stage::NeedLogin);
             return None;
         };
         let (path, body) = match plan {
@@ -717,7 +724,7 @@ impl Machine {
                     self.end_flight(Err(self.config.platform.no_silent_login()));
                     return None;
                 }
-                self.calls.at_mut(i).stage = Stage::Lead(Lead::AwaitCode);
+                self.stage_at(i, Stage::Lead(Lead::AwaitCode));
                 return Some(Action::LoginCode);
             }
             LoginPlan::Anonymous => (paths::ANONYMOUS_LOGIN.to_owned(), "{}".to_owned()),
@@ -742,7 +749,7 @@ impl Machine {
             }
         };
         let request = self.request(Method::Post, &path, Some(body), self.calls.at(i).deadline_ms, now);
-        self.calls.at_mut(i).stage = Stage::AwaitAnswer { login: true };
+        self.stage_at(i, Stage::AwaitAnswer { login: true });
         Some(Action::Send(request))
     }
 
@@ -760,7 +767,7 @@ impl Machine {
             }
             What::Session(_) | What::Refused => {
                 let error = HError::invalid_argument("a login has no request of its own");
-                self.calls.at_mut(i).stage = Stage::Finished(Err(error));
+                self.stage_at(i, Stage::Finished(Err(error)));
                 return None;
             }
         };
@@ -784,18 +791,18 @@ impl Machine {
     fn unauthorized(&mut self, i: usize, now: Now) {
         self.calls.at_mut(i).retry_401 = true;
         if self.flight.is_some() {
-            self.calls.at_mut(i).stage = Stage::NeedLogin;
+            self.stage_at(i, Stage::NeedLogin);
             return;
         }
         let failed = self.calls.at(i).sent_token.as_deref();
         let replaced = self.session.token().is_some_and(|t| Some(t) != failed) && self.session.is_live(now.unix_secs);
         if replaced {
-            self.calls.at_mut(i).stage = Stage::Ready;
+            self.stage_at(i, Stage::Ready);
             return;
         }
         self.log(LogLevel::Debug, "relogin_after_401", "401: logging in again and resending once".to_owned());
         self.session.clear(&mut self.outputs);
-        self.calls.at_mut(i).stage = Stage::NeedLogin;
+        self.stage_at(i, Stage::NeedLogin);
     }
 
     /// The answer to the flight's login request.
@@ -812,7 +819,7 @@ impl Machine {
         if self.flight.as_ref().is_some_and(|f| f.flight.leader() == self.calls.id(i)) {
             self.end_flight(outcome);
         } else {
-            self.calls.at_mut(i).stage = Stage::Finished(outcome.map(Answer::User));
+            self.stage_at(i, Stage::Finished(outcome.map(Answer::User)));
         }
     }
 
@@ -821,7 +828,7 @@ impl Machine {
         if login {
             self.end_flight(Err(error));
         } else {
-            self.calls.at_mut(i).stage = Stage::Finished(Err(error));
+            self.stage_at(i, Stage::Finished(Err(error)));
         }
     }
 
@@ -831,11 +838,14 @@ impl Machine {
         let (leader, waiters, _) = flight.end();
         if let Some(i) = self.index(leader) {
             let explicit = matches!(self.calls.at(i).what, What::Session(_));
-            self.calls.at_mut(i).stage = match &outcome {
-                Ok(user) if explicit => Stage::Finished(Ok(Answer::User(user.clone()))),
-                Ok(_) => Stage::Ready,
-                Err(error) => Stage::Finished(Err(error.clone())),
-            };
+            self.stage_at(
+                i,
+                match &outcome {
+                    Ok(user) if explicit => Stage::Finished(Ok(Answer::User(user.clone()))),
+                    Ok(_) => Stage::Ready,
+                    Err(error) => Stage::Finished(Err(error.clone())),
+                },
+            );
         }
         for waiter in waiters {
             let stage = match &outcome {
@@ -844,7 +854,7 @@ impl Machine {
                 Err(_) => Stage::NeedLogin,
             };
             self.set_stage(waiter, stage);
-            self.outputs.push_back(Output::Wake(waiter));
+            self.outputs.push(Output::Wake(waiter));
         }
         self.release_queue();
     }
@@ -853,7 +863,7 @@ impl Machine {
     fn release_queue(&mut self) {
         for queued in std::mem::take(&mut self.queued) {
             self.set_stage(queued, Stage::Start);
-            self.outputs.push_back(Output::Wake(queued));
+            self.outputs.push(Output::Wake(queued));
         }
     }
 
@@ -870,7 +880,7 @@ impl Machine {
             (true, None) => match flight.flight.hand_over() {
                 Some(next) => {
                     self.set_stage(next, Stage::Lead(Lead::Begin));
-                    self.outputs.push_back(Output::Wake(next));
+                    self.outputs.push(Output::Wake(next));
                 }
                 None => {
                     self.flight = None;
@@ -893,7 +903,7 @@ fn json_body(response: &HttpResponse) -> Result<&str, HError> {
         .map_err(|_| "not UTF-8")
         .and_then(|text| json::parse(text).map(|_| text).map_err(|e| e.problem));
     parsed.map_err(|cause| {
-        let preview: String = String::from_utf8_lossy(&response.body).chars().take(200).collect();
+        let preview = preview(&response.body, 200);
         let details = ObjectWriter::new().string("cause", cause).string("body", &redact_text(&preview)).finish();
         HError::invalid_response("response body is not valid JSON")
             .with_details_json(&details)
@@ -908,7 +918,7 @@ fn http_error(response: &HttpResponse) -> HError {
 
 /// Appends `text` percent-encoded as JavaScript's `encodeURIComponent` does.
 fn push_uri_component(out: &mut String, text: &str) {
-    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b), false);
+    push_percent_encoded(out, text, |b| b.is_ascii_alphanumeric() || has_byte(b"-_.!~*'()", b), false);
 }
 
 #[cfg(test)]

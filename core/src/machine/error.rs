@@ -8,7 +8,7 @@
 use std::fmt;
 
 use super::json;
-use super::text::push_u64;
+use super::text::{lossy, push_u64};
 use crate::redact::{is_secret_key, redact_text, REDACTED};
 
 /// The official SDK's HError texts, by code (PROTOCOL.md §1.5). Anything else is `"unknown error"`.
@@ -163,9 +163,16 @@ impl HError {
 
     /// An error with an explicit text: the message becomes `"{code}: {text}"`.
     pub fn with_text(code: u32, kind: ErrorKind, text: impl AsRef<str>) -> Self {
+        Self::make(code, kind, text.as_ref())
+    }
+
+    /// [`HError::with_text`] for a `&str`: the one copy of the construction every generic wrapper calls
+    /// (kept out of line: inlined at each of the machine's error sites, it costs the wasm build bytes).
+    #[inline(never)]
+    fn make(code: u32, kind: ErrorKind, text: &str) -> Self {
         HError(Box::new(Fields {
             code,
-            message: message(code, text.as_ref()),
+            message: message(code, text),
             kind,
             status: None,
             request_id: None,
@@ -230,7 +237,7 @@ impl HError {
     /// 404, else the body's non-empty `error_msg`, else its non-empty `message`, else the table's text (as the
     /// official SDK picks it). `details` is the body: redacted JSON, or its redacted text as a JSON string.
     pub fn from_http(status: u16, body: &[u8], request_id: Option<String>) -> Self {
-        let body_text = String::from_utf8_lossy(body);
+        let body_text = lossy(body);
         let parsed = json::parse(&body_text).ok();
         let field = |name: &str| parsed.and_then(|v| v.get_str(name)).filter(|s| !s.is_empty());
         let text = if status == 404 {

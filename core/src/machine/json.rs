@@ -6,7 +6,7 @@
 //! depth without recursion, and refuses lone UTF-16 surrogate escapes (`"\ud800"`), which no Rust string
 //! and no serde_json value can hold.
 
-use super::text::push_u64;
+use super::text::{has_byte, push_u64};
 
 /// The type of a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,20 +403,14 @@ impl ObjectWriter {
 /// that key in place (keeping its position, as a JS object assignment does) or is appended. `object` that is
 /// not a JSON object counts as `{}`.
 pub fn merge_object(object: Option<&str>, updates: &[(&str, &str)]) -> String {
-    let existing = object.and_then(|text| parse(text).ok()).filter(|raw| raw.kind() == Kind::Object);
-    let mut members: Vec<(String, String)> = Vec::new();
-    if let Some(raw) = existing {
-        for (key, value) in raw.members() {
-            match members.iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = value.text().to_owned(),
-                None => members.push((key, value.text().to_owned())),
-            }
-        }
-    }
-    for (key, value) in updates {
-        match members.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = (*value).to_owned(),
-            None => members.push(((*key).to_owned(), (*value).to_owned())),
+    let existing = object.and_then(|text| parse(text).ok()).map(|raw| raw.members()).unwrap_or_default();
+    // Every member borrows its key and JSON text from `existing` or `updates`: no copy until the writer.
+    let mut members: Vec<(&str, &str)> = Vec::new();
+    for (key, value) in existing.iter().map(|(key, value)| (key.as_str(), value.text())).chain(updates.iter().copied())
+    {
+        match members.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => members.push((key, value)),
         }
     }
     members.iter().fold(ObjectWriter::new(), |object, (key, value)| object.raw(key, value)).finish()
@@ -551,7 +545,7 @@ fn walk<'a>(text: &'a str, on: &mut dyn FnMut(Event<'a>)) -> Result<Raw<'a>, Jso
             },
         }
     }
-    let end = text.trim_end_matches([' ', '\t', '\n', '\r']).len();
+    let end = bytes.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).map_or(0, |last| last + 1);
     Ok(Raw { text: text.get(start..end).unwrap_or_default(), kind: top_kind.unwrap_or(Kind::Null) })
 }
 
@@ -697,16 +691,21 @@ fn skip_string(bytes: &[u8], i: usize) -> usize {
 
 /// The text of a validated JSON string (with its quotes), escapes resolved.
 fn unescape(raw: &str) -> String {
-    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
-    if !inner.contains('\\') {
+    // Byte searches only (every byte looked for is ASCII, so each cut is a character boundary): the wasm build
+    // carries no char pattern searcher and no memchr.
+    let inner = match raw.as_bytes() {
+        [b'"', .., b'"'] => raw.get(1..raw.len() - 1).unwrap_or_default(),
+        _ => raw,
+    };
+    let bytes = inner.as_bytes();
+    if !has_byte(bytes, b'\\') {
         return inner.to_owned();
     }
-    let bytes = inner.as_bytes();
     let mut out = String::with_capacity(inner.len());
     let mut i = 0;
     while i < bytes.len() {
         let Some(rest) = inner.get(i..) else { break };
-        let Some(offset) = rest.find('\\') else {
+        let Some(offset) = rest.bytes().position(|b| b == b'\\') else {
             out.push_str(rest);
             break;
         };
@@ -738,21 +737,28 @@ fn unescape(raw: &str) -> String {
     out
 }
 
+/// `text` split around the first of the ASCII bytes `at` (so at a character boundary), that byte dropped;
+/// `(text, "")` when there is none. Byte search: the wasm build carries no char pattern searcher.
+fn cut<'a>(text: &'a str, at: &[u8]) -> (&'a str, &'a str) {
+    match text.bytes().position(|b| has_byte(at, b)) {
+        Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..).unwrap_or_default()),
+        None => (text, ""),
+    }
+}
+
 /// The whole-number floor of validated number text, saturating at the `i64` range.
 fn floor_i64(text: &str) -> i64 {
-    let negative = text.starts_with('-');
-    let body = text.trim_start_matches('-');
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (body.get(..at).unwrap_or_default(), body.get(at + 1..).unwrap_or_default()),
-        None => (body, ""),
-    };
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let negative = text.as_bytes().first() == Some(&b'-');
+    let body = text.get(usize::from(negative)..).unwrap_or_default();
+    let (mantissa, exponent) = cut(body, b"eE");
+    let (whole, fraction) = cut(mantissa, b".");
     // Past this many places every answer saturates or floors to 0 or -1, so larger exponents (also those too
     // long for i64) count as this.
     let limit = (whole.len() + fraction.len()) as i64 + 400;
-    let exponent: i64 = match exponent.trim_start_matches('+').parse::<i64>() {
+    // `parse` takes the exponent's own sign (`+` too).
+    let exponent: i64 = match exponent.parse::<i64>() {
         Ok(e) => e.clamp(-limit, limit),
-        Err(_) if exponent.starts_with('-') => -limit,
+        Err(_) if exponent.as_bytes().first() == Some(&b'-') => -limit,
         Err(_) if exponent.is_empty() => 0,
         Err(_) => limit,
     };

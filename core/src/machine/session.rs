@@ -5,7 +5,6 @@
 //! the official SDK keeps its user signed in), and every change goes out as ordered [`Output::Store`] writes
 //! for the driver to apply.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use super::error::HError;
@@ -292,9 +291,9 @@ impl SessionState {
 
     /// `clearSession`: empties `auth_token`, `is_logined_baas`, `is_anonymous_user`, `userinfo` and `uid`,
     /// exactly the keys the official SDK empties.
-    pub(crate) fn clear(&mut self, out: &mut VecDeque<Output>) {
+    pub(crate) fn clear(&mut self, out: &mut Vec<Output>) {
         for key in [keys::AUTH_TOKEN, keys::IS_LOGINED_BAAS, keys::IS_ANONYMOUS_USER, keys::USERINFO, keys::UID] {
-            out.push_back(Output::Store { key, value_json: "\"\"".to_owned() });
+            out.push(Output::Store { key, value_json: "\"\"".to_owned() });
         }
         self.token = None;
         self.anonymous = false;
@@ -312,9 +311,9 @@ impl SessionState {
         answer: &LoginAnswer,
         now_secs: i64,
         anonymous: bool,
-        out: &mut VecDeque<Output>,
+        out: &mut Vec<Output>,
     ) -> CurrentUser {
-        let mut store = |key: &'static str, value_json: String| out.push_back(Output::Store { key, value_json });
+        let mut store = |key: &'static str, value_json: String| out.push(Output::Store { key, value_json });
         if let Some(uid) = &answer.uid_json {
             store(keys::UID, uid.clone());
         }
@@ -439,7 +438,7 @@ pub(crate) fn user_from_profile(profile: Raw<'_>, session: &SessionState) -> Cur
 mod tests {
     use super::*;
 
-    fn stores(out: &VecDeque<Output>) -> Vec<(&'static str, String)> {
+    fn stores(out: &[Output]) -> Vec<(&'static str, String)> {
         out.iter()
             .filter_map(|o| match o {
                 Output::Store { key, value_json } => Some((*key, value_json.clone())),
@@ -477,7 +476,7 @@ mod tests {
         )
         .unwrap();
         let answer = LoginAnswer::parse(body).unwrap();
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         let mut state = SessionState::default();
         let user = state.save_login(&answer, 1_700_000_000, false, &mut out);
         assert_eq!(
@@ -510,7 +509,7 @@ mod tests {
     fn expiry_saturates_at_the_end_of_time() {
         let answer = LoginAnswer::parse(json::parse(r#"{"token":"t","expires_in":315360000}"#).unwrap()).unwrap();
         let mut state = SessionState::default();
-        let user = state.save_login(&answer, i64::MAX - 5, false, &mut VecDeque::new());
+        let user = state.save_login(&answer, i64::MAX - 5, false, &mut Vec::new());
         assert_eq!(user.expires_at, Some(i64::MAX - 30));
     }
 
@@ -538,7 +537,7 @@ mod tests {
 
     #[test]
     fn clearing_empties_exactly_the_official_keys() {
-        let mut out = VecDeque::new();
+        let mut out = Vec::new();
         SessionState::default().clear(&mut out);
         let keys: Vec<_> = stores(&out).into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, [keys::AUTH_TOKEN, keys::IS_LOGINED_BAAS, keys::IS_ANONYMOUS_USER, keys::USERINFO, keys::UID]);

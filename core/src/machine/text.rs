@@ -1,6 +1,8 @@
 //! Text assembly without `core::fmt`: integers and JS-style numbers pushed onto a `String`, so the machine's
 //! messages cost the wasm build no formatting machinery.
 
+use std::borrow::Cow;
+
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -126,6 +128,47 @@ pub fn push_percent_encoded(out: &mut String, text: &str, keep: fn(u8) -> bool, 
     }
 }
 
+/// `bytes` as text, each invalid UTF-8 sequence replaced by U+FFFD exactly as `String::from_utf8_lossy` does
+/// (the same maximal-subpart rule, read from `Utf8Error`); borrowed when the bytes are valid. Built on
+/// `str::from_utf8` alone, which the machine needs anyway, so the wasm build carries no second UTF-8 decoder.
+pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) if rest.len() == bytes.len() => return Cow::Borrowed(valid),
+            Ok(valid) => {
+                out.push_str(valid);
+                return Cow::Owned(out);
+            }
+            Err(error) => {
+                let valid = rest.get(..error.valid_up_to()).unwrap_or_default();
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                // An incomplete sequence at the end (no `error_len`) is one replacement for all of it.
+                let skip = error.valid_up_to() + error.error_len().map_or(rest.len(), usize::from);
+                rest = rest.get(skip..).unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// The first `chars` characters of `bytes` read as text ([`lossy`]): the start of a body an error quotes.
+pub fn preview(bytes: &[u8], chars: usize) -> String {
+    let text = lossy(bytes);
+    // A character starts at every byte that is not a UTF-8 continuation byte (`10xxxxxx`).
+    let starts = text.bytes().enumerate().filter(|(_, b)| b & 0xC0 != 0x80);
+    let end = starts.map(|(i, _)| i).nth(chars).unwrap_or(text.len());
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
+/// Whether `set` holds `byte`. A plain loop: `<[u8]>::contains` brings memchr into the wasm build, for sets of
+/// a few bytes.
+#[allow(clippy::manual_contains)]
+pub fn has_byte(set: &[u8], byte: u8) -> bool {
+    set.iter().any(|b| *b == byte)
+}
+
 /// Concatenates text pieces into one string.
 pub fn concat(pieces: &[&str]) -> String {
     let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
@@ -138,6 +181,53 @@ pub fn concat(pieces: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Valid text mixed with every kind of invalid UTF-8: stray continuation bytes, overlong forms, encoded
+    /// surrogates, bytes that never start a sequence, and sequences cut short in the middle and at the end.
+    const BROKEN: &[&[u8]] = &[
+        b"",
+        "plain 中文 🚀 text".as_bytes(),
+        b"\x80",
+        b"ok\xffok",
+        b"\xc0\xaf overlong",
+        b"\xed\xa0\x80 surrogate",
+        b"\xf5\xf8\xfe",
+        b"cut \xe4\xb8 then \xf0\x9f\x9a text",
+        b"ends cut \xf0\x9f\x9a",
+        b"\xe4\xb8\xad\xe6\x96",
+        b"\xf0\x9f\x9a\x80\x80\x80 extra continuations",
+    ];
+
+    #[test]
+    fn lossy_replaces_invalid_utf8_exactly_as_std_does() {
+        for bytes in BROKEN {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn lossy_borrows_valid_text() {
+        assert!(matches!(lossy("中文 🚀".as_bytes()), Cow::Borrowed("中文 🚀")));
+    }
+
+    #[test]
+    fn preview_keeps_the_first_characters_whole() {
+        let text = "知晓云🚀".repeat(100);
+        let expected: String = text.chars().take(200).collect();
+        assert_eq!(preview(text.as_bytes(), 200), expected);
+        assert_eq!(preview("短 🚀".as_bytes(), 200), "短 🚀");
+        assert_eq!(preview(b"ab\xffcd", 3), "ab\u{FFFD}");
+    }
+
+    proptest! {
+        #[test]
+        fn lossy_and_preview_agree_with_std_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes));
+            let expected: String = String::from_utf8_lossy(&bytes).chars().take(7).collect();
+            prop_assert_eq!(preview(&bytes, 7), expected);
+        }
+    }
 
     fn number(v: f64) -> String {
         let mut out = String::new();

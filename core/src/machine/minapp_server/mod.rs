@@ -35,7 +35,7 @@ use super::http::{HttpRequest, HttpResponse, Method, TransportError};
 use super::json::{self, Kind};
 use super::limits;
 use super::step::{Action, CallId, LogEvent, LogLevel, Now, Output};
-use super::text::{push_percent_encoded, push_u64};
+use super::text::{lossy, push_percent_encoded, push_u64};
 use super::token::{TokenFlight, TokenLeave, TokenNeed, MAX_TOKEN_LIFETIME_SECS};
 use redirect::{CookieJar, MAX_REDIRECTS};
 
@@ -455,7 +455,7 @@ impl Request {
 /// The error of a failed token step: the status as the code, a text naming the step and what the server
 /// said (or that it answered HTML), the body (redacted) as details.
 fn step_failed(step: &str, response: &HttpResponse) -> HError {
-    let body = String::from_utf8_lossy(&response.body);
+    let body = lossy(&response.body);
     let parsed = json::parse(&body).ok();
     let field = |name: &str| parsed.and_then(|v| v.get_str(name)).filter(|s| !s.is_empty());
     let said = field("error_msg")
@@ -491,9 +491,7 @@ fn step_broken(step: &str, what: &str, response: &HttpResponse) -> HError {
     push_u64(&mut text, response.status.into());
     text.push(' ');
     text.push_str(what);
-    HError::invalid_response(text)
-        .with_status(response.status)
-        .with_details_json(&String::from_utf8_lossy(&response.body))
+    HError::invalid_response(text).with_status(response.status).with_details_json(&lossy(&response.body))
 }
 
 impl MinappServerMachine {
@@ -875,7 +873,7 @@ impl MinappServerMachine {
                 Stage::Finished(Err(HError::invalid_response(message)
                     .with_status(response.status)
                     .with_request_id(response.request_id())
-                    .with_details_json(&String::from_utf8_lossy(&response.body))))
+                    .with_details_json(&lossy(&response.body))))
             }
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::machine::http::{TransportError, TransportErrorKind};
-use crate::machine::text::{push_i64, push_u64};
+use crate::machine::text::{preview, push_i64, push_u64};
 use crate::redact::redact_text;
 
 /// What kind of failure a WeChat call met.
@@ -123,7 +123,7 @@ impl WeChatError {
         let mut errmsg = String::from(what);
         errmsg.push_str(" answered HTTP ");
         push_u64(&mut errmsg, status.into());
-        let preview: String = String::from_utf8_lossy(body).chars().take(200).collect();
+        let preview = preview(body, 200);
         if !preview.trim().is_empty() {
             errmsg.push_str(": ");
             errmsg.push_str(preview.trim());
