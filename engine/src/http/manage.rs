@@ -195,14 +195,19 @@ async fn debug(State(s): S, Path(name): Path<String>, headers: HeaderMap, body: 
 async fn jobs(State(s): S, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
     let (limit, offset) = paging(&q, 100);
     let limit = limit.min(crate::MAX_JOB_PAGE);
-    let filter = q.get("function_name").map(String::as_str);
-    let total = s.jobs.count(filter);
-    let mut objects = Vec::new();
-    s.jobs.page(filter, limit, offset, |j| objects.extend(serde_json::to_value(j)));
-    let body = json!({
-        "meta": {"limit": limit, "offset": offset, "next": null, "previous": null, "total_count": total},
-        "objects": objects,
-    });
+    // Reading records is database work: off the thread that serves calls.
+    let body = tokio::task::spawn_blocking(move || {
+        let filter = q.get("function_name").map(String::as_str);
+        let total = s.jobs.count(filter);
+        let mut objects = Vec::new();
+        s.jobs.page(filter, limit, offset, |j| objects.extend(serde_json::to_value(j)));
+        json!({
+            "meta": {"limit": limit, "offset": offset, "next": null, "previous": null, "total_count": total},
+            "objects": objects,
+        })
+    })
+    .await
+    .map_err(|_| err(500, "listing the job records failed"))?;
     Ok(respond(200, &body, None))
 }
 
@@ -239,26 +244,32 @@ async fn function_jobs(
             return Err(err(400, format!("unknown status {status:?}")));
         }
     }
-    let mut objects = Vec::new();
-    s.jobs.page(Some(&name), crate::MAX_JOBS, 0, |j| {
-        let created = j.created_at / 1000;
-        let keep = q.get("source").is_none_or(|src| &j.source == src)
-            && q.get("status").is_none_or(|st| j.status.as_str() == st)
-            && gte.is_none_or(|t| created >= t)
-            && lte.is_none_or(|t| created <= t);
-        if keep {
-            objects.push(json!({
-                "id": j.id,
-                "created_at": created,
-                "started_at": j.started_at.map(|t| t / 1000),
-                "finished_at": j.finished_at.map(|t| t / 1000),
-                "mem_usage": j.mem_usage,
-                "service_type": if j.sync { "time_sensitive" } else { "batch" },
-                "source": j.source,
-                "status": j.status,
-                "user_log_url": format!("/oserve/v1.3/cloud-function/job/{}/", j.id),
-            }));
-        }
-    });
+    // Reading every record of the function is database work: off the thread that serves calls.
+    let objects = tokio::task::spawn_blocking(move || {
+        let mut objects = Vec::new();
+        s.jobs.page(Some(&name), crate::MAX_JOBS, 0, |j| {
+            let created = j.created_at / 1000;
+            let keep = q.get("source").is_none_or(|src| &j.source == src)
+                && q.get("status").is_none_or(|st| j.status.as_str() == st)
+                && gte.is_none_or(|t| created >= t)
+                && lte.is_none_or(|t| created <= t);
+            if keep {
+                objects.push(json!({
+                    "id": j.id,
+                    "created_at": created,
+                    "started_at": j.started_at.map(|t| t / 1000),
+                    "finished_at": j.finished_at.map(|t| t / 1000),
+                    "mem_usage": j.mem_usage,
+                    "service_type": if j.sync { "time_sensitive" } else { "batch" },
+                    "source": j.source,
+                    "status": j.status,
+                    "user_log_url": format!("/oserve/v1.3/cloud-function/job/{}/", j.id),
+                }));
+            }
+        });
+        objects
+    })
+    .await
+    .map_err(|_| err(500, "listing the job records failed"))?;
     Ok(respond(200, &page(objects, limit, offset), None))
 }
