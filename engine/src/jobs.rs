@@ -2,6 +2,7 @@
 //! a result over [`RECORD_RESULT_LIMIT`] bytes is kept as a summary (`{"truncated": true, "size", "code"}`)
 //! and a log over [`RECORD_LOG_LIMIT`] bytes keeps its beginning and says how much was left out.
 
+pub(crate) use crate::store::Detail;
 use crate::store::{JobWrite, Store};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -255,19 +256,30 @@ impl JobStore {
 
     /// Calls `each` with a page of records, newest first: the sync jobs still in memory, then the
     /// database's.
-    pub(crate) fn page(&self, function: Option<&str>, limit: usize, offset: usize, mut each: impl FnMut(JobRecord)) {
+    pub(crate) fn page(
+        &self,
+        function: Option<&str>,
+        limit: usize,
+        offset: usize,
+        detail: Detail,
+        mut each: impl FnMut(JobRecord),
+    ) {
         let live = self.live(function);
         let ids: std::collections::HashSet<String> = live.iter().map(|j| j.id.clone()).collect();
         let mut left = limit;
-        for rec in live.into_iter().skip(offset).take(limit) {
+        for mut rec in live.into_iter().skip(offset).take(limit) {
             left -= 1;
+            if detail == Detail::Summary {
+                rec.result = None;
+                rec.log = String::new();
+            }
             each(rec);
         }
         if left == 0 {
             return;
         }
         let db_offset = offset.saturating_sub(ids.len());
-        let result = self.store.jobs_page(function, left, db_offset, |rec| {
+        let result = self.store.jobs_page(function, left, db_offset, detail, |rec| {
             if !ids.contains(&rec.id) {
                 each(rec)
             }

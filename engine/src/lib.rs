@@ -394,7 +394,7 @@ impl RunningEngine {
     /// All kept job records (at most [`MAX_JOBS`]), oldest first.
     pub fn jobs(&self) -> Vec<JobRecord> {
         let mut all = Vec::new();
-        self.shared.jobs.page(None, MAX_JOBS, 0, |j| all.push(j));
+        self.shared.jobs.page(None, MAX_JOBS, 0, jobs::Detail::Whole, |j| all.push(j));
         all.reverse();
         all
     }

@@ -8,6 +8,7 @@ use super::reply::{err, optional_str, page, paging, parse_sync, read_object, res
 use super::{no_content, run_invocation, S};
 use crate::invoke::{execute, new_job};
 use crate::job::Origin;
+use crate::jobs::Detail;
 use crate::util::{invalid_name_message, now_s, valid_function_name};
 use crate::Shared;
 use axum::body::Body;
@@ -200,7 +201,7 @@ async fn jobs(State(s): S, Query(q): Query<HashMap<String, String>>) -> Result<R
         let filter = q.get("function_name").map(String::as_str);
         let total = s.jobs.count(filter);
         let mut objects = Vec::new();
-        s.jobs.page(filter, limit, offset, |j| objects.extend(serde_json::to_value(j)));
+        s.jobs.page(filter, limit, offset, Detail::Whole, |j| objects.extend(serde_json::to_value(j)));
         json!({
             "meta": {"limit": limit, "offset": offset, "next": null, "previous": null, "total_count": total},
             "objects": objects,
@@ -247,7 +248,8 @@ async fn function_jobs(
     // Reading every record of the function is database work: off the thread that serves calls.
     let objects = tokio::task::spawn_blocking(move || {
         let mut objects = Vec::new();
-        s.jobs.page(Some(&name), crate::MAX_JOBS, 0, |j| {
+        // Its answer shows no result or log: they are not read.
+        s.jobs.page(Some(&name), crate::MAX_JOBS, 0, Detail::Summary, |j| {
             let created = j.created_at / 1000;
             let keep = q.get("source").is_none_or(|src| &j.source == src)
                 && q.get("status").is_none_or(|st| j.status.as_str() == st)

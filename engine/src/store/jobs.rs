@@ -20,6 +20,18 @@ pub(crate) struct QueuedJob {
 
 const COLUMNS: &str = "id, function_name, status, sync, source, created_at, started_at, finished_at, \
                        execution_time_ms, mem_usage, result, log";
+/// [`COLUMNS`] without the result and the log (read as NULL and ''): SQLite then never reads their pages.
+const SUMMARY_COLUMNS: &str = "id, function_name, status, sync, source, created_at, started_at, finished_at, \
+                               execution_time_ms, mem_usage, NULL, ''";
+
+/// How much of each record a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Every field.
+    Whole,
+    /// Without the result and the log (left empty).
+    Summary,
+}
 
 fn record(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
     let status: String = r.get(2)?;
@@ -110,12 +122,14 @@ impl Store {
         function: Option<&str>,
         limit: usize,
         offset: usize,
+        detail: Detail,
         mut each: impl FnMut(JobRecord),
     ) -> rusqlite::Result<()> {
         let conn = self.read();
         let filter = if function.is_some() { "WHERE function_name = ?3" } else { "WHERE ?3 IS NULL" };
+        let columns = if detail == Detail::Whole { COLUMNS } else { SUMMARY_COLUMNS };
         let mut stmt =
-            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs {filter} ORDER BY seq DESC LIMIT ?1 OFFSET ?2"))?;
+            conn.prepare_cached(&format!("SELECT {columns} FROM jobs {filter} ORDER BY seq DESC LIMIT ?1 OFFSET ?2"))?;
         let mut rows = stmt.query((limit as i64, offset as i64, function))?;
         while let Some(row) = rows.next()? {
             each(record(row)?);
@@ -193,4 +207,41 @@ fn finish(conn: &rusqlite::Connection, id: &str, rec: &JobEnd) -> rusqlite::Resu
         rec.log
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn finished(id: &str) -> JobRecord {
+        let mut rec = crate::invoke::job_record("echo", true, "wx_client");
+        rec.id = id.to_string();
+        rec.status = JobStatus::Fulfilled;
+        rec.finished_at = Some(rec.created_at + 5);
+        rec.mem_usage = Some(42 << 20);
+        rec.result = Some(json!({"code": 0, "data": "你好 🌏", "error": {}}));
+        rec.log = "日志 line 📜\n".to_string();
+        rec
+    }
+
+    fn listed(store: &Store, detail: Detail) -> Vec<JobRecord> {
+        let mut all = Vec::new();
+        store.jobs_page(Some("echo"), 10, 0, detail, |j| all.push(j)).unwrap();
+        all
+    }
+
+    #[test]
+    fn a_summary_listing_leaves_out_the_result_and_the_log_only() {
+        let store = Store::open(None).unwrap();
+        store.apply_job_writes(&[JobWrite::Record(finished("j1"))]).unwrap();
+        let summary = listed(&store, Detail::Summary);
+        assert_eq!(summary.len(), 1);
+        assert_eq!((summary[0].result.clone(), summary[0].log.as_str()), (None, ""));
+        assert_eq!((summary[0].id.as_str(), summary[0].status), ("j1", JobStatus::Fulfilled));
+        assert_eq!(summary[0].mem_usage, Some(42 << 20));
+        let whole = listed(&store, Detail::Whole);
+        assert_eq!(whole[0].result, Some(json!({"code": 0, "data": "你好 🌏", "error": {}})));
+        assert_eq!(whole[0].log, "日志 line 📜\n");
+    }
 }

@@ -12,7 +12,7 @@ mod jobs;
 mod open_api;
 
 pub(crate) use accounts::{StoredSession, UserRow};
-pub(crate) use jobs::JobWrite;
+pub(crate) use jobs::{Detail, JobWrite};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
