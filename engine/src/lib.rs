@@ -1,8 +1,8 @@
 //! The minicloud local cloud engine.
 //!
-//! A real local server that runs real cloud functions (Node child processes, a warm
-//! pool per function, and one spare worker started ahead of need: [`EngineConfig::spare_worker`]) behind the 知晓云 protocol (`/hserve/...`) plus the 知晓云
-//! open API (`/api/oauth2/...` credentials, `/oserve/v1.3/cloud-function/...`) and WeChat's server API.
+//! A real local server that runs real cloud functions (Node child processes, a warm pool per function, and
+//! one spare worker started ahead of need: [`EngineConfig::spare_worker`]) behind the 知晓云 protocol
+//! (`/hserve/...`) plus the 知晓云 open API (`/api/oauth2/...` credentials, `/oserve/v1.3/cloud-function/...`) and WeChat's server API.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), minicloud_engine::EngineError> {

@@ -5,16 +5,15 @@
 // A spare worker starts with an empty function dir and learns its function from a {"t": "bind", "c":
 // {dir, env}} message before its first job.
 //
-// Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the
-// same socket, one JSON line per job. Every message is {"t": kind, "c": content} (the
-// engine's worker/protocol.rs lists them). What the function writes to stdout/stderr during
-// a job is captured (the result carries it as `log`) and reaches the engine's log over
-// the socket, tagged with the job: batched every 100 ms as {"log": id, "text"} while the
-// job runs, and the rest as the result's `tail` (the engine puts the job's log together from
-// them). Batching keeps a short job to one message each way (no extra pipe wake-ups). Output outside a job, and anything Node
-// itself prints on a crash, stays plain stdout/stderr, which the engine also logs. While a job runs, the function may call back into the engine
-// (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on the same
-// socket: {"t": "call"} out, {"t": "reply", "c": {seq, body}} back.
+// Jobs arrive as newline-delimited JSON on the Unix socket; results go back on the same socket, one JSON
+// line per job. Every message is {"t": kind, "c": content} (the engine's worker/protocol.rs lists them).
+// What the function writes to stdout/stderr during a job is captured and reaches the engine over the
+// socket, tagged with the job: batched every 100 ms as {"t": "log", "c": {id, text}} while the job runs,
+// and the rest as the result's `tail`; the engine puts the job's log together from them. Batching keeps a
+// short job to one message each way (no extra wake-ups). Output outside a job, and anything Node itself
+// prints on a crash, stays plain stdout/stderr, which the engine also logs. While a job runs, the function
+// may call back into the engine (`cloud.callFunction`, `cloud.openapi.*` of the wx-server-sdk stand-in) on
+// the same socket: {"t": "call"} out, {"t": "reply", "c": {seq, body}} back.
 'use strict'
 
 const fs = require('fs')
@@ -60,9 +59,19 @@ function flushOutput (job) {
   send({ t: 'log', c: { id: job.id, text } })
 }
 
-// A job's output that was not sent yet goes to the real stdout when the process exits mid-job
-// (process.exit in a function): the engine logs and captures it from there.
+// When the process exits while a job message is handled (process.exit in a function's synchronous code),
+// the lines gathered for the socket (the job's ack first) are written before it goes: without the ack the
+// engine would take the job for never started and run it again. A job's output that was not sent yet goes
+// to the real stdout: the engine logs and captures it from there.
 process.on('exit', () => {
+  if (outbox) {
+    // The socket's own descriptor: the process is ending, so nothing else writes to it any more.
+    const fd = sock._handle && sock._handle.fd
+    if (typeof fd === 'number' && fd >= 0) {
+      try { fs.writeSync(fd, outbox) } catch (_) {}
+    }
+    outbox = null
+  }
   const job = current
   if (job && !job.done && job.pending) {
     try { fs.writeSync(1, job.pending) } catch (_) {}

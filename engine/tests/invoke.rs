@@ -430,6 +430,18 @@ async fn function_output_is_captured_in_job_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_that_ends_its_process_while_running_is_run_once() {
+    let h = start_default().await;
+    let t = h.user_token().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("runs.txt");
+    let r = h.invoke(&t, json!({"function_name": "appendThenExit", "data": {"file": file}})).await;
+    assert_eq!(r.body["error"]["type"], "ProcessExit", "{}", r.text);
+    let runs = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(runs.lines().count(), 1, "the job ran {} times: {runs:?}", runs.lines().count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn output_sent_while_running_and_at_the_end_is_in_the_job_log_once_and_in_order() {
     let h = start_default().await;
     let t = h.user_token().await;
