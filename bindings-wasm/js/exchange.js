@@ -8,8 +8,8 @@ const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
 /** A number as the core reads it: its IEEE-754 bits as two 32-bit halves, high first (JSON cannot hold NaN
- * or Infinity, and the core has no decimal float parser; it reads the halves as JSON integers). A value that is not a number is NaN to the core's
- * limits rule. */
+ * or Infinity, and the core has no decimal float parser; it reads the halves as JSON integers). A value that
+ * is not a number is NaN to the core's limits rule. */
 export function bits(value) {
   F64[0] = typeof value === 'number' ? value : NaN;
   return [U32[1], U32[0]];
