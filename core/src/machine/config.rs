@@ -261,8 +261,9 @@ impl ClientConfig {
         }
     }
 
-    /// Joins a path to the base URL as the official SDK does: `base.trimEnd('/') + '/' + path.trimStart('/')`;
-    /// an absolute `http(s)://` URL is used as is.
+    /// Joins a path to the base URL as the official SDK does (`host.replace(/\/$/, "") + "/" +
+    /// path.replace(/^\//, "")`: one slash removed from each side, not every one); an absolute `http(s)://` URL
+    /// is used as is.
     pub fn url(&self, path: &str) -> String {
         if is_http_url(path) {
             return path.to_owned();
@@ -314,6 +315,12 @@ mod tests {
         let config = ClientConfig::new("app", Platform::Node).with_host("http://h.test/base/");
         assert_eq!(config.url("/hserve/x/"), "http://h.test/base/hserve/x/");
         assert_eq!(ClientConfig::new("app", Platform::Wx).url("p"), "https://app.myminapp.com/p");
+    }
+
+    #[test]
+    fn urls_lose_one_slash_per_side_like_the_official_sdk() {
+        let config = ClientConfig::new("app", Platform::Node).with_host("http://h.test/base//");
+        assert_eq!(config.url("//hserve/x/"), "http://h.test/base///hserve/x/");
     }
 
     #[test]
