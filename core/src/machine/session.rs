@@ -211,9 +211,10 @@ pub(crate) struct SessionState {
     anonymous: bool,
 }
 
-/// A stored number, as the official SDK may have stored it (a number, or numeric text).
+/// A stored number, as the official SDK may have stored it: a number, or text holding one. The text is read
+/// as JSON, so `" 7200 "` and `"7.2e3"` count (as JavaScript's `Number()` reads them) and `"+7200"` does not.
 fn stored_i64(raw: Raw<'_>) -> Option<i64> {
-    raw.as_i64().or_else(|| raw.as_str().and_then(|s| s.trim().parse().ok()))
+    raw.as_i64().or_else(|| raw.as_str().and_then(|text| json::parse(&text).ok()?.as_i64()))
 }
 
 /// A non-empty stored string.
@@ -461,6 +462,18 @@ mod tests {
         let state = SessionState::restore(&stored);
         assert!(state.is_live(99));
         assert!(!state.is_live(100));
+    }
+
+    #[test]
+    fn an_expiry_stored_as_text_is_read_as_a_json_number() {
+        let expiry = |text: &str| {
+            let stored = StoredSession::new().with(keys::SESSION_EXPIRES_AT, text);
+            SessionState::restore(&stored).expires_at()
+        };
+        assert_eq!(expiry("\" 100 \""), Some(100));
+        assert_eq!(expiry("\"1e2\""), Some(100));
+        assert_eq!(expiry("\"+100\""), None);
+        assert_eq!(expiry("\"soon\""), None);
     }
 
     #[test]
