@@ -12,9 +12,9 @@ const KB = 1024;
 /** Budget met: what a WeChat code package gains with wx.js and minicloud.wasm.br. */
 export const WECHAT_PACKAGE_BUDGET = 45 * KB;
 /** Budgets not met yet (25 KB and 90 KB / 30 KB): today's ceilings. */
-export const WASM_ENTRY_CEILING_GZIP = 32.6 * KB;
-export const JS_BUILD_CEILING_RAW = 111.4 * KB;
-export const JS_BUILD_CEILING_GZIP = 36.4 * KB;
+export const WASM_ENTRY_CEILING_GZIP = 31.7 * KB;
+export const JS_BUILD_CEILING_RAW = 108.0 * KB;
+export const JS_BUILD_CEILING_GZIP = 35.1 * KB;
 
 for (const name of Object.keys(ENTRIES)) {
   const wasm = ENTRIES[name].includes('dist/minicloud.wasm');
