@@ -10,7 +10,8 @@
 #   dist/python/   minicloud_sdk wheels: manylinux2014 (glibc 2.17) and musllinux_1_2, x86_64 and aarch64
 #   dist/jna/      linux-x86-64/ and linux-aarch64/ libminicloud_uniffi.so (glibc 2.17, from the wheels), the
 #                  jar's natives
-#   dist/kotlin/   minicloud-kotlin-<version>.jar (+ .pom) with those natives as JNA resources
+#   dist/kotlin/   minicloud-kotlin-<version>.jar (+ .pom, -sources.jar, -javadoc.jar) with those natives as JNA
+#                  resources
 #   dist/cli/      minicloud-<version>-<arch>-linux-musl: static binaries
 #   dist/SIZES.md  each artifact's size, architecture (`file`) and newest glibc symbol (`objdump -T`)
 #
@@ -80,11 +81,12 @@ step "Kotlin jar with the Linux natives as JNA resources (mvn package)"
 cargo build --locked -p minicloud-uniffi --bin uniffi-bindgen
 rm -rf "$DIST/.jna-symbols" && cp -R "$DIST/jna" "$DIST/.jna-symbols"
 strip_uniffi "$DIST"/jna/*/libminicloud_uniffi.so
-(cd bindings-uniffi/kotlin && mvn -B -q package -Dmaven.test.skip=true -Dminicloud.cargo.skip=true \
+# The release profile as Maven Central gets it (sources and javadoc jars beside the jar), without signing.
+(cd bindings-uniffi/kotlin && mvn -B -q -Prelease verify -Dgpg.skip -Dmaven.test.skip=true -Dminicloud.cargo.skip=true \
   -Dminicloud.libdir="$DIST/.jna-symbols/linux-x86-64" -Dminicloud.bindgen="$ROOT/target/debug/uniffi-bindgen" \
   -Dminicloud.natives="$DIST/jna" -Dminicloud.hostNative.skip=true)
 rm -rf "$DIST/.jna-symbols"
-cp "bindings-uniffi/kotlin/target/minicloud-kotlin-$VERSION.jar" "$DIST/kotlin/"
+cp bindings-uniffi/kotlin/target/minicloud-kotlin-"$VERSION"{,-sources,-javadoc}.jar "$DIST/kotlin/"
 cp bindings-uniffi/kotlin/pom.xml "$DIST/kotlin/minicloud-kotlin-$VERSION.pom"
 
 step "check: architecture, glibc floor, static CLI, wheel tags; sizes in dist/SIZES.md"

@@ -77,9 +77,17 @@ for f in "$DIST"/npm/*.tgz "$DIST"/kotlin/*.jar; do
   rows+=("| \`${f#"$DIST"/}\` | $(stat -c %s "$f") | $(file -b "$f" | cut -d, -f1) | |")
 done
 for jar in "$DIST"/kotlin/*.jar; do
+  case "$jar" in *-sources.jar | *-javadoc.jar) continue ;; esac
   for prefix in $(cd "$DIST/jna" 2>/dev/null && ls); do
     unzip -l "$jar" | grep " $prefix/libminicloud_uniffi.so$" >/dev/null || fail "$jar lacks $prefix/libminicloud_uniffi.so"
   done
+  # What Maven Central refuses a release without: the sources (helpers and generated bindings) and the docs.
+  sources="${jar%.jar}-sources.jar" javadoc="${jar%.jar}-javadoc.jar"
+  for kt in dev/minicloud/Minicloud.kt dev/minicloud/ffi/minicloud.kt; do
+    unzip -l "$sources" 2>/dev/null | grep " $kt$" >/dev/null || fail "$(basename "$sources") is missing or lacks $kt"
+  done
+  unzip -l "$javadoc" 2>/dev/null | grep " dev/minicloud/ffi/Client.html$" >/dev/null ||
+    fail "$(basename "$javadoc") is missing or lacks the Client page"
 done
 [ "${#rows[@]}" -gt 0 ] || fail "no artifact in $DIST"
 
