@@ -19,13 +19,13 @@ use futures::future::{select, Either};
 
 use crate::clock::Clock;
 use crate::host::Host;
-use crate::machine::wechat::{AccessToken, WeChatError, WeChatErrorKind, WeChatMachine};
-use crate::machine::{Action, CallId, LogEvent, LogLevel, LoginCodeAnswer, Machine, MinappServerMachine, Now, Output};
+use crate::machine::wechat::{WeChatError, WeChatErrorKind};
+use crate::machine::{Action, CallId, LogEvent, LogLevel, LoginCodeAnswer, Now, Output, Protocol};
 use crate::session::SessionStore;
 use crate::timer::Timer;
-use crate::transport::{HttpResponse, Transport, TransportError};
+use crate::transport::Transport;
 use crate::wechat::TokenSource;
-use crate::HError;
+use crate::MaybeSend;
 
 /// Where the machine's log events go. The default forwards them to `tracing` (target
 /// `minicloud_core::machine`, or [`DEPRECATION_TARGET`](crate::log::DEPRECATION_TARGET) for a deprecated API),
@@ -52,109 +52,6 @@ impl Logger for TracingLogger {
             LogLevel::Info => tracing::info!(target: "minicloud_core::machine", code, "{message}"),
             LogLevel::Debug => tracing::debug!(target: "minicloud_core::machine", code, "{message}"),
         }
-    }
-}
-
-/// What a driver needs from a machine: the shape every protocol machine shares.
-pub(crate) trait Protocol: crate::MaybeSend + 'static {
-    type Answer;
-    type Error;
-    fn next(&mut self, call: CallId, now: Now) -> Action<Self::Answer, Self::Error>;
-    fn deadline_ms(&self, call: CallId) -> Option<u64>;
-    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now);
-    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now);
-    fn on_login_code(&mut self, _call: CallId, _answer: LoginCodeAnswer, _now: Now) {}
-    fn on_offline(&mut self, _call: CallId, _offline: bool, _now: Now) {}
-    fn on_token(&mut self, _call: CallId, _token: Result<AccessToken, WeChatError>, _now: Now) {}
-    fn on_deadline(&mut self, call: CallId, now: Now) -> bool;
-    fn cancel(&mut self, call: CallId);
-    fn poll_output(&mut self) -> Option<Output>;
-}
-
-impl Protocol for Machine {
-    type Answer = crate::machine::Answer;
-    type Error = HError;
-    fn next(&mut self, call: CallId, now: Now) -> Action<Self::Answer, HError> {
-        Machine::next(self, call, now)
-    }
-    fn deadline_ms(&self, call: CallId) -> Option<u64> {
-        Machine::deadline_ms(self, call)
-    }
-    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
-        Machine::on_response(self, call, response, now)
-    }
-    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
-        Machine::on_transport_error(self, call, error, now)
-    }
-    fn on_login_code(&mut self, call: CallId, answer: LoginCodeAnswer, now: Now) {
-        Machine::on_login_code(self, call, answer, now)
-    }
-    fn on_offline(&mut self, call: CallId, offline: bool, now: Now) {
-        Machine::on_offline(self, call, offline, now)
-    }
-    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
-        Machine::on_deadline(self, call, now)
-    }
-    fn cancel(&mut self, call: CallId) {
-        Machine::cancel(self, call)
-    }
-    fn poll_output(&mut self) -> Option<Output> {
-        Machine::poll_output(self)
-    }
-}
-
-impl Protocol for WeChatMachine {
-    type Answer = String;
-    type Error = WeChatError;
-    fn next(&mut self, call: CallId, now: Now) -> Action<String, WeChatError> {
-        WeChatMachine::next(self, call, now)
-    }
-    fn deadline_ms(&self, call: CallId) -> Option<u64> {
-        WeChatMachine::deadline_ms(self, call)
-    }
-    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
-        WeChatMachine::on_response(self, call, response, now)
-    }
-    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
-        WeChatMachine::on_transport_error(self, call, error, now)
-    }
-    fn on_token(&mut self, call: CallId, token: Result<AccessToken, WeChatError>, now: Now) {
-        WeChatMachine::on_token(self, call, token, now)
-    }
-    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
-        WeChatMachine::on_deadline(self, call, now)
-    }
-    fn cancel(&mut self, call: CallId) {
-        WeChatMachine::cancel(self, call)
-    }
-    fn poll_output(&mut self) -> Option<Output> {
-        WeChatMachine::poll_output(self)
-    }
-}
-
-impl Protocol for MinappServerMachine {
-    type Answer = String;
-    type Error = HError;
-    fn next(&mut self, call: CallId, now: Now) -> Action<String, HError> {
-        MinappServerMachine::next(self, call, now)
-    }
-    fn deadline_ms(&self, call: CallId) -> Option<u64> {
-        MinappServerMachine::deadline_ms(self, call)
-    }
-    fn on_response(&mut self, call: CallId, response: HttpResponse, now: Now) {
-        MinappServerMachine::on_response(self, call, response, now)
-    }
-    fn on_transport_error(&mut self, call: CallId, error: TransportError, now: Now) {
-        MinappServerMachine::on_transport_error(self, call, error, now)
-    }
-    fn on_deadline(&mut self, call: CallId, now: Now) -> bool {
-        MinappServerMachine::on_deadline(self, call, now)
-    }
-    fn cancel(&mut self, call: CallId) {
-        MinappServerMachine::cancel(self, call)
-    }
-    fn poll_output(&mut self) -> Option<Output> {
-        MinappServerMachine::poll_output(self)
     }
 }
 
@@ -266,13 +163,13 @@ impl Epoch {
 }
 
 /// Cancels the call in the machine when its future is dropped before it is done.
-struct CancelOnDrop<'a, P: Protocol> {
+struct CancelOnDrop<'a, P: Protocol + MaybeSend + 'static> {
     driver: &'a Driver<P>,
     call: CallId,
     armed: bool,
 }
 
-impl<P: Protocol> Drop for CancelOnDrop<'_, P> {
+impl<P: Protocol + MaybeSend + 'static> Drop for CancelOnDrop<'_, P> {
     fn drop(&mut self) {
         if self.armed {
             let call = self.call;
@@ -298,7 +195,7 @@ impl<P> Driver<P> {
     }
 }
 
-impl<P: Protocol> Driver<P> {
+impl<P: Protocol + MaybeSend + 'static> Driver<P> {
     pub(crate) fn new(machine: P, parts: Parts) -> Self {
         let state = State {
             machine,
