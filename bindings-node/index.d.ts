@@ -268,6 +268,8 @@ export interface MinappServerOptions {
   env?: string
   /** Time limit of each call in milliseconds (default 15000): token flow, call, refresh and resend together. */
   timeoutMs?: number
+  /** Who sends the requests (default `'node'`, Node's own HTTP client on the event loop). */
+  transport?: Transport
 }
 
 /** `sync` (default `true`), a time limit, and an `AbortSignal` that cancels the call. */

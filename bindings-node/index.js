@@ -406,21 +406,6 @@ class WeChatCloud {
 
 const toWeChatError = (fields) => new WeChatError(fields)
 
-/** A native async driver's outcome (MinappServer): the value from its JSON text, or the HError thrown. */
-function settle(outcome) {
-  if (outcome.error) throw new HError(outcome.error)
-  return outcome.result === undefined || outcome.result === null ? undefined : JSON.parse(outcome.result)
-}
-
-/** A checked AbortSignal (`invokeOptions`) as a native cancel token (undefined without a signal). */
-function cancelToken(signal) {
-  if (signal === undefined) return undefined
-  const token = new native.CancelToken()
-  if (signal.aborted) token.cancel()
-  else signal.addEventListener('abort', () => token.cancel(), { once: true })
-  return token
-}
-
 /** `{sync, timeoutMs, signal}` of a MinappServer call (a boolean is `sync`, as `BaaS.invoke` takes it). */
 function serverCallOptions(options) {
   if (typeof options === 'boolean') return { sync: options }
@@ -441,68 +426,77 @@ function optionalString(what, value) {
 /**
  * The 知晓云 open API from the server side (PROTOCOL.md §5): run functions as a server, debug them, manage
  * them and read their job records, with the access token (client ID + secret → code → token) fetched,
- * cached, renewed and refreshed once on a 401 for you. Every rule lives in the core. For servers only: never
- * ship a client secret inside a mini-program, page or app. Printing the client never shows the secret.
+ * cached, renewed and refreshed once on a 401 for you. Every rule lives in the core's machine; calls run on
+ * the event loop like `Client`'s (lib/driver.js), sent with Node's HTTP client or, with `transport: 'pooled'`,
+ * the addon's pool. For servers only: never ship a client secret inside a mini-program, page or app. Printing
+ * the client never shows the secret.
  */
 class MinappServer {
-  /** `new MinappServer({clientId, clientSecret, host?, env?, timeoutMs?})`. */
+  /** `new MinappServer({clientId, clientSecret, host?, env?, timeoutMs?, transport?})`. */
   constructor(options) {
     if (!isPlainObject(options)) throw invalid(`options must be an object {clientId, clientSecret, host?}, got ${describe(options)}`)
-    const native_ = new native.NativeMinappServer({
+    const transport = transportOf(options.transport, invalid)
+    const machine = new native.NativeMinappServerMachine({
       clientId: stringArg('clientId', options.clientId),
       clientSecret: stringArg('clientSecret', options.clientSecret),
       host: optionalString('host', options.host),
       env: optionalString('env', options.env),
       timeoutMs: options.timeoutMs,
     })
-    const error = native_.initError()
+    const error = machine.initError()
     if (error) throw new HError(error)
-    Object.defineProperty(this, '_native', { value: native_, enumerable: false })
+    Object.defineProperty(this, '_machine', { value: machine, enumerable: false })
+    Object.defineProperty(this, '_driver', { value: new Driver(machine, transport), enumerable: false })
+  }
+
+  /** Drives a call from the first action its start answered; `signal` cancels it. */
+  _run(first, signal, convert = asIs) {
+    return this._driver.run(first, convert, toHError, signal)
   }
 
   /** Runs function `name` as a server: `{code, data, error}` (`{status: 'ok'}` with `sync: false`). */
   async invoke(name, data, options) {
     const { sync = true, timeoutMs, signal } = serverCallOptions(options)
     const json = jsonArgument(data, 'data')
-    return settle(await this._native.invoke(stringArg('function name', name), json, sync, timeoutMs, cancelToken(signal)))
+    return this._run(this._machine.invoke(stringArg('function name', name), json, sync, timeoutMs), signal)
   }
 
   /** Runs function `name` and resolves to its result plus `job_id`, `execution_time`, `billing_time`, `mem_usage`, `log`. */
   async debug(name, data, options) {
     const { timeoutMs, signal } = serverCallOptions(options)
     const json = jsonArgument(data, 'data')
-    return settle(await this._native.debug(stringArg('function name', name), json, timeoutMs, cancelToken(signal)))
+    return this._run(this._machine.debug(stringArg('function name', name), json, timeoutMs), signal)
   }
 
   /** One page of functions: `{meta, objects}`. */
   async listFunctions({ limit, offset } = {}) {
-    return settle(await this._native.listFunctions(limit, offset))
+    return this._run(this._machine.listFunctions(limit, offset))
   }
 
   /** One function (404 when there is none). */
   async getFunction(name) {
-    return settle(await this._native.getFunction(stringArg('function name', name)))
+    return this._run(this._machine.getFunction(stringArg('function name', name)))
   }
 
   /** Creates function `name` whose `index.js` is `code`; resolves to the created function. */
   async createFunction(name, code, { remark } = {}) {
-    return settle(await this._native.createFunction(stringArg('function name', name), stringArg('code', code), optionalString('remark', remark)))
+    return this._run(this._machine.createFunction(stringArg('function name', name), stringArg('code', code), optionalString('remark', remark)))
   }
 
   /** Changes function `name`'s `code` and/or `remark`. */
   async updateFunction(name, { code, remark } = {}) {
-    return settle(await this._native.updateFunction(stringArg('function name', name), optionalString('code', code), optionalString('remark', remark)))
+    return this._run(this._machine.updateFunction(stringArg('function name', name), optionalString('code', code), optionalString('remark', remark)))
   }
 
   /** Deletes function `name`. */
   async deleteFunction(name) {
-    settle(await this._native.deleteFunction(stringArg('function name', name)))
+    return this._run(this._machine.deleteFunction(stringArg('function name', name)), undefined, toNothing)
   }
 
   /** Function `name`'s job records: `{meta, objects}`, filtered by `{source, status, createdAtGte, createdAtLte, limit, offset}`. */
   async listJobs(name, query = {}) {
     if (!isPlainObject(query)) throw invalid(`query must be an object, got ${describe(query)}`)
-    return settle(await this._native.listJobs(stringArg('function name', name), query))
+    return this._run(this._machine.listJobs(stringArg('function name', name), query))
   }
 
   /** Never shows the secret. */

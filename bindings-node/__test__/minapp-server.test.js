@@ -6,6 +6,9 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const util = require('node:util')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { MinappServer, HError } = require('..')
 const { startEngine } = require('./helpers')
 
@@ -81,4 +84,41 @@ test('a printed MinappServer never shows the secret', () => {
   const minapp = new MinappServer({ clientId: 'c', clientSecret: secret, host: engine.url })
   const printed = [util.inspect(minapp, { depth: 10, showHidden: true }), JSON.stringify(minapp), String(minapp)]
   for (const text of printed) assert.ok(!text.includes(secret), text)
+})
+
+// Every method of the open API (GET, POST, PATCH, DELETE; the token step's multipart form) over each transport:
+// Node's HTTP client on the event loop, and the addon's pool.
+for (const transport of ['node', 'pooled']) {
+  test(`a function is created, run, changed, listed and deleted (transport: '${transport}')`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minicloud-functions-'))
+    const own = await startEngine({ dir, clientId: `node-manage-${transport}` })
+    try {
+      const minapp = new MinappServer({ clientId: own.clientId, clientSecret: SECRET, host: own.url, transport })
+      const greet = "exports.main = function (event, callback) { callback(null, '你好，' + event.data.name) }"
+      const created = await minapp.createFunction('greet', greet, { remark: '问候 🌏' })
+      assert.equal(created.name, 'greet')
+      assert.equal(created.remark, '问候 🌏')
+      assert.equal((await minapp.invoke('greet', { name: '小明 🐼' })).data, '你好，小明 🐼')
+
+      const changed = await minapp.updateFunction('greet', { code: greet.replace('你好', '再见') })
+      assert.equal(changed.function_code, greet.replace('你好', '再见'))
+      assert.equal((await minapp.invoke('greet', { name: 'Amy' })).data, '再见，Amy')
+      assert.deepStrictEqual((await minapp.listFunctions()).objects.map((f) => f.name), ['greet'])
+      assert.ok((await minapp.listJobs('greet')).objects.length >= 2)
+
+      assert.equal(await minapp.deleteFunction('greet'), undefined)
+      const gone = await rejection(minapp.getFunction('greet'))
+      assert.equal(gone.code, 404)
+    } finally {
+      await own.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+test('a MinappServer with an unknown transport is HError 605 naming it', () => {
+  assert.throws(
+    () => new MinappServer({ clientId: 'c', clientSecret: 's', transport: 'carrier-pigeon' }),
+    (e) => e instanceof HError && e.code === 605 && /transport must be 'node' or 'pooled'/.test(e.message),
+  )
 })

@@ -20,6 +20,7 @@
 #![deny(clippy::all)]
 #![warn(missing_docs)]
 
+mod driven;
 pub mod log;
 pub mod machine;
 pub mod minapp_server;

@@ -5,13 +5,14 @@
 //! file converts JS values to its types and back.
 
 use minicloud_core::machine::StoredSession;
-use minicloud_core::machine::{json, Answer, CallId, Invoke, LoginCodeAnswer, Machine, Now, Op, SilentLogin};
+use minicloud_core::machine::{json, Answer, Invoke, LoginCodeAnswer, Machine, Op, SilentLogin};
 use minicloud_core::{limits, session, AutoLogin, ClientConfig, Credentials, FileStore, HError, Platform};
 use napi::bindgen_prelude::Uint8ArraySlice;
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
-use crate::step::{self, call_id, herror_json, Clock, Outputs, Step};
+use crate::driven::{self, or_unbuilt, Driven};
+use crate::step::{self, herror_json, Clock, Outputs};
 use crate::NativeError;
 
 /// A client's configuration as the JS wrapper passes it (type-checked there; every value is checked again by
@@ -96,21 +97,13 @@ fn client_config(config: &NativeConfig) -> Result<ClientConfig, HError> {
     Ok(core)
 }
 
-/// The machine, its session file and its clock.
-struct Parts {
-    machine: Machine,
-    outputs: Outputs,
-    clock: Clock,
-    app_name: Option<String>,
-}
-
-fn build(config: NativeConfig) -> Result<Parts, HError> {
-    let core = client_config(&config)?;
+fn build(config: &NativeConfig) -> Result<Driven<Machine>, HError> {
+    let core = client_config(config)?;
     let fixed_secs = config.now_secs.map(|s| whole_seconds(s, "nowSecs")).transpose()?;
     let store = config.session_file.as_deref().map(FileStore::open).transpose()?;
     let stored = store.as_ref().map_or_else(StoredSession::new, |s| session::read(s));
     let machine = Machine::new(core, &stored)?;
-    Ok(Parts { machine, outputs: Outputs::new(store), clock: Clock::new(fixed_secs), app_name: config.app_name })
+    Ok(Driven::new(machine, Outputs::new(store), Clock::new(fixed_secs), answer_json, herror_json))
 }
 
 /// The JSON stand-in of a JS argument whose type the core checks (the function name, `sync`), for the core's
@@ -143,7 +136,9 @@ fn json_stand_in(value: &Unknown<'_>, what: &str, expected: &str) -> Result<Opti
 /// call and feeding an outcome answer the call's next action.
 #[napi]
 pub struct NativeMachine {
-    parts: Result<Parts, HError>,
+    driven: Result<Driven<Machine>, HError>,
+    /// ByteDance `appName`, sent with `tt` silent login.
+    app_name: Option<String>,
 }
 
 #[napi]
@@ -152,38 +147,25 @@ impl NativeMachine {
     /// configuration does not throw here: [`NativeMachine::init_error`] reports it.
     #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeConfig) -> Self {
-        NativeMachine { parts: build(config) }
+        NativeMachine { driven: build(&config), app_name: config.app_name }
     }
 
     /// The configuration error, if the machine could not be built.
     #[napi(catch_unwind)]
     pub fn init_error(&self) -> Option<NativeError> {
-        self.parts.as_ref().err().map(NativeError::from)
+        self.driven.as_ref().err().map(NativeError::from)
     }
 
     /// The `X-Hydrogen-Client-Version` value this client sends.
     #[napi(getter)]
     pub fn client_version(&self) -> Option<String> {
-        self.parts.as_ref().ok().map(|p| p.machine.config().client_version.clone())
+        self.driven.as_ref().ok().map(|d| d.machine_ref().config().client_version.clone())
     }
 
     /// Starts `op` (with `timeout_ms` replacing its default limit) and answers its first action; an `op` that
     /// could not be made, or a bad `timeout_ms`, is `DONE` with that error (no call).
     fn start(&mut self, op: Result<Op, HError>, timeout_ms: Option<f64>) -> String {
-        let parts = match &mut self.parts {
-            Ok(parts) => parts,
-            Err(e) => return Step::failed(&herror_json(e)).finish(),
-        };
-        let timeout = timeout_ms.map(|ms| limits::time_limit("timeoutMs", ms)).transpose();
-        match (op, timeout) {
-            (Ok(op), Ok(timeout)) => {
-                let now = parts.clock.now();
-                let call = parts.machine.start(op, timeout, now);
-                let deadline = parts.machine.deadline_ms(call);
-                parts.step(call, now).first_of(call, now, deadline).finish()
-            }
-            (Err(e), _) | (_, Err(e)) => Step::failed(&herror_json(&e)).finish(),
-        }
+        driven::start(&mut self.driven, op, timeout_ms, Machine::start)
     }
 
     /// Starts `invoke` / `invokeFunction` (`deprecated`). `name` and `sync` are checked by the core;
@@ -248,10 +230,10 @@ impl NativeMachine {
     /// `clearSession`: forgets the session (the official keys are emptied in the session file).
     #[napi(catch_unwind)]
     pub fn clear_session(&mut self) -> Option<NativeError> {
-        match &mut self.parts {
-            Ok(parts) => {
-                parts.machine.clear_session();
-                parts.apply_outputs();
+        match &mut self.driven {
+            Ok(driven) => {
+                driven.machine().clear_session();
+                driven.apply_outputs();
                 None
             }
             Err(e) => Some((&*e).into()),
@@ -263,7 +245,7 @@ impl NativeMachine {
     /// (the core's `CurrentUser::js_object_json`), absent for a logout.
     #[napi(catch_unwind)]
     pub fn next(&mut self, call: f64) -> String {
-        self.feed(call, |_, _, _| {})
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |_, _, _| {}))
     }
 
     /// Feeds the answer to a `SEND` — the status, Node's `res.rawHeaders` joined with `\n`, the whole body — and
@@ -271,7 +253,7 @@ impl NativeMachine {
     #[napi(catch_unwind)]
     pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
         let response = step::response(status, &raw_headers, &body);
-        self.feed(call, |m, call, now| m.on_response(call, response, now))
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |m, call, now| m.on_response(call, response, now)))
     }
 
     /// Feeds the failure of a `SEND` — `kind` is `connect` (refused, reset, DNS, TLS, a truncated answer),
@@ -280,48 +262,42 @@ impl NativeMachine {
     #[napi(catch_unwind)]
     pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
         let error = step::transport_error(&kind, &message, limit);
-        self.feed(call, |m, call, now| m.on_transport_error(call, error, now))
+        or_unbuilt(&mut self.driven, herror_json, |d| {
+            d.feed(call, |m, call, now| m.on_transport_error(call, error, now))
+        })
     }
 
     /// Feeds the `loginCode` hook's answer — the code, or `failure` (the hook's own words), or neither (no
     /// hook) — and answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_login_code(&mut self, call: f64, code: Option<String>, failure: Option<String>) -> String {
-        let app_name = self.parts.as_ref().ok().and_then(|p| p.app_name.clone());
+        let app_name = self.app_name.clone();
         let answer = match (code, failure) {
             (Some(code), _) => LoginCodeAnswer::Code { code, app_name },
             (None, Some(words)) => LoginCodeAnswer::Failed(words),
             (None, None) => LoginCodeAnswer::Unavailable,
         };
-        self.feed(call, |m, call, now| m.on_login_code(call, answer, now))
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |m, call, now| m.on_login_code(call, answer, now)))
     }
 
     /// Feeds whether the host is offline (the answer to `CHECK_OFFLINE`) and answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_offline(&mut self, call: f64, offline: bool) -> String {
-        self.feed(call, |m, call, now| m.on_offline(call, offline, now))
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |m, call, now| m.on_offline(call, offline, now)))
     }
 
     /// The call's deadline timer fired: the machine ends it (`DONE` with 601 `timeout`).
     #[napi(catch_unwind)]
     pub fn on_deadline(&mut self, call: f64) -> String {
-        let parts = match &mut self.parts {
-            Ok(parts) => parts,
-            Err(e) => return Step::failed(&herror_json(e)).finish(),
-        };
-        let call = call_id(call);
-        let now = parts.clock.at_deadline(parts.machine.deadline_ms(call));
-        parts.machine.on_deadline(call, now);
-        parts.step(call, now).finish()
+        or_unbuilt(&mut self.driven, herror_json, |d| d.on_deadline(call))
     }
 
     /// The caller cancelled the call (its `AbortSignal`): the machine forgets it, and this is the error to
     /// reject it with (kind `cancelled`). A login it led passes to a waiting call: `pollOutput` names it.
     #[napi(catch_unwind)]
     pub fn cancel(&mut self, call: f64) -> NativeError {
-        if let Ok(parts) = &mut self.parts {
-            parts.machine.cancel(call_id(call));
-            parts.apply_outputs();
+        if let Ok(driven) = &mut self.driven {
+            driven.cancel(call);
         }
         (&HError::cancelled()).into()
     }
@@ -329,33 +305,7 @@ impl NativeMachine {
     /// The parked calls that can go on now (after a `cancel`), if any.
     #[napi(catch_unwind)]
     pub fn poll_output(&mut self) -> Option<Vec<f64>> {
-        self.parts.as_mut().ok().and_then(|p| p.outputs.take_wakes())
-    }
-
-    /// Feeds an outcome to `call` (with the time now) and answers its next action.
-    fn feed(&mut self, call: f64, input: impl FnOnce(&mut Machine, CallId, Now)) -> String {
-        let parts = match &mut self.parts {
-            Ok(parts) => parts,
-            Err(e) => return Step::failed(&herror_json(e)).finish(),
-        };
-        let call = call_id(call);
-        let now = parts.clock.now();
-        input(&mut parts.machine, call, now);
-        parts.step(call, now).finish()
-    }
-}
-
-impl Parts {
-    /// The call's next action, after applying the machine's outputs.
-    fn step(&mut self, call: CallId, now: Now) -> Step {
-        let action = self.machine.next(call, now);
-        self.apply_outputs();
-        Step::from_action(action, now, answer_json, herror_json).waking(self.outputs.take_wakes())
-    }
-
-    fn apply_outputs(&mut self) {
-        let machine = &mut self.machine;
-        self.outputs.apply(|| machine.poll_output());
+        self.driven.as_mut().ok().and_then(Driven::take_wakes)
     }
 }
 

@@ -1,70 +1,18 @@
-//! `MinappServer`: the 知晓云 open API from the server side (invoke, debug, function management, job
-//! records, the managed token), delegated to [`minicloud_core::minapp_server`]. Server-side only: a client
-//! secret must never ship inside a client.
+//! [`NativeMinappServerMachine`]: the core's 知晓云 open-API machine ([`MinappServerMachine`]: invoke, debug,
+//! function management, job records, the access token fetched, cached, renewed and refreshed once on a 401)
+//! for the JS event-loop driver, the same way [`NativeMachine`](crate::machine::NativeMachine) serves the
+//! 知晓云 client. Server-side only: a client secret must never ship inside a client.
 
-use std::time::Duration;
-
-use minicloud_core::cancellable;
-use minicloud_core::minapp_server::{JobQuery, MinappServer, ServerConfig, ServerOp};
-use minicloud_core::HError;
-use napi::bindgen_prelude::PromiseRaw;
-use napi::Env;
+use minicloud_core::minapp_server::{JobQuery, ServerConfig, ServerOp};
+use minicloud_core::{HError, MinappServerMachine};
+use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
 
-use super::NativeError;
+use crate::driven::{self, or_unbuilt, Driven};
+use crate::step::{self, herror_json, Clock, Outputs};
+use crate::NativeError;
 
-/// What a call ended with: `result` (JSON text of the resolved value) or `error`.
-#[napi(object)]
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The resolved value as JSON text.
-    pub result: Option<String>,
-    /// The error, when the call failed.
-    pub error: Option<NativeError>,
-}
-
-impl Outcome {
-    fn failed(e: &HError) -> Self {
-        Outcome { result: None, error: Some(e.into()) }
-    }
-}
-
-/// Cancels the `MinappServer` calls it is passed to: the JS wrapper calls [`CancelToken::cancel`] when the
-/// caller's `AbortSignal` fires. A call whose token is already cancelled sends nothing.
-#[napi]
-pub struct CancelToken {
-    sender: tokio::sync::watch::Sender<bool>,
-}
-
-#[napi]
-impl CancelToken {
-    /// A token not cancelled yet.
-    #[napi(constructor)]
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        CancelToken { sender: tokio::sync::watch::channel(false).0 }
-    }
-
-    /// Cancels every call this token was passed to.
-    #[napi(catch_unwind)]
-    pub fn cancel(&self) {
-        self.sender.send_replace(true);
-    }
-}
-
-impl CancelToken {
-    /// A future that completes when the token is cancelled (never, if the token is gone first).
-    fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut receiver = self.sender.subscribe();
-        async move {
-            if receiver.wait_for(|cancelled| *cancelled).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-}
-
-/// The configuration of a [`NativeMinappServer`], as the JS wrapper passes it.
+/// The configuration of a [`NativeMinappServerMachine`], as the JS wrapper passes it.
 #[napi(object, object_to_js = false)]
 pub struct NativeServerConfig {
     /// The open-API client ID.
@@ -96,7 +44,7 @@ pub struct NativeJobQuery {
     pub offset: Option<u32>,
 }
 
-fn build(config: NativeServerConfig) -> Result<MinappServer, HError> {
+fn build(config: NativeServerConfig) -> Result<MinappServerMachine, HError> {
     let mut core = ServerConfig::new(config.client_id, config.client_secret);
     if let Some(host) = config.host {
         core = core.with_host(host);
@@ -107,13 +55,15 @@ fn build(config: NativeServerConfig) -> Result<MinappServer, HError> {
     if let Some(ms) = config.timeout_ms {
         core.timeout = minicloud_core::limits::time_limit("timeoutMs", ms)?;
     }
-    MinappServer::builder(core).build()
+    MinappServerMachine::new(core)
 }
 
-/// A 知晓云 open-API client (the native half of the JS `MinappServer` class).
+/// The core's open-API machine, driven step by step from JS (the native half of the JS `MinappServer`).
+/// Starting a call and feeding an outcome answer the call's next action; a `DONE` result is the call's
+/// value as JSON text.
 #[napi]
-pub struct NativeMinappServer {
-    server: Result<MinappServer, HError>,
+pub struct NativeMinappServerMachine {
+    driven: Result<Driven<MinappServerMachine>, HError>,
 }
 
 /// A Unix time from JS (a whole, non-negative number of seconds), or 605 naming the option.
@@ -126,130 +76,71 @@ fn seconds(option: &str, value: Option<f64>) -> Result<Option<u64>, HError> {
 }
 
 #[napi]
-impl NativeMinappServer {
-    /// Builds a client; a bad configuration is reported by [`NativeMinappServer::init_error`].
+impl NativeMinappServerMachine {
+    /// Builds the machine; a bad configuration is reported by [`NativeMinappServerMachine::init_error`].
     #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeServerConfig) -> Self {
-        NativeMinappServer { server: build(config) }
+        let driven =
+            build(config).map(|machine| Driven::new(machine, Outputs::new(None), Clock::new(None), Some, herror_json));
+        NativeMinappServerMachine { driven }
     }
 
-    /// The configuration error, if the client could not be built.
+    /// The configuration error, if the machine could not be built.
     #[napi(catch_unwind)]
     pub fn init_error(&self) -> Option<NativeError> {
-        self.server.as_ref().err().map(NativeError::from)
+        self.driven.as_ref().err().map(NativeError::from)
     }
 
-    fn spawn<'env>(
-        &self,
-        env: &'env Env,
-        op: Result<ServerOp, HError>,
-        timeout_ms: Option<f64>,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        let server = self.server.clone();
-        let cancelled = cancel.map(CancelToken::cancelled);
-        env.spawn_future(async move {
-            let timeout: Result<Option<Duration>, HError> =
-                timeout_ms.map(|ms| minicloud_core::limits::time_limit("timeoutMs", ms)).transpose();
-            let result = match (server, op, timeout) {
-                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
-                (Ok(server), Ok(op), Ok(timeout)) => {
-                    let run = server.call(op, timeout);
-                    match cancelled {
-                        Some(cancelled) => cancellable(run, cancelled).await,
-                        None => run.await,
-                    }
-                }
-            };
-            Ok(match result {
-                Ok(text) => Outcome { result: Some(text), error: None },
-                Err(e) => Outcome::failed(&e),
-            })
-        })
+    /// Starts `op` (`timeout_ms` replacing the configured limit) and answers its first action.
+    fn start(&mut self, op: Result<ServerOp, HError>, timeout_ms: Option<f64>) -> String {
+        driven::start(&mut self.driven, op, timeout_ms, MinappServerMachine::start)
     }
 
-    /// Runs function `name` as a server with `data_json` as `event.data`.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn invoke<'env>(
-        &self,
-        env: &'env Env,
-        name: String,
-        data_json: Option<String>,
-        sync: bool,
-        timeout_ms: Option<f64>,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::Invoke { name, data_json, sync }), timeout_ms, cancel)
+    /// Starts running function `name` as a server with `data_json` as `event.data`.
+    #[napi(catch_unwind)]
+    pub fn invoke(&mut self, name: String, data_json: Option<String>, sync: bool, timeout_ms: Option<f64>) -> String {
+        self.start(Ok(ServerOp::Invoke { name, data_json, sync }), timeout_ms)
     }
 
-    /// Runs function `name` and returns its result with the run's facts and log.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn debug<'env>(
-        &self,
-        env: &'env Env,
-        name: String,
-        data_json: Option<String>,
-        timeout_ms: Option<f64>,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::Debug { name, data_json }), timeout_ms, cancel)
+    /// Starts running function `name` for its result with the run's facts and log.
+    #[napi(catch_unwind)]
+    pub fn debug(&mut self, name: String, data_json: Option<String>, timeout_ms: Option<f64>) -> String {
+        self.start(Ok(ServerOp::Debug { name, data_json }), timeout_ms)
     }
 
-    /// One page of functions.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn list_functions<'env>(
-        &self,
-        env: &'env Env,
-        limit: Option<u32>,
-        offset: Option<u32>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::ListFunctions { limit, offset }), None, None)
+    /// Starts reading one page of functions.
+    #[napi(catch_unwind)]
+    pub fn list_functions(&mut self, limit: Option<u32>, offset: Option<u32>) -> String {
+        self.start(Ok(ServerOp::ListFunctions { limit, offset }), None)
     }
 
-    /// One function.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn get_function<'env>(&self, env: &'env Env, name: String) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::GetFunction { name }), None, None)
+    /// Starts reading one function.
+    #[napi(catch_unwind)]
+    pub fn get_function(&mut self, name: String) -> String {
+        self.start(Ok(ServerOp::GetFunction { name }), None)
     }
 
-    /// Creates a function.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn create_function<'env>(
-        &self,
-        env: &'env Env,
-        name: String,
-        code: String,
-        remark: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::CreateFunction { name, code, remark, files: Vec::new() }), None, None)
+    /// Starts creating a function whose `index.js` is `code`.
+    #[napi(catch_unwind)]
+    pub fn create_function(&mut self, name: String, code: String, remark: Option<String>) -> String {
+        self.start(Ok(ServerOp::CreateFunction { name, code, remark, files: Vec::new() }), None)
     }
 
-    /// Changes a function's code and/or remark.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn update_function<'env>(
-        &self,
-        env: &'env Env,
-        name: String,
-        code: Option<String>,
-        remark: Option<String>,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::UpdateFunction { name, code, remark, files: Vec::new() }), None, None)
+    /// Starts changing a function's code and/or remark.
+    #[napi(catch_unwind)]
+    pub fn update_function(&mut self, name: String, code: Option<String>, remark: Option<String>) -> String {
+        self.start(Ok(ServerOp::UpdateFunction { name, code, remark, files: Vec::new() }), None)
     }
 
-    /// Deletes a function.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn delete_function<'env>(&self, env: &'env Env, name: String) -> napi::Result<PromiseRaw<'env, Outcome>> {
-        self.spawn(env, Ok(ServerOp::DeleteFunction { name }), None, None)
+    /// Starts deleting a function.
+    #[napi(catch_unwind)]
+    pub fn delete_function(&mut self, name: String) -> String {
+        self.start(Ok(ServerOp::DeleteFunction { name }), None)
     }
 
-    /// A function's job records, filtered.
-    #[napi(ts_return_type = "Promise<Outcome>", catch_unwind)]
-    pub fn list_jobs<'env>(
-        &self,
-        env: &'env Env,
-        name: String,
-        query: NativeJobQuery,
-    ) -> napi::Result<PromiseRaw<'env, Outcome>> {
+    /// Starts reading a function's job records, filtered.
+    #[napi(catch_unwind)]
+    pub fn list_jobs(&mut self, name: String, query: NativeJobQuery) -> String {
         let op = (|| {
             Ok(ServerOp::ListJobs {
                 name,
@@ -263,6 +154,51 @@ impl NativeMinappServer {
                 },
             })
         })();
-        self.spawn(env, op, None, None)
+        self.start(op, None)
+    }
+
+    /// The call's next action (after a `SLEEP`, or for a call a `wake` named).
+    #[napi(catch_unwind)]
+    pub fn next(&mut self, call: f64) -> String {
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |_, _, _| {}))
+    }
+
+    /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
+    /// answers the call's next action.
+    #[napi(catch_unwind)]
+    pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
+        let response = step::response(status, &raw_headers, &body);
+        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |m, call, now| m.on_response(call, response, now)))
+    }
+
+    /// Feeds the failure of a `SEND` (`kind` as for the 知晓云 client) and answers the call's next action.
+    #[napi(catch_unwind)]
+    pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
+        let error = step::transport_error(&kind, &message, limit);
+        or_unbuilt(&mut self.driven, herror_json, |d| {
+            d.feed(call, |m, call, now| m.on_transport_error(call, error, now))
+        })
+    }
+
+    /// The call's deadline timer fired: the machine ends it (`DONE` with 601 `timeout`).
+    #[napi(catch_unwind)]
+    pub fn on_deadline(&mut self, call: f64) -> String {
+        or_unbuilt(&mut self.driven, herror_json, |d| d.on_deadline(call))
+    }
+
+    /// The caller cancelled the call (its `AbortSignal`): the machine forgets it (a token fetch it led passes
+    /// to a waiting call: `pollOutput` names it), and this is the error to reject it with (kind `cancelled`).
+    #[napi(catch_unwind)]
+    pub fn cancel(&mut self, call: f64) -> NativeError {
+        if let Ok(driven) = &mut self.driven {
+            driven.cancel(call);
+        }
+        (&HError::cancelled()).into()
+    }
+
+    /// The parked calls that can go on now (after a `cancel`), if any.
+    #[napi(catch_unwind)]
+    pub fn poll_output(&mut self) -> Option<Vec<f64>> {
+        self.driven.as_mut().ok().and_then(Driven::take_wakes)
     }
 }

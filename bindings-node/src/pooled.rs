@@ -68,8 +68,8 @@ impl NativeTransport {
         NativeTransport { transport: ReqwestTransport::new().map_err(|e| e.message) }
     }
 
-    /// Sends a `SEND` action's request (`headers` as `[name, value, ...]`, the body with `content-type:
-    /// application/json`; `timeout_ms` and `max_response_bytes` bound it) on the tokio runtime; resolves on the
+    /// Sends a `SEND` action's request (`headers` as `[name, value, ...]`, the body with the headers'
+    /// `content-type` or else `application/json`, as the core's transport sends it; `timeout_ms` and `max_response_bytes` bound it) on the tokio runtime; resolves on the
     /// JS thread with the answer or the failure. `exchange` can abandon it.
     #[napi(ts_return_type = "Promise<NativeAnswer>", catch_unwind)]
     #[allow(clippy::too_many_arguments)]
@@ -90,7 +90,10 @@ impl NativeTransport {
             pairs.push((name, value));
         }
         let request = HttpRequest {
-            method: if method == "GET" { Method::Get } else { Method::Post },
+            method: [Method::Get, Method::Patch, Method::Delete]
+                .into_iter()
+                .find(|m| m.as_str() == method)
+                .unwrap_or(Method::Post),
             url,
             headers: pairs,
             body: body.map(String::into_bytes),

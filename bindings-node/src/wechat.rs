@@ -3,14 +3,15 @@
 //! way [`NativeMachine`](crate::machine::NativeMachine) serves the 知晓云 client. (Server-side only: an app
 //! secret must never ship inside a client.)
 
+use minicloud_core::machine::json;
 use minicloud_core::machine::text::push_i64;
 use minicloud_core::machine::wechat::{WeChatMachine, WeChatOp};
-use minicloud_core::machine::{json, CallId, Now};
 use minicloud_core::wechat::{AccessToken, TokenMode, WeChatConfig, WeChatError, WeChatErrorKind};
 use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
 
-use crate::step::{self, call_id, Clock, Outputs, Step};
+use crate::driven::{or_unbuilt, Driven};
+use crate::step::{self, Clock, Outputs};
 
 /// The configuration of a [`NativeWeChatMachine`], as the JS wrapper passes it.
 #[napi(object, object_to_js = false)]
@@ -110,9 +111,7 @@ fn wechat_error_json(e: &WeChatError) -> String {
 /// Starting a call and feeding an outcome answer the call's next action.
 #[napi]
 pub struct NativeWeChatMachine {
-    machine: Result<WeChatMachine, WeChatError>,
-    outputs: Outputs,
-    clock: Clock,
+    driven: Result<Driven<WeChatMachine>, WeChatError>,
 }
 
 #[napi]
@@ -120,35 +119,33 @@ impl NativeWeChatMachine {
     /// Builds the machine; a bad configuration is reported by [`NativeWeChatMachine::init_error`].
     #[napi(constructor, catch_unwind)]
     pub fn new(config: NativeWeChatConfig) -> Self {
-        NativeWeChatMachine { machine: build(config), outputs: Outputs::new(None), clock: Clock::new(None) }
+        let driven = build(config)
+            .map(|machine| Driven::new(machine, Outputs::new(None), Clock::new(None), Some, wechat_error_json));
+        NativeWeChatMachine { driven }
     }
 
     /// The configuration error, if the machine could not be built.
     #[napi(catch_unwind)]
     pub fn init_error(&self) -> Option<NativeWeChatError> {
-        self.machine.as_ref().err().map(NativeWeChatError::from)
+        self.driven.as_ref().err().map(NativeWeChatError::from)
     }
 
     /// Starts `invokeCloudFunction(name, event)` — `event_json` is the event as JSON text (`{}` when absent) —
     /// and answers its first action (bad arguments: `DONE` with the error).
     #[napi(catch_unwind)]
     pub fn invoke_cloud_function(&mut self, name: String, event_json: Option<String>) -> String {
-        let now = self.clock.now();
-        match &mut self.machine {
-            Ok(machine) => {
-                let call = machine.start(WeChatOp::InvokeCloudFunction { name, event_json }, now);
-                let deadline = machine.deadline_ms(call);
-                self.step(call, now).first_of(call, now, deadline).finish()
-            }
-            Err(e) => Step::failed(&wechat_error_json(e)).finish(),
-        }
+        or_unbuilt(&mut self.driven, wechat_error_json, |driven| {
+            let now = driven.now();
+            let call = driven.machine().start(WeChatOp::InvokeCloudFunction { name, event_json }, now);
+            driven.first(call, now)
+        })
     }
 
     /// The call's next action (after a `SLEEP`, or for a call a `wake` named); a `DONE` result is
     /// `resp_data` decoded, as JSON text.
     #[napi(catch_unwind)]
     pub fn next(&mut self, call: f64) -> String {
-        self.feed(call, |_, _, _| {})
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.feed(call, |_, _, _| {}))
     }
 
     /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
@@ -156,14 +153,18 @@ impl NativeWeChatMachine {
     #[napi(catch_unwind)]
     pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
         let response = step::response(status, &raw_headers, &body);
-        self.feed(call, |m, call, now| m.on_response(call, response, now))
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| {
+            d.feed(call, |m, call, now| m.on_response(call, response, now))
+        })
     }
 
     /// Feeds the failure of a `SEND` (`kind` as for the 知晓云 machine) and answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
         let error = step::transport_error(&kind, &message, limit);
-        self.feed(call, |m, call, now| m.on_transport_error(call, error, now))
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| {
+            d.feed(call, |m, call, now| m.on_transport_error(call, error, now))
+        })
     }
 
     /// Feeds the app's token service's answer to `FETCH_TOKEN` (the token and its lifetime, or `failure`; neither:
@@ -183,26 +184,21 @@ impl NativeWeChatMachine {
                 failure.unwrap_or_else(|| "no token service configured".to_owned()),
             )),
         };
-        self.feed(call, |m, call, now| m.on_token(call, answer, now))
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.feed(call, |m, call, now| m.on_token(call, answer, now)))
     }
 
     /// The call's deadline timer fired: the machine ends it (`DONE` with a `timeout` error).
     #[napi(catch_unwind)]
     pub fn on_deadline(&mut self, call: f64) -> String {
-        let Ok(machine) = &mut self.machine else { return self.unbuilt() };
-        let call = call_id(call);
-        let now = self.clock.at_deadline(machine.deadline_ms(call));
-        machine.on_deadline(call, now);
-        self.step(call, now).finish()
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.on_deadline(call))
     }
 
     /// The caller cancelled the call: the machine forgets it (a token fetch it led passes to a waiting call:
     /// `pollOutput` names it), and this is the error to reject it with (kind `cancelled`).
     #[napi(catch_unwind)]
     pub fn cancel(&mut self, call: f64) -> NativeWeChatError {
-        if let Ok(machine) = &mut self.machine {
-            machine.cancel(call_id(call));
-            self.outputs.apply(|| machine.poll_output());
+        if let Ok(driven) = &mut self.driven {
+            driven.cancel(call);
         }
         (&WeChatError::cancelled()).into()
     }
@@ -210,32 +206,6 @@ impl NativeWeChatMachine {
     /// The parked calls that can go on now (after a `cancel`), if any.
     #[napi(catch_unwind)]
     pub fn poll_output(&mut self) -> Option<Vec<f64>> {
-        self.outputs.take_wakes()
-    }
-
-    /// Feeds an outcome to `call` (with the time now) and answers its next action.
-    fn feed(&mut self, call: f64, input: impl FnOnce(&mut WeChatMachine, CallId, Now)) -> String {
-        let Ok(machine) = &mut self.machine else { return self.unbuilt() };
-        let call = call_id(call);
-        let now = self.clock.now();
-        input(machine, call, now);
-        self.step(call, now).finish()
-    }
-
-    /// The call's next action, after applying the machine's outputs.
-    fn step(&mut self, call: CallId, now: Now) -> Step {
-        let Ok(machine) = &mut self.machine else { return Step::failed(&self.unbuilt_json()) };
-        let action = machine.next(call, now);
-        self.outputs.apply(|| machine.poll_output());
-        Step::from_action(action, now, Some, wechat_error_json).waking(self.outputs.take_wakes())
-    }
-
-    fn unbuilt(&self) -> String {
-        Step::failed(&self.unbuilt_json()).finish()
-    }
-
-    fn unbuilt_json(&self) -> String {
-        let error = self.machine.as_ref().err().cloned().unwrap_or_else(|| invalid("the client was not built"));
-        wechat_error_json(&error)
+        self.driven.as_mut().ok().and_then(Driven::take_wakes)
     }
 }
