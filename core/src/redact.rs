@@ -45,6 +45,42 @@ pub fn redact_value(value: &mut Value) {
     }
 }
 
+/// Secrets at least this long (real client and app secrets are 32 characters) are removed wherever they
+/// appear; shorter ones only where they stand alone, so a short test secret such as `s` cannot turn every
+/// message into `[redacted]` soup.
+const WHOLE_WORD_BELOW: usize = 8;
+
+/// `text` with the occurrences of a known `secret` (a value the caller holds: a client secret, an app
+/// secret) replaced by [`REDACTED`], or `None` when there is nothing to replace. A secret shorter than 8 bytes
+/// is replaced only where it is not part of a longer word (no letter, digit or `_` right before or after it):
+/// `"secret":"s"` loses it, `session` keeps its `s`.
+pub fn without_secret(text: &str, secret: &str) -> Option<String> {
+    if secret.is_empty() || !text.contains(secret) {
+        return None;
+    }
+    if secret.len() >= WHOLE_WORD_BELOW {
+        return Some(text.replace(secret, REDACTED));
+    }
+    let in_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut kept = 0;
+    for (at, _) in text.match_indices(secret) {
+        let end = at + secret.len();
+        let (before, after) = (text.get(..at), text.get(end..));
+        if in_word(before.and_then(|b| b.chars().next_back())) || in_word(after.and_then(|a| a.chars().next())) {
+            continue;
+        }
+        out.push_str(text.get(kept..at).unwrap_or_default());
+        out.push_str(REDACTED);
+        kept = end;
+    }
+    if kept == 0 {
+        return None;
+    }
+    out.push_str(text.get(kept..).unwrap_or_default());
+    Some(out)
+}
+
 /// Removes secrets from free text such as a transport's error message or a body that is not JSON: the value of
 /// every secret key (see [`is_secret_key`]) written as a query parameter (`access_token=…`, also inside a URL
 /// inside JSON), a header (`Authorization: Hydrogen-r1 …`) or a JSON member (`{"token":"…"}`,
@@ -174,6 +210,29 @@ mod tests {
     fn query_tokens_are_removed_from_text() {
         let t = redact_text("error sending request for url (https://x/tcb?access_token=SECRET1&env=e)");
         assert_eq!(t, "error sending request for url (https://x/tcb?access_token=[redacted]&env=e)");
+    }
+
+    #[test]
+    fn a_known_secret_is_removed_wherever_it_appears() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let text = format!("bad secret {secret}, again:{secret}x");
+        assert_eq!(without_secret(&text, secret).unwrap(), "bad secret [redacted], again:[redacted]x");
+    }
+
+    #[test]
+    fn a_short_known_secret_is_removed_only_where_it_stands_alone() {
+        let text = r#"session failed: {"secret":"s","名":"s 🔑"}"#;
+        assert_eq!(
+            without_secret(text, "s").unwrap(),
+            r#"session failed: {"secret":"[redacted]","名":"[redacted] 🔑"}"#
+        );
+        assert_eq!(without_secret("sessions 秘s", "s"), None);
+    }
+
+    #[test]
+    fn text_without_the_secret_is_left_alone() {
+        assert_eq!(without_secret("一切正常 ✅", "0123456789abcdef"), None);
+        assert_eq!(without_secret("anything", ""), None);
     }
 
     #[test]

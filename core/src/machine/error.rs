@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::json;
 use super::text::{lossy, push_u64};
-use crate::redact::{is_secret_key, redact_text, REDACTED};
+use crate::redact::{is_secret_key, redact_text, without_secret, REDACTED};
 
 /// The official SDK's HError texts, by code (PROTOCOL.md §1.5). Anything else is `"unknown error"`.
 pub fn default_text(code: u32) -> &'static str {
@@ -263,20 +263,17 @@ impl HError {
         self
     }
 
-    /// Replaces every occurrence of `secret` (a value the caller knows: a client secret, an app secret) in the
-    /// message and the details with `[redacted]`. Key-based redaction cannot see a secret an answer echoes
-    /// back as plain text; this removes it by value.
+    /// Replaces the occurrences of `secret` (a value the caller knows: a client secret, an app secret) in the
+    /// message and the details with `[redacted]` ([`redact::without_secret`](crate::redact::without_secret): a
+    /// secret under 8 bytes only where it stands alone). Key-based redaction cannot see a secret an answer
+    /// echoes back as plain text; this removes it by value.
     pub fn without_secret(mut self, secret: &str) -> Self {
-        if secret.is_empty() {
-            return self;
+        if let Some(scrubbed) = without_secret(&self.0.message, secret) {
+            self.0.message = scrubbed;
         }
-        if self.0.message.contains(secret) {
-            self.0.message = self.0.message.replace(secret, REDACTED);
-        }
-        if let Some(details) = self.0.details.as_mut().filter(|d| d.contains(secret)) {
-            let scrubbed = details.replace(secret, REDACTED);
+        if let Some(scrubbed) = self.0.details.as_deref().and_then(|d| without_secret(d, secret)) {
             // A secret that was JSON syntax (a bare number) leaves text that is no longer JSON: keep it as text.
-            *details = if json::parse(&scrubbed).is_ok() { scrubbed } else { text_details(&scrubbed) };
+            self.0.details = Some(if json::parse(&scrubbed).is_ok() { scrubbed } else { text_details(&scrubbed) });
         }
         self
     }

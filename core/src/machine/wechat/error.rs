@@ -131,12 +131,13 @@ impl WeChatError {
         WeChatError { status: Some(status), ..WeChatError::local(WeChatErrorKind::Http, errmsg) }
     }
 
-    /// Replaces every occurrence of `secret` (a value the caller knows, e.g. the app secret) in `errmsg` with
+    /// Replaces the occurrences of `secret` (a value the caller knows, e.g. the app secret) in `errmsg` with
     /// `[redacted]`: text echoed back from the request is redacted by value, not only by key (as
-    /// [`HError::without_secret`](crate::HError::without_secret)).
+    /// [`HError::without_secret`](crate::HError::without_secret); a secret under 8 bytes only where it stands
+    /// alone).
     pub fn without_secret(mut self, secret: &str) -> Self {
-        if !secret.is_empty() && self.errmsg.contains(secret) {
-            self.errmsg = self.errmsg.replace(secret, crate::redact::REDACTED);
+        if let Some(scrubbed) = crate::redact::without_secret(&self.errmsg, secret) {
+            self.errmsg = scrubbed;
         }
         self
     }
