@@ -9,7 +9,7 @@ use std::time::Duration;
 use minicloud_core::machine::{CallId, Now, Protocol};
 use minicloud_core::{limits, HError};
 
-use crate::step::{call_id, herror_json, Clock, Outputs, Step};
+use crate::step::{self, call_id, herror_json, Clock, Outputs, Step};
 
 /// A machine as the JS driver steps it: the machine, where its outputs go, its clock, and how its results
 /// and errors are written for JS.
@@ -62,6 +62,24 @@ impl<P: Protocol> Driven<P> {
         let now = self.clock.now();
         input(&mut self.machine, call, now);
         self.step(call, now).finish()
+    }
+
+    /// The call's next action (after a `SLEEP`, or for a call a `wake` named).
+    pub(crate) fn next(&mut self, call: f64) -> String {
+        self.feed(call, |_, _, _| {})
+    }
+
+    /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
+    /// answers the call's next action.
+    pub(crate) fn on_response(&mut self, call: f64, status: u32, raw_headers: &str, body: &[u8]) -> String {
+        let response = step::response(status, raw_headers, body);
+        self.feed(call, |m, call, now| m.on_response(call, response, now))
+    }
+
+    /// Feeds the failure of a `SEND` ([`step::transport_error`]) and answers the call's next action.
+    pub(crate) fn on_transport_error(&mut self, call: f64, kind: &str, message: &str, limit: Option<f64>) -> String {
+        let error = step::transport_error(kind, message, limit);
+        self.feed(call, |m, call, now| m.on_transport_error(call, error, now))
     }
 
     /// The call's deadline timer fired: the machine ends it (`DONE` with a `timeout` error).

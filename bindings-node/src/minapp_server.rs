@@ -9,7 +9,7 @@ use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
 
 use crate::driven::{self, or_unbuilt, Driven};
-use crate::step::{self, herror_json, Clock, Outputs};
+use crate::step::{herror_json, Clock, Outputs};
 use crate::NativeError;
 
 /// The configuration of a [`NativeMinappServerMachine`], as the JS wrapper passes it.
@@ -160,24 +160,20 @@ impl NativeMinappServerMachine {
     /// The call's next action (after a `SLEEP`, or for a call a `wake` named).
     #[napi(catch_unwind)]
     pub fn next(&mut self, call: f64) -> String {
-        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |_, _, _| {}))
+        or_unbuilt(&mut self.driven, herror_json, |d| d.next(call))
     }
 
     /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
     /// answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
-        let response = step::response(status, &raw_headers, &body);
-        or_unbuilt(&mut self.driven, herror_json, |d| d.feed(call, |m, call, now| m.on_response(call, response, now)))
+        or_unbuilt(&mut self.driven, herror_json, |d| d.on_response(call, status, &raw_headers, &body))
     }
 
     /// Feeds the failure of a `SEND` (`kind` as for the 知晓云 client) and answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
-        let error = step::transport_error(&kind, &message, limit);
-        or_unbuilt(&mut self.driven, herror_json, |d| {
-            d.feed(call, |m, call, now| m.on_transport_error(call, error, now))
-        })
+        or_unbuilt(&mut self.driven, herror_json, |d| d.on_transport_error(call, &kind, &message, limit))
     }
 
     /// The call's deadline timer fired: the machine ends it (`DONE` with 601 `timeout`).

@@ -11,7 +11,7 @@ use napi::bindgen_prelude::Uint8ArraySlice;
 use napi_derive::napi;
 
 use crate::driven::{or_unbuilt, Driven};
-use crate::step::{self, Clock, Outputs};
+use crate::step::{Clock, Outputs};
 
 /// The configuration of a [`NativeWeChatMachine`], as the JS wrapper passes it.
 #[napi(object, object_to_js = false)]
@@ -145,26 +145,20 @@ impl NativeWeChatMachine {
     /// `resp_data` decoded, as JSON text.
     #[napi(catch_unwind)]
     pub fn next(&mut self, call: f64) -> String {
-        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.feed(call, |_, _, _| {}))
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.next(call))
     }
 
     /// Feeds the answer to a `SEND` (the status, Node's `res.rawHeaders` joined with `\n`, the whole body) and
     /// answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_response(&mut self, call: f64, status: u32, raw_headers: String, body: Uint8ArraySlice<'_>) -> String {
-        let response = step::response(status, &raw_headers, &body);
-        or_unbuilt(&mut self.driven, wechat_error_json, |d| {
-            d.feed(call, |m, call, now| m.on_response(call, response, now))
-        })
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.on_response(call, status, &raw_headers, &body))
     }
 
     /// Feeds the failure of a `SEND` (`kind` as for the 知晓云 machine) and answers the call's next action.
     #[napi(catch_unwind)]
     pub fn on_transport_error(&mut self, call: f64, kind: String, message: String, limit: Option<f64>) -> String {
-        let error = step::transport_error(&kind, &message, limit);
-        or_unbuilt(&mut self.driven, wechat_error_json, |d| {
-            d.feed(call, |m, call, now| m.on_transport_error(call, error, now))
-        })
+        or_unbuilt(&mut self.driven, wechat_error_json, |d| d.on_transport_error(call, &kind, &message, limit))
     }
 
     /// Feeds the app's token service's answer to `FETCH_TOKEN` (the token and its lifetime, or `failure`; neither:
