@@ -204,12 +204,13 @@ Module._load = function (request, parent, isMain) {
 let mod = null
 let loadError = null
 
-// A spare worker's function: its directory becomes the working directory and its `env` joins process.env
-// (what a worker started for the function gets at start).
+// A spare worker's function: its directory becomes the working directory and process.argv[3], and its `env`
+// joins process.env (what a worker started for the function gets at start).
 function bind (c) {
   try {
     process.chdir(c.dir)
     Object.assign(process.env, c.env || {})
+    process.argv[3] = c.dir
     fnDir = c.dir
   } catch (e) {
     loadError = e

@@ -27,6 +27,7 @@ async fn a_functions_first_call_runs_on_the_spare_in_its_directory_with_its_env(
     assert!(data["uptime"].as_f64().unwrap() > UP_BEFORE_THE_CALL, "not the spare: {data}");
     let dir = std::fs::canonicalize(fixtures().join("spareProbe")).unwrap();
     assert_eq!(data["cwd"], json!(dir.to_str().unwrap()));
+    assert_eq!(data["dirArgument"], json!(dir.to_str().unwrap()), "the runner's argv[3], as a worker started for it");
     assert_eq!(data["greeting"], "备用 🌱 spare");
     h.engine.shutdown().await;
 }
@@ -58,6 +59,8 @@ async fn without_a_spare_the_first_call_starts_its_worker() {
     tokio::time::sleep(WAIT).await;
     let data = probe(&h, "spareProbe").await;
     assert!(data["uptime"].as_f64().unwrap() < UP_BEFORE_THE_CALL, "{data}");
+    let dir = std::fs::canonicalize(fixtures().join("spareProbe")).unwrap();
+    assert_eq!(data["dirArgument"], json!(dir.to_str().unwrap()));
     assert_eq!(data["greeting"], "备用 🌱 spare");
     h.engine.shutdown().await;
 }
