@@ -12,9 +12,13 @@
 //                          builds one from a commit that still has it)
 //   node:http            - a plain node:http client with a keep-alive Agent sending the same request bytes and
 //                          parsing the JSON answer: the floor for a client on the event loop
+//   node:http (deferred) - the same, each request sent from a setImmediate: with many calls in flight, the
+//                          requests started while one poll phase's answers are handled go out together (what
+//                          the official SDK's promise chain does, and minicloud's transport with calls in flight)
 //   minapp-sdk           - the official minapp-sdk 3.23.6 (wx build) on a simulated wx host whose wx.request
 //                          uses node:http with a keep-alive agent
-// Usage: node bench.js [callsPerRun] [rounds]   (defaults 20000 and 3; warm-up 2000 calls per run)
+// Usage: node bench.js [callsPerRun] [rounds]   (defaults 20000 and 3; warm-up 2000 calls per run); BENCH_C=1,64
+// (the default) lists the concurrencies.
 const http = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
@@ -22,7 +26,7 @@ const { spawn, execFileSync } = require('node:child_process')
 
 const CLIENT_ID = 'a4d2d62965ddb57fa4d6'
 const PARAMS = { name: 'allen' }
-const CONCURRENCIES = [1, 64]
+const CONCURRENCIES = (process.env.BENCH_C || '1,64').split(',').map(Number)
 
 // ---- the clients (each made in its own child process) ----
 
@@ -69,6 +73,12 @@ function nodeHttpClient(url) {
       req.on('error', reject)
       req.end(body)
     })
+}
+
+/** node:http as above, each request sent from a setImmediate (see the header). */
+function nodeHttpDeferredClient(url) {
+  const call = nodeHttpClient(url)
+  return () => new Promise((resolve) => setImmediate(resolve)).then(call)
 }
 
 /** The official SDK on a minimal simulated wx host (wx.request over node:http with a keep-alive agent). */
@@ -141,6 +151,7 @@ const CLIENTS = {
   'minicloud (pooled)': pooledClient,
   'minicloud (off-loop)': offLoopClient,
   'node:http': nodeHttpClient,
+  'node:http (deferred)': nodeHttpDeferredClient,
   'minapp-sdk': officialClient,
 }
 

@@ -36,6 +36,34 @@ test("every call's deadline timer is cleared when the call ends", async () => {
   }
 })
 
+test('no exchange stays counted in flight once concurrent calls end, fail, time out or are cancelled', async () => {
+  const server = await loopback((seen, req, res) => {
+    if (seen.body.includes('"slow"')) return setTimeout(() => res.end(OK), 300)
+    if (seen.body.includes('"fails"')) return res.writeHead(500).end()
+    res.end(OK)
+  })
+  try {
+    const client = new Client({ clientId: 'app', host: server.url })
+    const aborts = []
+    const calls = Array.from({ length: 40 }, (_, i) => {
+      if (i % 4 === 0) return client.invoke('ok')
+      if (i % 4 === 1) return client.invoke('fails').catch((e) => e)
+      if (i % 4 === 2) return client.invoke('slow', {}, { timeoutMs: 50 }).catch((e) => e)
+      const abort = new AbortController()
+      aborts.push(abort)
+      return client.invoke('slow', {}, { signal: abort.signal }).catch((e) => e)
+    })
+    aborts.forEach((abort) => abort.abort())
+    const outcomes = await Promise.all(calls)
+    assert.equal(outcomes.filter((o) => o instanceof HError && o.kind === 'cancelled').length, 10)
+    assert.equal(outcomes.filter((o) => o instanceof HError && o.kind === 'timeout').length, 10)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(client._driver.transport.inFlight, 0)
+  } finally {
+    await server.close()
+  }
+})
+
 // The child's process must end by itself once its call is over: nothing the driver leaves behind (a timer, an
 // idle keep-alive connection, the pooled transport's runtime threads) keeps it alive. The test's own time limit
 // only turns a hang into a failure.

@@ -19,6 +19,8 @@ class Transport {
     this.httpAgent = new http.Agent({ keepAlive: true })
     this.httpsAgent = null
     this.urls = new Map()
+    /** Exchanges sent and not yet closed. */
+    this.inFlight = 0
   }
 
   /**
@@ -71,7 +73,14 @@ class Transport {
       res.on('aborted', () => fail('connect', new Error('the connection closed before the whole answer arrived')))
       res.on('error', (error) => fail('connect', error))
     })
-    req.end(body)
+    this.inFlight++
+    req.once('close', () => this.inFlight--)
+    // With other exchanges in flight, the request leaves from the next check phase instead of from inside the
+    // answer that led to it: the requests started while one poll phase's answers are handled then go out
+    // together, which at 64 calls in flight is ~15% more calls per second for ~10% less CPU per call
+    // (benches/README.md). A lone call is sent at once (deferring it would only add latency).
+    if (this.inFlight > 1) setImmediate(() => req.destroyed || req.end(body))
+    else req.end(body)
     return req
   }
 
