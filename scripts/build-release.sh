@@ -7,7 +7,8 @@
 #
 #   dist/node/     minicloud.<platform>.node (linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl)
 #   dist/npm/      minicloud-<version>.tgz and one minicloud-<platform>-<version>.tgz per addon
-#   dist/python/   minicloud_sdk wheels: manylinux2014 (glibc 2.17) and musllinux_1_2, x86_64 and aarch64
+#   dist/python/   minicloud_sdk wheels: manylinux2014 (glibc 2.17) and musllinux_1_2, x86_64 and aarch64; the
+#                  source distribution
 #   dist/jna/      linux-x86-64/ and linux-aarch64/ libminicloud_uniffi.so (glibc 2.17, from the wheels), the
 #                  jar's natives
 #   dist/kotlin/   minicloud-kotlin-<version>.jar (+ .pom, -sources.jar, -javadoc.jar) with those natives as JNA
@@ -70,6 +71,9 @@ done
 
 step "strip the uniffi library in the wheels (maturin generated the Python module from it before packing)"
 for whl in "$DIST"/python/*.whl; do strip_uniffi_wheel "$whl"; done
+
+step "Python source distribution (maturin sdist: pip builds it where no wheel fits)"
+build_sdist --out "$DIST/python"
 
 step "npm packages (scripts/package-node.sh)"
 bash scripts/package-node.sh "$DIST/npm" "$DIST/node"

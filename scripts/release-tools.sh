@@ -49,6 +49,15 @@ build_wheel() {
   (cd "$python" && maturin build "$@")
 }
 
+# build_sdist ARGS...: `maturin sdist` of the Python package (the pure-Python files, and the Rust sources its
+# build compiles: the uniffi crate and its path dependencies), without a module `maturin develop` left behind.
+build_sdist() {
+  local python
+  python="$(cd "$(dirname "${BASH_SOURCE[0]}")/../bindings-uniffi/python" && pwd)"
+  rm -rf "$python/minicloud/_ffi"
+  (cd "$python" && maturin sdist "$@")
+}
+
 # strip_uniffi FILE...: strips the uniffi library (any architecture) with the toolchain's llvm-strip. Only after
 # the bindings were generated from it: uniffi-bindgen reads their metadata from the symbol table this removes
 # (the exported functions the bindings call stay).

@@ -143,6 +143,21 @@ check "python: pip installs the wheel into a fresh venv" python_installs
 check "python: import minicloud invokes helloWorld → hello allen (METADATA has description, URLs, README, LICENSE)" \
   "$WORK/venv/bin/python" tests/packages/python/consumer.py
 
+# The source distribution (--dist only: building it from source takes minutes): pip builds it with maturin and
+# cargo, as on a platform no wheel fits, and the result runs the same program.
+sdist="$(ls "$PKG"/python/minicloud_sdk-*.tar.gz 2>/dev/null | head -n 1 || true)"
+if [ -n "$sdist" ]; then
+  step "python: the source distribution built from source in a fresh venv"
+  sdist_installs() {
+    python3 -m venv "$WORK/sdist-venv"
+    echo "maturin==$MATURIN_VERSION" >"$WORK/constraints.txt"
+    PIP_CONSTRAINT="$WORK/constraints.txt" "$WORK/sdist-venv/bin/pip" install -q --disable-pip-version-check "$sdist"
+  }
+  check "python: pip builds the sdist from source (maturin, cargo) into a fresh venv" sdist_installs
+  check "python: the sdist's minicloud invokes helloWorld → hello allen" \
+    "$WORK/sdist-venv/bin/python" tests/packages/python/consumer.py
+fi
+
 step "kotlin: the jar from a file repository in a fresh Maven project"
 kotlin_runs() {
   local jar="$PKG/kotlin/minicloud-kotlin-$VERSION.jar" cached="$HOME/.m2/repository/dev/minicloud/minicloud-kotlin/$VERSION"
