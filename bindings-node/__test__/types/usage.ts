@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by scripts/test-node.sh: the package's types accept real usage and
 // reject misuse (the @ts-expect-error lines fail the check if they ever type-check).
-import { BaaS, Client, CurrentUser, HError, WeChatCloud, WeChatError, setLogger, type InvokeResult, type LogLevel, type LoginResult } from 'minicloud'
+import { BaaS, Client, CurrentUser, HError, MinappServer, WeChatCloud, WeChatError, setLogger, type InvokeResult, type LogLevel, type LoginResult } from 'minicloud'
 import * as native from 'minicloud/native'
 
 async function wechat(): Promise<void> {
@@ -72,6 +72,14 @@ async function main(): Promise<void> {
   new Client({ clientId: 'app', transport: 'fetch' })
   // @ts-expect-error: credentials need a password
   await client.login({ username: 'allen' })
+
+  const server = new MinappServer({ clientId: 'c', clientSecret: 's', host: 'http://x', transport: 'pooled' })
+  const ran: InvokeResult = await server.invoke('f', { 名字: '小明' }, { sync: true, timeoutMs: 1000 })
+  // @ts-expect-error: the transports are 'node' and 'pooled'
+  new MinappServer({ clientId: 'c', clientSecret: 's', transport: 'carrier-pigeon' })
+  const serverMachine = new native.NativeMinappServerMachine({ clientId: 'c', clientSecret: 's' })
+  const serverFirst: string = serverMachine.invoke('f', '{}', true, null)
+  void [ran, serverFirst]
 
   const machine = new native.NativeMachine({ clientId: 'app' })
   const first: string = machine.invoke('f', '{}', null, undefined, null, false)
