@@ -24,12 +24,12 @@ class Transport {
   }
 
   /**
-   * Sends a `SEND` action (`method`, `url`, `headers` as `[name, value, ...]`, `body`, `maxResponseBytes`) with
-   * the headers' `content-type` or else `application/json`, then calls `driver.answered(call, req, status, rawHeaders, body)` (the raw
-   * headers' names and values joined with `\n`) with the
-   * whole body, or `driver.failed(call, req, kind, message, limit)`: kind `connect` (refused, reset, DNS, TLS, a
-   * truncated answer) or `body_too_large` (reading stops, and the connection is closed, past
-   * `maxResponseBytes`). Never calls back before it returns; `req.destroy()` closes the connection.
+   * Sends a `SEND` action (`method`, `url`, `headers` as `[name, value, ...]`, `body` with its `contentType`,
+   * `maxResponseBytes`), then calls `driver.answered(call, req, status, rawHeaders, body)` (the raw headers'
+   * names and values joined with `\n`) with the whole body, or `driver.failed(call, req, kind, message, limit)`:
+   * kind `connect` (refused, reset, DNS, TLS, a truncated answer) or `body_too_large` (reading stops, and the
+   * connection is closed, past `maxResponseBytes`). Never calls back before it returns; `req.destroy()` closes
+   * the connection.
    */
   send(action, driver, call) {
     const secure = action.url.startsWith('https:')
@@ -37,15 +37,10 @@ class Transport {
     const target = this.target(action.url)
     const req = (secure ? https : http).request({ host: target.host, port: target.port, path: target.path, method: action.method, agent })
     const headers = action.headers
-    let typed = false
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      req.setHeader(headers[i], headers[i + 1])
-      typed ||= headers[i].toLowerCase() === 'content-type'
-    }
+    for (let i = 0; i + 1 < headers.length; i += 2) req.setHeader(headers[i], headers[i + 1])
     const body = action.body
     if (body !== undefined && body !== null) {
-      // The machine's own content type when it gives one (the open API's multipart token step), else JSON.
-      if (!typed) req.setHeader('content-type', 'application/json')
+      req.setHeader('content-type', action.contentType)
       req.setHeader('content-length', Buffer.byteLength(body))
     }
     const limit = action.maxResponseBytes

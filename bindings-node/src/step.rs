@@ -34,8 +34,8 @@ pub mod kind {
 /// cheaper than setting each property through napi) saying what to do now — `kind`, one of [`kind`]'s numbers —
 /// with that kind's fields:
 /// - `SEND`: `method`, `url`, `headers` (`[name, value, name, value, ...]`, in the official order), `body` (JSON
-///   text or the open API's form, absent for none: send it with the headers' `content-type`, else
-///   `application/json`), `timeoutMs` (the rest of the call's time), `maxResponseBytes`;
+///   text or the open API's form, absent for none) with its `contentType` (the core's `HttpRequest::content_type`),
+///   `timeoutMs` (the rest of the call's time), `maxResponseBytes`;
 /// - `FETCH_TOKEN`: `forceRefresh`; `SLEEP`: `sleepMs`;
 /// - `DONE`: `result` (the value itself, already JSON: the server's body for an invoke, the current user's own
 ///   properties for a login, `resp_data` for WeChat; absent for nothing) or `error` (the core's error fields).
@@ -114,7 +114,7 @@ impl Step {
                     .number("timeoutMs", u64::try_from(request.timeout.as_millis()).unwrap_or(u64::MAX))
                     .number("maxResponseBytes", request.max_response_bytes as u64);
                 match request.body_text() {
-                    Some(body) => step.string("body", body),
+                    Some(body) => step.string("body", body).string("contentType", request.content_type()),
                     None => step,
                 }
             }

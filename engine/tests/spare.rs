@@ -12,6 +12,11 @@ use std::time::Duration;
 const UP_BEFORE_THE_CALL: f64 = 2.5;
 const WAIT: Duration = Duration::from_secs(3);
 
+/// The spareProbe function's directory, as its worker sees it (`cwd`, `process.argv[3]`).
+fn probe_dir() -> Value {
+    json!(std::fs::canonicalize(fixtures().join("spareProbe")).unwrap().to_str().unwrap())
+}
+
 async fn probe(h: &Harness, function: &str) -> Value {
     let path = format!("/oserve/v1.3/cloud-function/{function}/job/");
     let r = h.send(h.admin(reqwest::Method::POST, &path).json(&json!({}))).await;
@@ -25,9 +30,8 @@ async fn a_functions_first_call_runs_on_the_spare_in_its_directory_with_its_env(
     tokio::time::sleep(WAIT).await;
     let data = probe(&h, "spareProbe").await;
     assert!(data["uptime"].as_f64().unwrap() > UP_BEFORE_THE_CALL, "not the spare: {data}");
-    let dir = std::fs::canonicalize(fixtures().join("spareProbe")).unwrap();
-    assert_eq!(data["cwd"], json!(dir.to_str().unwrap()));
-    assert_eq!(data["dirArgument"], json!(dir.to_str().unwrap()), "the runner's argv[3], as a worker started for it");
+    assert_eq!(data["cwd"], probe_dir());
+    assert_eq!(data["dirArgument"], probe_dir(), "the runner's argv[3], as a worker started for it");
     assert_eq!(data["greeting"], "备用 🌱 spare");
     h.engine.shutdown().await;
 }
@@ -59,8 +63,7 @@ async fn without_a_spare_the_first_call_starts_its_worker() {
     tokio::time::sleep(WAIT).await;
     let data = probe(&h, "spareProbe").await;
     assert!(data["uptime"].as_f64().unwrap() < UP_BEFORE_THE_CALL, "{data}");
-    let dir = std::fs::canonicalize(fixtures().join("spareProbe")).unwrap();
-    assert_eq!(data["dirArgument"], json!(dir.to_str().unwrap()));
+    assert_eq!(data["dirArgument"], probe_dir());
     assert_eq!(data["greeting"], "备用 🌱 spare");
     h.engine.shutdown().await;
 }
