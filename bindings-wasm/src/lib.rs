@@ -32,8 +32,8 @@ mod reply;
 use std::cell::UnsafeCell;
 
 /// The global allocator on wasm32: lol_alloc's free list (sorted by address, neighbours merged on free), the
-/// smallest of the allocators measured (benches/README.md: 0.8 KB less than talc, 0.45 KB gzipped; talc beat
-/// std's dlmalloc). Its allocations are linear in the free list's length, which stays short here: a few
+/// smallest of the allocators measured (benches/README.md: 0.8 KB less code than talc, 0.45 KB gzipped; talc
+/// was smaller than std's dlmalloc). Its allocations are linear in the free list's length, which stays short here: a few
 /// machines, the strings of the calls in flight and one body at a time.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
